@@ -1,0 +1,263 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { Change, Escalation } from '../domain/escalation';
+import type { EscalationRepository, IdempotencyClaim, ListFilter, Page, StoredEvent } from '../ports/escalation-repository';
+import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
+import {
+  EVENT_PREFIX,
+  TABLE_DESIGN,
+  accountPartition,
+  caseKey,
+  eventKey,
+  idempotencyKey,
+  indexAttributes,
+  monthPartition,
+  ownerPartition,
+  statusPartition,
+  type IndexName,
+} from './table-design';
+
+/** How far back an unfiltered list walks the by-month index. Filtered lists have no such bound. */
+const UNFILTERED_LIST_MONTHS = 24;
+/** Filtered queries read at most this many pages per request, then hand back a cursor. */
+const MAX_PAGES_PER_REQUEST = 10;
+
+const KEY_ATTRIBUTES = new Set<string>([
+  TABLE_DESIGN.partitionKey,
+  TABLE_DESIGN.sortKey,
+  ...Object.values(TABLE_DESIGN.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+]);
+
+function toItem(escalation: Escalation) {
+  return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation) };
+}
+
+function fromItem(item: Record<string, unknown>): Escalation {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key))) as unknown as Escalation;
+}
+
+const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
+
+function eventPuts(table: string, change: Change) {
+  return change.events.map((event, index) => {
+    const seq = eventSeq(change.next.version, index);
+    return {
+      Put: {
+        TableName: table,
+        Item: { ...eventKey(change.next.id, seq), seq, ...event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  });
+}
+
+interface Cursor {
+  index: IndexName | 'timeline';
+  month?: string;
+  key?: Record<string, unknown>;
+}
+
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+/**
+ * A cursor is the last key DynamoDB returned. One that does not fit the list it is used
+ * on (another index, another partition, other attributes) is refused here rather than
+ * by DynamoDB with a 500.
+ */
+function decodeCursor(text: string | undefined, index: Cursor['index'], partition?: string): Cursor | undefined {
+  if (text === undefined) return undefined;
+  const refuse = () => new InvalidCursorError('cursor is not one this list returned; start again without it');
+  let cursor: Cursor;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    throw refuse();
+  }
+  if (cursor === null || typeof cursor !== 'object' || cursor.index !== index) throw refuse();
+  if (cursor.month !== undefined && !/^\d{4}-\d{2}$/.test(String(cursor.month))) throw refuse();
+  if (cursor.key !== undefined) {
+    const expected = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey];
+    if (index !== 'timeline') expected.push(TABLE_DESIGN.indexes[index].partitionKey, TABLE_DESIGN.indexes[index].sortKey);
+    const names = Object.keys(cursor.key ?? {});
+    const shapeOk =
+      typeof cursor.key === 'object' &&
+      names.length === expected.length &&
+      expected.every((name) => typeof cursor.key![name] === 'string');
+    const partitionName = index === 'timeline' ? TABLE_DESIGN.partitionKey : TABLE_DESIGN.indexes[index].partitionKey;
+    const expectedPartition = cursor.month ? monthPartition(cursor.month) : partition;
+    if (!shapeOk || (expectedPartition !== undefined && cursor.key[partitionName] !== expectedPartition)) throw refuse();
+  }
+  return cursor;
+}
+
+const previousMonth = (month: string) => {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, m - 2, 1)).toISOString().slice(0, 7);
+};
+
+export class DynamoDbEscalationRepository implements EscalationRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(change: Change, claim?: IdempotencyClaim) {
+    const items = [
+      { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...eventPuts(this.table, change),
+    ];
+    if (claim) {
+      items.unshift({
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...idempotencyKey(claim.principal, claim.key),
+            caseId: change.next.id,
+            fingerprint: claim.fingerprint,
+            expiresAt: Math.floor(claim.expiresAt.getTime() / 1000),
+          },
+          // TTL deletes lazily: an expired record no longer counts.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+        } as never,
+      });
+    }
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return { escalation: change.next, replayed: false };
+    } catch (error) {
+      if (claim && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        return { escalation: await this.replay(claim), replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  private async replay(claim: IdempotencyClaim): Promise<Escalation> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: idempotencyKey(claim.principal, claim.key), ConsistentRead: true }),
+    );
+    if (!Item || Item.fingerprint !== claim.fingerprint) {
+      throw new IdempotencyKeyReusedError(`Idempotency-Key "${claim.key}" was already used with a different request`);
+    }
+    const escalation = await this.get(Item.caseId as string);
+    if (!escalation) throw new Error(`idempotency record points at missing case ${Item.caseId}`);
+    return escalation;
+  }
+
+  async get(id: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: caseKey(id), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async save(change: Change, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: toItem(change.next),
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              },
+            },
+            ...eventPuts(this.table, change),
+          ],
+        }),
+      );
+    } catch (error) {
+      const conflict =
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict');
+      if (conflict) throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>> {
+    const { index, partition, ascending, filters } = this.planList(filter);
+    const cursor = decodeCursor(page.cursor, index, partition);
+    const items: Escalation[] = [];
+    let month = index === 'byCreatedMonth' ? (cursor?.month ?? now.toISOString().slice(0, 7)) : undefined;
+    let startKey = cursor?.key;
+    let monthsLeft = UNFILTERED_LIST_MONTHS;
+    let exhausted = false;
+
+    for (let pages = 0; pages < MAX_PAGES_PER_REQUEST && items.length < page.limit && !exhausted; pages++) {
+      const keys = TABLE_DESIGN.indexes[index];
+      const input: QueryCommandInput = {
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': keys.partitionKey },
+        ExpressionAttributeValues: { ':pk': month ? monthPartition(month) : partition },
+        ScanIndexForward: ascending,
+        Limit: page.limit - items.length,
+        ExclusiveStartKey: startKey,
+      };
+      if (filters.length) {
+        input.FilterExpression = filters.map(([name]) => `#f_${name} = :f_${name}`).join(' AND ');
+        for (const [name, value] of filters) {
+          input.ExpressionAttributeNames![`#f_${name}`] = name;
+          input.ExpressionAttributeValues![`:f_${name}`] = value;
+        }
+      }
+      const result = await this.db.send(new QueryCommand(input));
+      items.push(...(result.Items ?? []).map(fromItem));
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) {
+        // An unfiltered list goes on in the month before, until the walk's bound.
+        if (month && --monthsLeft > 0) month = previousMonth(month);
+        else exhausted = true;
+      }
+    }
+    return {
+      items,
+      ...(!exhausted && { nextCursor: encodeCursor({ index, ...(month && { month }), ...(startKey && { key: startKey }) }) }),
+    };
+  }
+
+  private planList(filter: ListFilter) {
+    const rest = (...used: (keyof ListFilter)[]) =>
+      (['status', 'severity', 'owner'] as const)
+        .filter((name) => !used.includes(name) && filter[name] !== undefined)
+        .map((name) => [name, filter[name]] as [string, string]);
+    if (filter.accountId) {
+      return { index: 'byAccount' as const, partition: accountPartition(filter.accountId), ascending: false, filters: rest() };
+    }
+    if (filter.owner) {
+      return { index: 'byOwner' as const, partition: ownerPartition(filter.owner), ascending: false, filters: rest('owner') };
+    }
+    if (filter.status) {
+      return { index: 'byStatusAndDeadline' as const, partition: statusPartition(filter.status), ascending: true, filters: rest('status') };
+    }
+    return { index: 'byCreatedMonth' as const, partition: undefined, ascending: false, filters: rest() };
+  }
+
+  async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {
+    const cursor = decodeCursor(page.cursor, 'timeline', caseKey(id).pk);
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':pk': caseKey(id).pk, ':events': EVENT_PREFIX },
+        Limit: page.limit,
+        ExclusiveStartKey: cursor?.key,
+        ConsistentRead: true,
+      }),
+    );
+    const items = (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...event }) => event as StoredEvent);
+    return {
+      items,
+      ...(result.LastEvaluatedKey && { nextCursor: encodeCursor({ index: 'timeline', key: result.LastEvaluatedKey }) }),
+    };
+  }
+}

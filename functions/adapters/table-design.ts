@@ -1,0 +1,58 @@
+import { nextPendingDeadline } from '../domain/deadlines';
+import type { Escalation } from '../domain/escalation';
+
+/**
+ * The single table, described once. The DynamoDB adapter builds keys from it, CDK and
+ * the local stack create the table and its indexes from it, so they cannot drift.
+ *
+ *   ESC#<id>                 CASE                       the case (optimistic lock: version)
+ *   ESC#<id>                 EVENT#<version>#<n>        its timeline, in write order
+ *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a create's idempotency record (TTL)
+ */
+export const TABLE_DESIGN = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  indexes: {
+    /** Cases in one status, most urgent deadline first (lists, the reconciliation sweep). */
+    byStatusAndDeadline: { partitionKey: 'byStatusPK', sortKey: 'byStatusSK' },
+    /** Every case of one customer account, newest first. */
+    byAccount: { partitionKey: 'byAccountPK', sortKey: 'byAccountSK' },
+    /** Cases one owner holds, newest first; sparse until someone acknowledges. */
+    byOwner: { partitionKey: 'byOwnerPK', sortKey: 'byOwnerSK' },
+    /** Cases opened in one calendar month (UTC), newest first: unfiltered lists and metrics. */
+    byCreatedMonth: { partitionKey: 'byCreatedMonthPK', sortKey: 'byCreatedMonthSK' },
+  },
+} as const;
+
+export type IndexName = keyof typeof TABLE_DESIGN.indexes;
+export const INDEX_NAMES = Object.keys(TABLE_DESIGN.indexes) as IndexName[];
+
+export const caseKey = (id: string) => ({ pk: `ESC#${id}`, sk: 'CASE' });
+export const eventKey = (id: string, seq: string) => ({ pk: `ESC#${id}`, sk: `EVENT#${seq}` });
+export const EVENT_PREFIX = 'EVENT#';
+export const idempotencyKey = (principal: string, key: string) => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' });
+
+export const statusPartition = (status: string) => `STATUS#${status}`;
+export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
+export const ownerPartition = (owner: string) => `OWNER#${owner}`;
+export const monthPartition = (iso: string) => `MONTH#${iso.slice(0, 7)}`;
+
+/** The index attributes a case carries; absent ones keep it out of that (sparse) index. */
+export function indexAttributes(escalation: Escalation): Record<string, string> {
+  const created = `${escalation.createdAt}#${escalation.id}`;
+  const attributes: Record<string, string> = {
+    byStatusPK: statusPartition(escalation.status),
+    // "~" sorts after every ISO instant: cases with nothing pending come last.
+    byStatusSK: `${nextPendingDeadline(escalation.status, escalation.deadlines) ?? '~'}#${escalation.id}`,
+    byAccountPK: accountPartition(escalation.customer.accountId),
+    byAccountSK: created,
+    byCreatedMonthPK: monthPartition(escalation.createdAt),
+    byCreatedMonthSK: created,
+  };
+  if (escalation.owner) {
+    attributes.byOwnerPK = ownerPartition(escalation.owner);
+    attributes.byOwnerSK = created;
+  }
+  return attributes;
+}

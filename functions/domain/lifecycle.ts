@@ -1,0 +1,210 @@
+import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
+import { computeDeadlines, pauseClock, resumeClock } from './deadlines';
+import { IllegalTransitionError, RuleViolationError } from './errors';
+import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
+import { rolesForTier, topTier, unique } from './routing';
+import type { Status } from './vocabulary';
+
+const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
+const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
+
+/** Which statuses each action may start from. The lifecycle of PLAYBOOK.md §5 in one table. */
+export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
+  acknowledge: ['open'],
+  updates: ['acknowledged', 'in_progress'],
+  escalate: ACTIVE,
+  resolve: WORKING,
+  'out-of-scope': ACTIVE,
+  pause: ['acknowledged', 'in_progress'],
+  resume: ['waiting_on_customer'],
+  reopen: ['resolved'],
+  close: ['resolved'],
+  notes: ['open', 'acknowledged', 'in_progress', 'waiting_on_customer', 'resolved', 'closed', 'out_of_scope'],
+  edit: [...ACTIVE, 'resolved'],
+};
+
+export function allowedActions(status: Status): string[] {
+  return Object.entries(ALLOWED_FROM)
+    .filter(([, from]) => from.includes(status))
+    .map(([action]) => action);
+}
+
+function assertAllowed(action: ActionName | 'edit', current: Escalation) {
+  if (!ALLOWED_FROM[action].includes(current.status)) {
+    throw new IllegalTransitionError(action, current.status, allowedActions(current.status));
+  }
+}
+
+/** The next version of the case with the bookkeeping every change shares. */
+function advance(current: Escalation, changes: Partial<Escalation>, ctx: Context): Escalation {
+  const next = { ...current, ...changes, version: current.version + 1, updatedAt: ctx.now.toISOString() };
+  next.deadlines = computeDeadlines(next.severity, next.sla, ctx.playbook, next.resolvedAt);
+  return next;
+}
+
+function event(type: EventType, ctx: Context, summary: string, data?: Record<string, unknown>): TimelineEvent {
+  return { type, at: ctx.now.toISOString(), actor: ctx.actor, summary, ...(data && { data }) };
+}
+
+type Command<A extends ActionName> = (current: Escalation, input: ActionInput<A>, ctx: Context) => Change;
+
+const commands: { [A in ActionName]: Command<A> } = {
+  acknowledge(current, input, ctx) {
+    const owner = input.owner ?? ctx.actor;
+    const now = ctx.now.toISOString();
+    const next = advance(
+      current,
+      { status: 'acknowledged', owner, acknowledgedAt: now, sla: { ...current.sla, updateClockFrom: now } },
+      ctx,
+    );
+    const minutes = Math.round((ctx.now.getTime() - Date.parse(current.createdAt)) / 60_000);
+    return {
+      next,
+      events: [
+        event('acknowledged', ctx, `${owner} took ownership, ${minutes} min after intake`, {
+          owner,
+          timeToAcknowledgeMs: ctx.now.getTime() - Date.parse(current.createdAt),
+          acknowledgeBy: current.deadlines.acknowledgeBy,
+          onTime: now <= current.deadlines.acknowledgeBy,
+          ...(input.message && { message: input.message }),
+        }),
+      ],
+    };
+  },
+
+  updates(current, input, ctx) {
+    const now = ctx.now.toISOString();
+    const next = advance(current, { status: 'in_progress', sla: { ...current.sla, updateClockFrom: now } }, ctx);
+    if (input.nextUpdateBy) {
+      if (input.nextUpdateBy <= now) throw new RuleViolationError('nextUpdateBy must be in the future', 'nextUpdateBy');
+      // A promise to update sooner than the cadence is kept; a later one would break the SLA.
+      if (new Date(input.nextUpdateBy) < new Date(next.deadlines.nextUpdateBy)) {
+        next.deadlines = { ...next.deadlines, nextUpdateBy: new Date(input.nextUpdateBy).toISOString() };
+      }
+    }
+    return {
+      next,
+      events: [
+        event('customer_updated', ctx, 'customer update sent', {
+          message: input.message,
+          dueBy: current.deadlines.nextUpdateBy,
+          onTime: now <= current.deadlines.nextUpdateBy,
+          nextUpdateBy: next.deadlines.nextUpdateBy,
+        }),
+      ],
+    };
+  },
+
+  escalate(current, input, ctx) {
+    if (current.tier >= topTier(ctx.playbook)) {
+      throw new RuleViolationError(`already at the top of the escalation ladder (tier ${current.tier})`);
+    }
+    const tier = current.tier + 1;
+    const roles = rolesForTier(tier, ctx.playbook);
+    const next = advance(current, { tier, routedTo: unique([...current.routedTo, ...roles]) }, ctx);
+    return {
+      next,
+      events: [event('escalated', ctx, `moved to tier ${tier} (${roles.join(', ')}): ${input.reason}`, { tier, roles, reason: input.reason })],
+    };
+  },
+
+  resolve(current, input, ctx) {
+    const now = ctx.now.toISOString();
+    const sla = resumeClock(current.sla, ctx.now).clock;
+    const next = advance(current, { status: 'resolved', resolvedAt: now, resolution: input, sla }, ctx);
+    return {
+      next,
+      events: [
+        event('resolved', ctx, `resolved: ${input.fix}`, {
+          ...input,
+          timeToResolveMs: ctx.now.getTime() - Date.parse(current.createdAt),
+          resolveBy: current.deadlines.resolveBy,
+          onTime: now <= current.deadlines.resolveBy,
+          followUpAt: next.deadlines.followUpAt,
+        }),
+      ],
+    };
+  },
+
+  'out-of-scope'(current, input, ctx) {
+    const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString() }, ctx);
+    return { next, events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
+  },
+
+  pause(current, input, ctx) {
+    const next = advance(current, { status: 'waiting_on_customer', sla: pauseClock(current.sla, ctx.now) }, ctx);
+    return {
+      next,
+      events: [event('paused', ctx, `SLA clock paused: ${input.reason}`, { reason: input.reason, from: ctx.now.toISOString() })],
+    };
+  },
+
+  resume(current, input, ctx) {
+    const { clock, pausedForMs } = resumeClock(current.sla, ctx.now);
+    const next = advance(current, { status: 'in_progress', sla: clock }, ctx);
+    return {
+      next,
+      events: [
+        event('resumed', ctx, `SLA clock resumed after ${Math.round(pausedForMs / 60_000)} min`, {
+          from: current.sla.pausedSince,
+          to: ctx.now.toISOString(),
+          pausedForMs,
+          ...(input.note && { note: input.note }),
+          deadlines: next.deadlines,
+        }),
+      ],
+    };
+  },
+
+  reopen(current, input, ctx) {
+    const now = ctx.now.toISOString();
+    const { resolvedAt: _resolvedAt, resolution: _resolution, ...rest } = current;
+    const next = advance(
+      rest as Escalation,
+      { status: 'in_progress', reopenCount: current.reopenCount + 1, sla: { ...current.sla, updateClockFrom: now } },
+      ctx,
+    );
+    return { next, events: [event('reopened', ctx, `reopened: ${input.reason}`, { reason: input.reason })] };
+  },
+
+  close(current, input, ctx) {
+    const next = advance(current, { status: 'closed', closedAt: ctx.now.toISOString(), ...(input.outcome && { outcome: input.outcome }) }, ctx);
+    return { next, events: [event('closed', ctx, input.note ? `closed: ${input.note}` : 'closed', input)] };
+  },
+
+  notes(current, input, ctx) {
+    const next = advance(current, {}, ctx);
+    return { next, events: [event('note_added', ctx, input.text)] };
+  },
+};
+
+export function applyAction<A extends ActionName>(action: A, current: Escalation, input: ActionInput<A>, ctx: Context): Change {
+  assertAllowed(action, current);
+  return commands[action](current, input, ctx);
+}
+
+/** PATCH: edit the facts of a case. A severity change recomputes every running deadline. */
+export function editEscalation(current: Escalation, patch: PatchEscalationInput, ctx: Context): Change {
+  assertAllowed('edit', current);
+  const { reason, ...fields } = patch;
+  const changed = Object.fromEntries(
+    Object.entries(fields).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Escalation])),
+  ) as Partial<Escalation>;
+  if (Object.keys(changed).length === 0) return { next: current, events: [] };
+  const next = advance(current, changed, ctx);
+  const events: TimelineEvent[] = [];
+  if (changed.severity) {
+    events.push(
+      event('severity_changed', ctx, `severity ${current.severity} → ${changed.severity}: ${reason}`, {
+        from: current.severity,
+        to: changed.severity,
+        reason,
+        previousDeadlines: current.deadlines,
+        deadlines: next.deadlines,
+      }),
+    );
+  }
+  const edited = Object.keys(changed).filter((key) => key !== 'severity');
+  if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
+  return { next, events };
+}

@@ -1,0 +1,42 @@
+// The playbook's fixed vocabulary. Numbers and people are configuration
+// (functions/playbook); these words are what the rules are written in.
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = [
+  'open',
+  'acknowledged',
+  'in_progress',
+  'waiting_on_customer',
+  'resolved',
+  'closed',
+  'out_of_scope',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const TRIGGER_CATEGORIES = {
+  technical: ['platform_down', 'platform_slow', 'integration_broken', 'data_issue', 'feature_not_working'],
+  business: ['billing_dispute', 'contract_confusion', 'urgent_feature_request', 'sla_breach'],
+  relationship: ['champion_frustrated', 'executive_complaint', 'competitive_threat', 'renewal_at_risk'],
+  executive: ['cancellation_threat', 'legal_threat'],
+} as const;
+export type TriggerCategory = keyof typeof TRIGGER_CATEGORIES;
+export type Trigger = (typeof TRIGGER_CATEGORIES)[TriggerCategory][number];
+export const TRIGGERS = Object.values(TRIGGER_CATEGORIES).flat() as Trigger[];
+
+export function categoryOf(trigger: Trigger): TriggerCategory {
+  for (const [category, triggers] of Object.entries(TRIGGER_CATEGORIES)) {
+    if ((triggers as readonly string[]).includes(trigger)) return category as TriggerCategory;
+  }
+  throw new Error(`unknown trigger ${trigger}`);
+}
+
+export const CHANNELS = ['api', 'email', 'phone', 'chat', 'social', 'help_desk', 'crm'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const SEGMENTS = ['smb', 'mid_market', 'enterprise'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
+export const OUTCOMES = ['retained', 'churned'] as const;
+export type Outcome = (typeof OUTCOMES)[number];

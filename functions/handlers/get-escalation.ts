@@ -1,0 +1,12 @@
+import { container } from '../adapters/container';
+import { endpoint } from '../http/endpoint';
+import { etag, toView } from '../http/views';
+import { getEscalation } from '../usecases/escalations';
+
+const deps = container();
+
+export const handler = endpoint({}, async ({ params, headers }) => {
+  const escalation = await getEscalation(deps, params.id!);
+  if (headers['if-none-match'] === etag(escalation)) return { status: 304, headers: { etag: etag(escalation) } };
+  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
+});

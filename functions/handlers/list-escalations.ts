@@ -1,0 +1,12 @@
+import { container } from '../adapters/container';
+import { endpoint } from '../http/endpoint';
+import { toView } from '../http/views';
+import { ListEscalationsQuery } from '../schemas/escalation';
+import { listEscalations } from '../usecases/escalations';
+
+const deps = container();
+
+export const handler = endpoint({ query: ListEscalationsQuery }, async ({ query: { limit, cursor, ...filter } }) => {
+  const page = await listEscalations(deps, filter, { limit, cursor });
+  return { status: 200, body: { items: page.items.map(toView), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
+});

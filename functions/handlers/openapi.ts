@@ -1,0 +1,6 @@
+import { endpoint } from '../http/endpoint';
+import { buildOpenApiDocument } from '../schemas/openapi';
+
+const document = buildOpenApiDocument();
+
+export const handler = endpoint({ public: true }, async () => ({ status: 200, body: document }));

@@ -1,0 +1,31 @@
+import { HttpProblem } from './problem';
+import { PreconditionRequiredError } from '../usecases/errors';
+
+/** Reads If-Match as a case version. Accepts "3", W/"3" and 3. */
+export function parseIfMatch(header: string | undefined, required: true): number;
+export function parseIfMatch(header: string | undefined, required: false): number | undefined;
+export function parseIfMatch(header: string | undefined, required: boolean): number | undefined {
+  if (header === undefined || header.trim() === '') {
+    if (required) throw new PreconditionRequiredError('send If-Match with the ETag of the version you are changing');
+    return undefined;
+  }
+  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim());
+  if (!match) {
+    throw new HttpProblem(400, 'Invalid request', 'If-Match must be the ETag the API returned, e.g. "3"', [
+      { path: 'headers.if-match', message: 'not an ETag of this API' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new HttpProblem(400, 'Invalid request', 'Idempotency-Key must be 1–128 characters of letters, digits, . _ : -', [
+      { path: 'headers.idempotency-key', message: 'invalid format' },
+    ]);
+  }
+  return header;
+}

@@ -1,0 +1,29 @@
+import { ACTION_NAMES } from '../schemas/escalation';
+
+export type Scope = 'read' | 'write';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH';
+  path: string;
+  /** File name in functions/handlers; one Lambda each. */
+  handler: string;
+  /** OAuth scope the route requires; none means public (no authorizer). */
+  scope?: Scope;
+}
+
+/**
+ * The API's route table. CDK builds the HTTP API routes from it and the local gateway
+ * dispatches with it, so both answer the same paths with the same code.
+ */
+export const ROUTES: Route[] = [
+  { method: 'POST', path: '/escalations', handler: 'create-escalation', scope: 'write' },
+  { method: 'GET', path: '/escalations', handler: 'list-escalations', scope: 'read' },
+  { method: 'GET', path: '/escalations/{id}', handler: 'get-escalation', scope: 'read' },
+  { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
+  { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
+  ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: 'write' })),
+  { method: 'GET', path: '/health', handler: 'health' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi' },
+];
+
+export const HANDLERS = [...new Set(ROUTES.map((route) => route.handler))];

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PLAYBOOK } from './defaults';
+import { PlaybookSchema, type Playbook } from './schema';
+
+export class PlaybookConfigError extends Error {
+  override name = 'PlaybookConfigError';
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Objects merge key by key; anything else (lists included) is replaced whole. */
+function overlay(base: Json, override: Json): Json {
+  if (isObject(base) && isObject(override)) {
+    const merged: Record<string, Json> = { ...base };
+    for (const [key, value] of Object.entries(override)) merged[key] = key in base ? overlay(base[key]!, value) : value;
+    return merged;
+  }
+  return override;
+}
+
+function isObject(value: Json): value is Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Builds the playbook from the defaults with a team's overrides on top.
+ * Throws a PlaybookConfigError naming every bad key, so a wrong file stops start-up.
+ */
+export function parsePlaybook(overrides: unknown, source = 'playbook'): Playbook {
+  const merged = overlay(DEFAULT_PLAYBOOK as unknown as Json, (overrides ?? {}) as Json);
+  const result = PlaybookSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new PlaybookConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Reads a playbook file (JSON). No path means the defaults alone. */
+export function loadPlaybook(path: string | undefined): Playbook {
+  if (!path) return parsePlaybook({}, 'default playbook');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new PlaybookConfigError(`cannot read playbook file ${path}`, { cause });
+  }
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(text);
+  } catch (cause) {
+    throw new PlaybookConfigError(`playbook file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parsePlaybook(overrides, `playbook file ${path}`);
+}

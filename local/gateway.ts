@@ -1,0 +1,184 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context as LambdaContext } from 'aws-lambda';
+import type { ApiEvent, ApiResult } from '../functions/http/endpoint';
+import { ROUTES, type Route } from '../functions/http/routes';
+
+/** API Gateway's own payload limit; larger requests never reach a Lambda. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export type ApiHandler = (event: ApiEvent, context: LambdaContext) => Promise<ApiResult>;
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  /** The bearer token every non-public route requires (plays API Gateway's JWT authorizer). */
+  token: string;
+  /** Who the token stands for on the timeline. */
+  principal: string;
+  handlers: Record<string, ApiHandler>;
+}
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+const compiled: CompiledRoute[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+});
+
+/** Loads every handler module the route table names, the same files CDK bundles. */
+export async function loadHandlers(): Promise<Record<string, ApiHandler>> {
+  const names = [...new Set(ROUTES.map((route) => route.handler))];
+  const modules = await Promise.all(names.map((name) => import(`../functions/handlers/${name}.ts`)));
+  return Object.fromEntries(names.map((name, i) => [name, modules[i].handler as ApiHandler]));
+}
+
+function problem(res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+  res.end(JSON.stringify({ type: `https://escalation-api.dev/problems/${title.toLowerCase().replace(/\W+/g, '-')}`, title, status, detail }));
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > GATEWAY_MAX_BODY_BYTES) return 'too-large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isTextual(contentType: string | undefined) {
+  return !contentType || /json|text|xml|x-www-form-urlencoded/i.test(contentType);
+}
+
+/** Builds the event API Gateway (HTTP API, payload 2.0) would deliver for this request. */
+function toEvent(req: IncomingMessage, url: URL, route: CompiledRoute, params: Record<string, string>, body: Buffer, principal: string): ApiEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const textual = isTextual(headers['content-type']);
+  const routeKey = `${route.method} ${route.path}`;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length && { queryStringParameters: query }),
+    ...(route.names.length && { pathParameters: params }),
+    ...(body.length > 0 && { body: textual ? body.toString('utf8') : body.toString('base64') }),
+    isBase64Encoded: body.length > 0 && !textual,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: { method: route.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      authorizer: { principalId: principal, integrationLatency: 0, jwt: { claims: route.scope ? { sub: principal } : {}, scopes: route.scope ? [`escalations/${route.scope}`] : [] } },
+    },
+  } as ApiEvent;
+}
+
+function lambdaContext(name: string, requestId: string): LambdaContext {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, 10_000 - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** A small stand-in for API Gateway: the route table, the authorizer, payload limits, v2 events. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
+      const route = candidates.find((candidate) => candidate.method === req.method);
+      if (!route) {
+        if (candidates.length) {
+          const allow = candidates.map((candidate) => candidate.method).join(', ');
+          return problem(res, 405, 'Method not allowed', `${req.method} is not served on ${url.pathname}; use ${allow}`, { allow });
+        }
+        return problem(res, 404, 'Not found', `no route for ${req.method} ${url.pathname}`);
+      }
+      if (route.scope && !tokenMatches(req.headers.authorization, options.token)) {
+        return problem(res, 401, 'Unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+      }
+      const body = await readBody(req);
+      if (body === 'too-large') {
+        res.setHeader('connection', 'close');
+        return problem(res, 413, 'Payload too large', `requests are limited to ${GATEWAY_MAX_BODY_BYTES} bytes`);
+      }
+      const match = route.pattern.exec(url.pathname)!;
+      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+      const event = toEvent(req, url, route, params, body, options.principal);
+      const handler = options.handlers[route.handler];
+      if (!handler) throw new Error(`no handler loaded for ${route.handler}`);
+      const result = await handler(event, lambdaContext(route.handler, event.requestContext.requestId));
+      res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'x-request-id': event.requestContext.requestId });
+      res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
+    } catch (error) {
+      console.error('local gateway:', error);
+      if (!res.headersSent) problem(res, 500, 'Internal error', 'the local gateway failed; see its log');
+      else res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,128 @@
+// `npm start`: the whole API on one machine, offline, with the same handler code CDK deploys.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureTable, LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
+import { loadHandlers, startGateway, type Gateway } from './gateway';
+import { startLocalSes } from './ses';
+
+const HELP = `Usage: npm start -- [options]
+
+  --port N           HTTP API port (default 3000)
+  --ses-port N       local SES API and mail viewer port (default 8005)
+  --dynamodb-port N  DynamoDB Local port (default 8000)
+  --data-dir DIR     where DynamoDB Local keeps its data (default .data)
+  --in-memory        keep nothing on disk
+  --time-scale N     run workflow waits N times faster (reserved for the workflow)
+  -h, --help         this text
+
+Environment: API_TOKEN fixes the bearer token (otherwise one is generated),
+API_USER names the caller on timelines (default local-user),
+PLAYBOOK_PATH points at a playbook file (default ./playbook.json when present).`;
+
+function positiveInteger(name: string, text: string, max = 65_535): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new LocalStackError(`--${name} must be a whole number from 1 to ${max}, got "${text}"`);
+  return value;
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '3000' },
+      'ses-port': { type: 'string', default: '8005' },
+      'dynamodb-port': { type: 'string', default: '8000' },
+      'data-dir': { type: 'string', default: '.data' },
+      'in-memory': { type: 'boolean', default: false },
+      'time-scale': { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return {
+    help: values.help,
+    port: positiveInteger('port', values.port),
+    sesPort: positiveInteger('ses-port', values['ses-port']),
+    dynamoPort: positiveInteger('dynamodb-port', values['dynamodb-port']),
+    dataDir: values['in-memory'] ? undefined : resolve(values['data-dir']),
+    timeScale: positiveInteger('time-scale', values['time-scale'], 1_000_000),
+  };
+}
+
+async function main() {
+  const options = parseOptions();
+  if (options.help) {
+    console.log(HELP);
+    return;
+  }
+  const started = Date.now();
+  const stoppers: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void stopAll().then(() => process.exit(143)));
+
+  try {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const dynamo: LocalDynamo = await startDynamoDbLocal(options.dynamoPort, options.dataDir);
+    stoppers.push(dynamo.stop);
+    const tableName = 'escalations';
+    await ensureTable(dynamo.client, tableName);
+
+    const ses = await startLocalSes(options.sesPort);
+    stoppers.push(ses.stop);
+
+    const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SES_ENDPOINT: ses.url,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      ...(playbookPath && { PLAYBOOK_PATH: playbookPath }),
+    });
+
+    const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
+    const gateway: Gateway = await startGateway({
+      port: options.port,
+      token,
+      principal: process.env.API_USER ?? 'local-user',
+      handlers: await loadHandlers(),
+    });
+    stoppers.push(gateway.close);
+
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`
+Escalation API is running locally (ready in ${seconds}s)
+
+  HTTP API        ${gateway.url}            (bearer token below)
+  OpenAPI         ${gateway.url}/openapi.json
+  Health          ${gateway.url}/health
+  Sent email UI   ${ses.url}/   (local SES; GET /store lists messages)
+  DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
+  Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
+
+  API_TOKEN=${token}
+
+Try:
+  curl -s -H "Authorization: Bearer ${token}" ${gateway.url}/escalations?status=open
+
+Ctrl-C stops everything.`);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof Error && (error.name === 'LocalStackError' || error.name === 'PlaybookConfigError' || error.name === 'ConfigurationError')) {
+    console.error(`\n${error.message}\n`);
+  } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    console.error(`\nA port is already in use (${error.message}). Pick another with --port, --ses-port or --dynamodb-port.\n`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+
+const HOUR = 3_600_000;
+let api: TestApi;
+
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+async function create(overrides: Record<string, unknown> = {}) {
+  const created = await api.call('POST', '/escalations', escalationRequest(overrides));
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created;
+}
+
+describe('intake', () => {
+  it('opens a critical escalation with deadlines from the severity policy, routed by its triggers', async () => {
+    const before = Date.now();
+    const { body, headers } = await create();
+    expect(headers.get('location')).toBe(`/escalations/${body.id}`);
+    expect(headers.get('etag')).toBe('"1"');
+    expect(body).toMatchObject({ status: 'open', severity: 'critical', tier: 0, version: 1, channel: 'api' });
+    const createdAt = Date.parse(body.createdAt);
+    expect(createdAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(body.deadlines.acknowledgeBy) - createdAt).toBe(HOUR);
+    expect(Date.parse(body.deadlines.nextUpdateBy) - createdAt).toBe(HOUR);
+    expect(Date.parse(body.deadlines.resolveBy) - createdAt).toBe(24 * HOUR);
+    expect(body.routedTo).toEqual(expect.arrayContaining(['csm', 'support_lead', 'engineering']));
+    expect(body).not.toHaveProperty('generation');
+  });
+
+  it('applies the low severity targets (48 h to acknowledge, 14 days to resolve)', async () => {
+    const { body } = await create({ severity: 'low', triggers: [] });
+    const createdAt = Date.parse(body.createdAt);
+    expect(Date.parse(body.deadlines.acknowledgeBy) - createdAt).toBe(48 * HOUR);
+    expect(Date.parse(body.deadlines.resolveBy) - createdAt).toBe(14 * 24 * HOUR);
+    expect(body.routedTo).toEqual(['support']);
+  });
+
+  it('reads a case back with its version as ETag, and answers 304 to a matching If-None-Match', async () => {
+    const { body } = await create();
+    const read = await api.call('GET', `/escalations/${body.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(body);
+    const unchanged = await api.call('GET', `/escalations/${body.id}`, undefined, { 'if-none-match': '"1"' });
+    expect(unchanged.status).toBe(304);
+  });
+
+  it('answers 404 problem+json for an unknown id', async () => {
+    const missing = await api.call('GET', '/escalations/does-not-exist');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(missing.body).toMatchObject({ status: 404, title: 'Not found' });
+  });
+});
+
+describe('lifecycle over HTTP', () => {
+  it('acknowledge: the status changes and the timeline names who and when', async () => {
+    const { body: opened } = await create();
+    const acked = await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'alice@example.com' });
+    expect(acked.status).toBe(200);
+    expect(acked.body).toMatchObject({ status: 'acknowledged', owner: 'alice@example.com', version: 2 });
+    expect(acked.headers.get('etag')).toBe('"2"');
+
+    const timeline = await api.call('GET', `/escalations/${opened.id}/timeline`);
+    expect(timeline.body.items.map((e: { type: string }) => e.type)).toEqual(['created', 'acknowledged']);
+    const ack = timeline.body.items[1];
+    expect(ack).toMatchObject({ actor: 'tester@example.com', data: { owner: 'alice@example.com', onTime: true } });
+    expect(ack.at).toBe(acked.body.acknowledgedAt);
+  });
+
+  it('walks a case through updates, pause, resume, resolve, reopen and close', async () => {
+    const { body: opened } = await create({ severity: 'high' });
+    const id = opened.id;
+    const step = async (action: string, body: unknown) => {
+      const answer = await api.call('POST', `/escalations/${id}/${action}`, body);
+      expect(answer.status, `${action}: ${JSON.stringify(answer.body)}`).toBe(200);
+      return answer.body;
+    };
+    await step('acknowledge', {});
+    expect((await step('updates', { message: 'We reproduced it; a fix is being tested.' })).status).toBe('in_progress');
+    const paused = await step('pause', { reason: 'waiting for the customer to send logs' });
+    expect(paused.status).toBe('waiting_on_customer');
+    expect(paused.sla.pausedSince).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const resumed = await step('resume', { note: 'logs received' });
+    expect(resumed.sla.pausedMs).toBeGreaterThanOrEqual(50);
+    expect(Date.parse(resumed.deadlines.resolveBy) - Date.parse(paused.deadlines.resolveBy)).toBe(resumed.sla.pausedMs);
+    const resolved = await step('resolve', { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'automatic renewal alarms' });
+    expect(resolved.status).toBe('resolved');
+    expect(Date.parse(resolved.deadlines.followUpAt) - Date.parse(resolved.resolvedAt)).toBe(24 * HOUR);
+    expect((await step('reopen', { reason: 'it failed again overnight' })).reopenCount).toBe(1);
+    await step('resolve', { rootCause: 'second certificate', fix: 'renewed it too', prevention: 'inventory of certificates' });
+    const closed = await step('close', { outcome: 'retained' });
+    expect(closed).toMatchObject({ status: 'closed', outcome: 'retained' });
+
+    const timeline = await api.call('GET', `/escalations/${id}/timeline?limit=3`);
+    expect(timeline.body.items).toHaveLength(3);
+    const rest = await api.call('GET', `/escalations/${id}/timeline?cursor=${timeline.body.nextCursor}`);
+    const types = [...timeline.body.items, ...rest.body.items].map((e: { type: string }) => e.type);
+    expect(types).toEqual(['created', 'acknowledged', 'customer_updated', 'paused', 'resumed', 'resolved', 'reopened', 'resolved', 'closed']);
+  });
+
+  it('refuses an illegal move with 409 and lists the allowed ones', async () => {
+    const { body } = await create();
+    const refused = await api.call('POST', `/escalations/${body.id}/resolve`, { rootCause: 'a', fix: 'b', prevention: 'c' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.allowed).toEqual(expect.arrayContaining(['acknowledge', 'escalate', 'out-of-scope']));
+    expect(refused.body.allowed).not.toContain('resolve');
+    expect((await api.call('GET', `/escalations/${body.id}`)).body.version).toBe(1);
+  });
+
+  it('escalate climbs the ladder one tier at a time and refuses past the top', async () => {
+    const { body } = await create();
+    for (const tier of [1, 2, 3]) {
+      const up = await api.call('POST', `/escalations/${body.id}/escalate`, { reason: 'customer asked for a manager' });
+      expect(up.body.tier).toBe(tier);
+    }
+    expect((await api.call('GET', `/escalations/${body.id}`)).body.routedTo).toEqual(
+      expect.arrayContaining(['csm_manager', 'vp_customer_success', 'executive_sponsor']),
+    );
+    const beyond = await api.call('POST', `/escalations/${body.id}/escalate`, { reason: 'again' });
+    expect(beyond.status).toBe(409);
+  });
+
+  it('PATCH changes severity, recomputes open deadlines from intake and records why', async () => {
+    const { body } = await create({ severity: 'medium' });
+    const patched = await api.call('PATCH', `/escalations/${body.id}`, { severity: 'critical', reason: 'all stores affected now' }, { 'if-match': '"1"' });
+    expect(patched.status).toBe(200);
+    expect(Date.parse(patched.body.deadlines.acknowledgeBy) - Date.parse(body.createdAt)).toBe(HOUR);
+    expect(Date.parse(patched.body.deadlines.resolveBy) - Date.parse(body.createdAt)).toBe(24 * HOUR);
+    const timeline = await api.call('GET', `/escalations/${body.id}/timeline`);
+    expect(timeline.body.items.at(-1)).toMatchObject({
+      type: 'severity_changed',
+      data: { from: 'medium', to: 'critical', reason: 'all stores affected now' },
+    });
+  });
+
+  it('PATCH without If-Match is 428; a severity change without a reason is 400 naming the field', async () => {
+    const { body } = await create();
+    expect((await api.call('PATCH', `/escalations/${body.id}`, { title: 'renamed' })).status).toBe(428);
+    const noReason = await api.call('PATCH', `/escalations/${body.id}`, { severity: 'low' }, { 'if-match': '"1"' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors).toEqual([expect.objectContaining({ path: 'body.reason' })]);
+  });
+});
+
+describe('lists', () => {
+  it('lists open escalations by status, account, owner and severity, page by page', async () => {
+    const account = `acct-${Date.now()}`;
+    const customer = { ...escalationRequest().customer, accountId: account };
+    const ids: string[] = [];
+    for (const severity of ['critical', 'high', 'high', 'low', 'medium']) {
+      ids.push((await create({ customer, severity })).body.id);
+    }
+    await api.call('POST', `/escalations/${ids[1]}/acknowledge`, { owner: `owner-${account}` });
+
+    const open = await api.call('GET', '/escalations?status=open&limit=100');
+    expect(open.body.items.map((e: { id: string }) => e.id)).toEqual(expect.arrayContaining([ids[0], ids[2], ids[3], ids[4]]));
+    const deadlines = open.body.items.map((e: { deadlines: { acknowledgeBy: string } }) => e.deadlines.acknowledgeBy);
+    expect(deadlines).toEqual([...deadlines].sort());
+
+    const byAccount = await api.call('GET', `/escalations?accountId=${account}`);
+    expect(byAccount.body.items.map((e: { id: string }) => e.id)).toEqual([...ids].reverse());
+
+    const high = await api.call('GET', `/escalations?accountId=${account}&severity=high&status=open`);
+    expect(high.body.items.map((e: { id: string }) => e.id)).toEqual([ids[2]]);
+
+    const owned = await api.call('GET', `/escalations?owner=owner-${account}`);
+    expect(owned.body.items.map((e: { id: string }) => e.id)).toEqual([ids[1]]);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.call('GET', `/escalations?accountId=${account}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((e: { id: string }) => e.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  it('an unfiltered list returns the newest cases first', async () => {
+    const newest = (await create()).body.id;
+    const all = await api.call('GET', '/escalations?limit=1');
+    expect(all.body.items[0].id).toBe(newest);
+    expect(all.body.nextCursor).toBeDefined();
+  });
+
+  it('rejects a forged cursor and an out-of-range limit with 400', async () => {
+    const forged = Buffer.from(JSON.stringify({ index: 'byAccount', key: { pk: 'x' } })).toString('base64url');
+    const bad = await api.call('GET', `/escalations?accountId=acme&cursor=${forged}`);
+    expect(bad.status).toBe(400);
+    const otherAccount = Buffer.from(
+      JSON.stringify({ index: 'byAccount', key: { pk: 'ESC#1', sk: 'CASE', byAccountPK: 'ACCOUNT#someone-else', byAccountSK: 'x' } }),
+    ).toString('base64url');
+    expect((await api.call('GET', `/escalations?accountId=acme&cursor=${otherAccount}`)).status).toBe(400);
+    const { body: existing } = await create();
+    const alien = Buffer.from(JSON.stringify({ index: 'timeline', key: { pk: 'ESC#another-case', sk: 'EVENT#1' } })).toString('base64url');
+    expect((await api.call('GET', `/escalations/${existing.id}/timeline?cursor=${alien}`)).status).toBe(400);
+    const limit = await api.call('GET', '/escalations?limit=1000');
+    expect(limit.status).toBe(400);
+    expect(limit.body.errors[0].path).toBe('query.limit');
+  });
+});
+
+describe('service endpoints', () => {
+  it('GET /health answers without a token', async () => {
+    const response = await fetch(`${api.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /openapi.json documents every route with its request schema', async () => {
+    const { body } = await api.call('GET', '/openapi.json');
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/escalations', '/escalations/{id}', '/escalations/{id}/acknowledge', '/escalations/{id}/timeline']));
+    const create = body.components.schemas.CreateEscalationRequest;
+    expect(create.required).toEqual(expect.arrayContaining(['customer', 'title', 'severity']));
+    expect(create.properties.severity.enum).toEqual(['critical', 'high', 'medium', 'low']);
+  });
+
+  it('rejects a missing or wrong bearer token with 401', async () => {
+    const none = await fetch(`${api.url}/escalations`);
+    expect(none.status).toBe(401);
+    const wrong = await api.call('GET', '/escalations', undefined, { authorization: 'Bearer wrong' });
+    expect(wrong.status).toBe(401);
+  });
+});
