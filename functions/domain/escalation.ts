@@ -42,6 +42,8 @@ export interface Escalation {
   resolution?: Resolution;
   outcome?: Outcome;
   reopenCount: number;
+  /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
+  actedOn?: string[];
 }
 
 export const EVENT_TYPES = [
@@ -58,6 +60,13 @@ export const EVENT_TYPES = [
   'reopened',
   'closed',
   'note_added',
+  'deadline_breached',
+  'reminder_sent',
+  'routed',
+  'follow_up_sent',
+  'email_sent',
+  'email_failed',
+  'workflow_failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

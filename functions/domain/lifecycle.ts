@@ -1,8 +1,8 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
-import { computeDeadlines, pauseClock, resumeClock } from './deadlines';
+import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
-import { rolesForTier, topTier, unique } from './routing';
+import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import type { Status } from './vocabulary';
 
 const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
@@ -54,7 +54,7 @@ const commands: { [A in ActionName]: Command<A> } = {
     const now = ctx.now.toISOString();
     const next = advance(
       current,
-      { status: 'acknowledged', owner, acknowledgedAt: now, sla: { ...current.sla, updateClockFrom: now } },
+      { status: 'acknowledged', owner, acknowledgedAt: now, sla: restartUpdateClock(current.sla, ctx.now) },
       ctx,
     );
     const minutes = Math.round((ctx.now.getTime() - Date.parse(current.createdAt)) / 60_000);
@@ -65,7 +65,7 @@ const commands: { [A in ActionName]: Command<A> } = {
           owner,
           timeToAcknowledgeMs: ctx.now.getTime() - Date.parse(current.createdAt),
           acknowledgeBy: current.deadlines.acknowledgeBy,
-          onTime: now <= current.deadlines.acknowledgeBy,
+          onTime: ctx.now.getTime() <= Date.parse(current.deadlines.acknowledgeBy),
           ...(input.message && { message: input.message }),
         }),
       ],
@@ -73,22 +73,20 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   updates(current, input, ctx) {
-    const now = ctx.now.toISOString();
-    const next = advance(current, { status: 'in_progress', sla: { ...current.sla, updateClockFrom: now } }, ctx);
+    let promisedUpdateBy: string | undefined;
     if (input.nextUpdateBy) {
-      if (input.nextUpdateBy <= now) throw new RuleViolationError('nextUpdateBy must be in the future', 'nextUpdateBy');
-      // A promise to update sooner than the cadence is kept; a later one would break the SLA.
-      if (new Date(input.nextUpdateBy) < new Date(next.deadlines.nextUpdateBy)) {
-        next.deadlines = { ...next.deadlines, nextUpdateBy: new Date(input.nextUpdateBy).toISOString() };
-      }
+      if (Date.parse(input.nextUpdateBy) <= ctx.now.getTime()) throw new RuleViolationError('nextUpdateBy must be in the future', 'nextUpdateBy');
+      promisedUpdateBy = new Date(input.nextUpdateBy).toISOString();
     }
+    // A promise to update sooner than the cadence is kept (the clock remembers it); a later one cannot stretch the SLA.
+    const next = advance(current, { status: 'in_progress', sla: restartUpdateClock(current.sla, ctx.now, promisedUpdateBy) }, ctx);
     return {
       next,
       events: [
         event('customer_updated', ctx, 'customer update sent', {
           message: input.message,
           dueBy: current.deadlines.nextUpdateBy,
-          onTime: now <= current.deadlines.nextUpdateBy,
+          onTime: ctx.now.getTime() <= Date.parse(current.deadlines.nextUpdateBy),
           nextUpdateBy: next.deadlines.nextUpdateBy,
         }),
       ],
@@ -118,8 +116,8 @@ const commands: { [A in ActionName]: Command<A> } = {
         event('resolved', ctx, `resolved: ${input.fix}`, {
           ...input,
           timeToResolveMs: ctx.now.getTime() - Date.parse(current.createdAt),
-          resolveBy: current.deadlines.resolveBy,
-          onTime: now <= current.deadlines.resolveBy,
+          resolveBy: next.deadlines.resolveBy,
+          onTime: ctx.now.getTime() <= Date.parse(next.deadlines.resolveBy),
           followUpAt: next.deadlines.followUpAt,
         }),
       ],
@@ -127,7 +125,9 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   'out-of-scope'(current, input, ctx) {
-    const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString() }, ctx);
+    // A pause ends with the case: its length is credited and its end recorded.
+    const sla = resumeClock(current.sla, ctx.now).clock;
+    const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString(), sla }, ctx);
     return { next, events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
   },
 
@@ -157,11 +157,10 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   reopen(current, input, ctx) {
-    const now = ctx.now.toISOString();
     const { resolvedAt: _resolvedAt, resolution: _resolution, ...rest } = current;
     const next = advance(
       rest as Escalation,
-      { status: 'in_progress', reopenCount: current.reopenCount + 1, sla: { ...current.sla, updateClockFrom: now } },
+      { status: 'in_progress', reopenCount: current.reopenCount + 1, sla: restartUpdateClock(current.sla, ctx.now) },
       ctx,
     );
     return { next, events: [event('reopened', ctx, `reopened: ${input.reason}`, { reason: input.reason })] };
@@ -191,6 +190,11 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
     Object.entries(fields).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Escalation])),
   ) as Partial<Escalation>;
   if (Object.keys(changed).length === 0) return { next: current, events: [] };
+  if ('severity' in changed || 'triggers' in changed || 'executiveInvolved' in changed) {
+    // New facts can bring more people in; nobody already working the case is dropped.
+    const facts = { severity: current.severity, triggers: current.triggers, executiveInvolved: current.executiveInvolved, ...changed };
+    changed.routedTo = unique([...current.routedTo, ...routeAtIntake(facts, ctx.playbook).roles]);
+  }
   const next = advance(current, changed, ctx);
   const events: TimelineEvent[] = [];
   if (changed.severity) {
@@ -204,7 +208,7 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
       }),
     );
   }
-  const edited = Object.keys(changed).filter((key) => key !== 'severity');
+  const edited = Object.keys(changed).filter((key) => key !== 'severity' && key !== 'routedTo');
   if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
   return { next, events };
 }

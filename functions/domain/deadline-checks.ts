@@ -1,0 +1,265 @@
+import type { Playbook } from '../playbook/schema';
+import type { Change, Escalation, TimelineEvent } from './escalation';
+import { computeDeadlines } from './deadlines';
+import { recipientsFor, rolesForTier, topTier, unique } from './routing';
+
+/**
+ * What the workflow does at each deadline. Every scheduled check is derived from the case
+ * as it is now, so a change through the API (acknowledge, update, pause, severity) moves
+ * or cancels checks without anyone editing a schedule. A check that ran is remembered by
+ * its key, which includes the instant it was due: a recomputed deadline is a new check.
+ */
+export type CheckAction =
+  | 'escalate_unacknowledged'
+  | 'remind_owner_update_due'
+  | 'escalate_missed_update'
+  | 'alert_resolution_overdue'
+  | 'route_by_rule'
+  | 'send_follow_up'
+  | 'remind_recovery_call'
+  | 'remind_health_check'
+  | 'close_after_follow_up';
+
+export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up';
+
+export interface ScheduledCheck {
+  key: string;
+  action: CheckAction;
+  kind: DeadlineKind;
+  /** When the check is due (the deadline itself). */
+  at: string;
+  /** For route_by_rule: which rule. */
+  rule?: string;
+}
+
+/** The workflow's phase, as the state machine's RouteByPhase choice reads it. */
+export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'finished';
+
+export interface Plan {
+  phase: Phase;
+  /** A check already due: act on it before sleeping again. */
+  due?: ScheduledCheck;
+  /** When to wake up next, if nothing is due now. */
+  wakeAt?: string;
+}
+
+/** An email the workflow owes somebody; written with the case change, sent after it. */
+export interface Notification {
+  /** Unique per case: the same notification is never sent twice. */
+  id: string;
+  template: 'deadline_breach_alert' | 'owner_reminder' | 'satisfaction_follow_up';
+  to: string[];
+  data: Record<string, unknown>;
+}
+
+export interface CheckOutcome extends Change {
+  notifications: Notification[];
+}
+
+/** How many performed check keys a case remembers; older ones can no longer come due. */
+const REMEMBERED_CHECKS = 50;
+
+const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+export function phaseOf(escalation: Escalation): Phase {
+  switch (escalation.status) {
+    case 'open':
+      return 'awaiting_acknowledgement';
+    case 'acknowledged':
+    case 'in_progress':
+      return 'in_progress';
+    case 'waiting_on_customer':
+      return 'paused';
+    case 'resolved':
+      return 'resolved';
+    default:
+      return 'finished';
+  }
+}
+
+export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
+  const { deadlines, sla } = escalation;
+  const targets = playbook.severities[escalation.severity];
+  const checks: ScheduledCheck[] = [];
+  const phase = phaseOf(escalation);
+
+  if (phase === 'awaiting_acknowledgement' || phase === 'in_progress') {
+    if (phase === 'awaiting_acknowledgement') {
+      checks.push({ key: `ack:${deadlines.acknowledgeBy}`, action: 'escalate_unacknowledged', kind: 'acknowledge', at: deadlines.acknowledgeBy });
+    } else {
+      checks.push({ key: `update-reminder:${deadlines.nextUpdateBy}`, action: 'remind_owner_update_due', kind: 'update', at: deadlines.nextUpdateBy });
+      checks.push({
+        key: `update-escalation:${deadlines.nextUpdateBy}`,
+        action: 'escalate_missed_update',
+        kind: 'update',
+        at: plus(deadlines.nextUpdateBy, targets.updateEvery),
+      });
+    }
+    checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
+    for (const rule of playbook.routing) {
+      if (rule.when.unresolvedFor === undefined) continue;
+      checks.push({
+        key: `rule:${rule.name}`,
+        action: 'route_by_rule',
+        kind: 'routing',
+        at: plus(sla.startedAt, rule.when.unresolvedFor + sla.pausedMs),
+        rule: rule.name,
+      });
+    }
+  }
+
+  if (phase === 'resolved' && escalation.resolvedAt) {
+    const resolvedAt = escalation.resolvedAt;
+    const { followUp } = playbook;
+    checks.push({ key: `follow-up:${resolvedAt}`, action: 'send_follow_up', kind: 'follow_up', at: plus(resolvedAt, followUp.after) });
+    checks.push({ key: `recovery-call:${resolvedAt}`, action: 'remind_recovery_call', kind: 'follow_up', at: plus(resolvedAt, followUp.recoveryCallAfter) });
+    checks.push({ key: `health-check:${resolvedAt}`, action: 'remind_health_check', kind: 'follow_up', at: plus(resolvedAt, followUp.healthCheckAfter) });
+    checks.push({ key: `auto-close:${resolvedAt}`, action: 'close_after_follow_up', kind: 'follow_up', at: plus(resolvedAt, followUp.healthCheckAfter) });
+  }
+
+  const done = new Set(escalation.actedOn ?? []);
+  // Stable order: by due time, then as listed above (health-check reminder before auto-close).
+  return checks.filter((check) => !done.has(check.key)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/** What the workflow should do now: act on the earliest due check, or sleep until the next. */
+export function planNext(escalation: Escalation, now: Date, playbook: Playbook): Plan {
+  const phase = phaseOf(escalation);
+  const [next] = scheduledChecks(escalation, playbook);
+  if (!next) return { phase: phase === 'paused' ? 'paused' : phase === 'finished' ? 'finished' : phase };
+  return Date.parse(next.at) <= now.getTime() ? { phase, due: next } : { phase, wakeAt: next.at };
+}
+
+/**
+ * A change through the API must wake the workflow sooner when it moves the earliest
+ * check earlier or gives a sleeping case something to wait for again.
+ */
+export function needsRearm(before: Escalation, after: Escalation, playbook: Playbook): boolean {
+  const was = scheduledChecks(before, playbook)[0];
+  const now = scheduledChecks(after, playbook)[0];
+  if (!now) return false;
+  return !was || Date.parse(now.at) < Date.parse(was.at);
+}
+
+function breachEvent(check: ScheduledCheck, now: Date, summary: string, data: Record<string, unknown>): TimelineEvent {
+  return {
+    type: 'deadline_breached',
+    at: now.toISOString(),
+    actor: 'workflow',
+    summary,
+    data: { kind: check.kind, action: check.action, deadline: check.at, actedAt: now.toISOString(), lagMs: now.getTime() - Date.parse(check.at), ...data },
+  };
+}
+
+/** Performs one due check: the case change, its timeline events, and the emails it owes. */
+export function performCheck(escalation: Escalation, check: ScheduledCheck, now: Date, playbook: Playbook): CheckOutcome {
+  const actedOn = [...(escalation.actedOn ?? []), check.key].slice(-REMEMBERED_CHECKS);
+  const nowIso = now.toISOString();
+  let next: Escalation = { ...escalation, actedOn, version: escalation.version + 1, updatedAt: nowIso };
+  const events: TimelineEvent[] = [];
+  const notifications: Notification[] = [];
+  const handoff = {
+    caseId: escalation.id,
+    title: escalation.title,
+    severity: escalation.severity,
+    accountName: escalation.customer.name,
+    segment: escalation.customer.segment ?? 'unknown',
+    arr: escalation.customer.arr ?? null,
+    healthScore: escalation.customer.healthScore ?? null,
+    businessImpact: escalation.businessImpact ?? 'not stated',
+    alreadyTried: escalation.alreadyTried ?? 'not stated',
+    neededBy: escalation.neededBy ?? 'not stated',
+    owner: escalation.owner ?? 'nobody yet',
+    contact: escalation.customer.contacts[0]?.email ?? '',
+    deadline: check.at,
+  };
+  const notify = (template: Notification['template'], roles: string[], extra: Record<string, unknown>, to = recipientsFor(roles, playbook)) => {
+    if (to.length) notifications.push({ id: `${check.key}:${template}`, template, to, data: { ...handoff, ...extra } });
+  };
+
+  const climb = (reason: string, restartClock: 'acknowledge' | 'update') => {
+    const top = topTier(playbook);
+    if (escalation.tier >= top) {
+      events.push(breachEvent(check, now, `${check.kind} deadline missed at the top of the ladder (tier ${escalation.tier})`, { tier: escalation.tier }));
+      notify('deadline_breach_alert', rolesForTier(top, playbook), { tier: escalation.tier, reason });
+      return;
+    }
+    const tier = escalation.tier + 1;
+    const roles = rolesForTier(tier, playbook);
+    // The new tier gets a fresh deadline of its own, measured from now.
+    const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : { ...next.sla, updateClockFrom: nowIso };
+    next = { ...next, tier, routedTo: unique([...next.routedTo, ...roles]), sla };
+    events.push(breachEvent(check, now, `${reason}; escalated to tier ${tier} (${roles.join(', ')})`, { tier, roles }));
+    notify('deadline_breach_alert', roles, { tier, reason });
+  };
+
+  switch (check.action) {
+    case 'escalate_unacknowledged':
+      climb('nobody acknowledged in time', 'acknowledge');
+      break;
+    case 'remind_owner_update_due':
+      events.push({
+        type: 'reminder_sent',
+        at: nowIso,
+        actor: 'workflow',
+        summary: 'customer update is due: owner reminded',
+        data: { kind: check.kind, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('owner_reminder', [], { reminder: 'customer_update_due' }, ownerAddresses(escalation, playbook));
+      break;
+    case 'escalate_missed_update':
+      climb('the customer update is still missing after a reminder', 'update');
+      break;
+    case 'alert_resolution_overdue':
+      events.push(breachEvent(check, now, 'resolution target missed', {}));
+      notify('deadline_breach_alert', [...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], { reason: 'resolution target missed' });
+      break;
+    case 'route_by_rule': {
+      const rule = playbook.routing.find((r) => r.name === check.rule);
+      const roles = rule?.routeTo ?? [];
+      next = { ...next, routedTo: unique([...next.routedTo, ...roles]) };
+      events.push({
+        type: 'routed',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `routing rule ${check.rule}: brought in ${roles.join(', ')}`,
+        data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('deadline_breach_alert', roles, { reason: `routing rule ${check.rule}` });
+      break;
+    }
+    case 'send_follow_up':
+      events.push(followUpEvent(check, now, 'follow-up with satisfaction survey sent to the customer'));
+      notify('satisfaction_follow_up', [], { resolution: escalation.resolution ?? null }, escalation.customer.contacts.map((c) => c.email));
+      break;
+    case 'remind_recovery_call':
+      events.push(followUpEvent(check, now, 'owner reminded to make the recovery call'));
+      notify('owner_reminder', [], { reminder: 'recovery_call' }, ownerAddresses(escalation, playbook));
+      break;
+    case 'remind_health_check':
+      events.push(followUpEvent(check, now, 'owner reminded to hold the health-check call'));
+      notify('owner_reminder', [], { reminder: 'health_check_call' }, ownerAddresses(escalation, playbook));
+      break;
+    case 'close_after_follow_up':
+      next = { ...next, status: 'closed', closedAt: nowIso };
+      events.push({ type: 'closed', at: nowIso, actor: 'workflow', summary: 'closed after the follow-up period', data: { deadline: check.at, actedAt: nowIso } });
+      break;
+  }
+  next.deadlines = computeDeadlines(next.severity, next.sla, playbook, next.resolvedAt);
+  return { next, events, notifications };
+}
+
+function followUpEvent(check: ScheduledCheck, now: Date, summary: string): TimelineEvent {
+  return {
+    type: 'follow_up_sent',
+    at: now.toISOString(),
+    actor: 'workflow',
+    summary,
+    data: { action: check.action, deadline: check.at, actedAt: now.toISOString(), lagMs: now.getTime() - Date.parse(check.at) },
+  };
+}
+
+/** Owners are usually addressed by email; one who is not is reached through the case's roles. */
+function ownerAddresses(escalation: Escalation, playbook: Playbook): string[] {
+  return escalation.owner?.includes('@') ? [escalation.owner] : recipientsFor(escalation.routedTo, playbook);
+}

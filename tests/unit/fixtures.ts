@@ -1,0 +1,47 @@
+// Shared fixtures for the unit tests of the pure domain.
+import type { Context, Escalation } from '../../functions/domain/escalation';
+import { openEscalation } from '../../functions/domain/escalation';
+import type { Severity, Trigger } from '../../functions/domain/vocabulary';
+import { parsePlaybook } from '../../functions/playbook/load';
+import { CreateEscalationRequest, type CreateEscalationInput } from '../../functions/schemas/escalation';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+export const NOW = new Date('2026-03-02T10:00:00Z');
+export const ACTOR = 'agent@example.com';
+export const playbook = parsePlaybook({});
+
+export function ctxAt(now: Date | number | string, actor = ACTOR): Context {
+  return { now: new Date(now), actor, playbook };
+}
+
+export const later = (from: Date | string, ms: number) => new Date(new Date(from).getTime() + ms);
+
+/** A raw (unparsed) request body that CreateEscalationRequest accepts. */
+export function validBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customer: {
+      accountId: 'acct-42',
+      name: 'Acme GmbH',
+      segment: 'enterprise',
+      arr: 120_000,
+      healthScore: 55,
+      renewalDate: '2026-09-30',
+      timezone: 'Europe/Berlin',
+      contacts: [{ email: 'cto@acme.example', name: 'Dana', role: 'CTO' }],
+    },
+    title: 'Checkout integration broken',
+    severity: 'high',
+    ...overrides,
+  };
+}
+
+export function input(severity: Severity = 'high', triggers: Trigger[] = [], executiveInvolved = false): CreateEscalationInput {
+  return CreateEscalationRequest.parse(validBody({ severity, triggers, executiveInvolved }));
+}
+
+export function open(severity: Severity = 'high', at: Date = NOW, triggers: Trigger[] = []): Escalation {
+  return openEscalation('esc-1', input(severity, triggers), ctxAt(at)).next;
+}

@@ -1,0 +1,566 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
+import { openEscalation, type Change, type Context, type Escalation } from '../../functions/domain/escalation';
+import { allowedActions, applyAction, editEscalation } from '../../functions/domain/lifecycle';
+import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabulary';
+import { parsePlaybook } from '../../functions/playbook/load';
+import { ACTION_NAMES, ActionRequests, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
+import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook } from './fixtures';
+
+type Move = ActionName | 'edit';
+
+/** The lifecycle of PLAYBOOK.md §5, written out independently of the code under test. */
+const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
+const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
+  acknowledge: { from: ['open'], to: 'acknowledged' },
+  updates: { from: ['acknowledged', 'in_progress'], to: 'in_progress' },
+  escalate: { from: ACTIVE, to: 'same' },
+  resolve: { from: ['acknowledged', 'in_progress', 'waiting_on_customer'], to: 'resolved' },
+  'out-of-scope': { from: ACTIVE, to: 'out_of_scope' },
+  pause: { from: ['acknowledged', 'in_progress'], to: 'waiting_on_customer' },
+  resume: { from: ['waiting_on_customer'], to: 'in_progress' },
+  reopen: { from: ['resolved'], to: 'in_progress' },
+  close: { from: ['resolved'], to: 'closed' },
+  notes: { from: [...STATUSES], to: 'same' },
+  edit: { from: [...ACTIVE, 'resolved'], to: 'same' },
+};
+const MOVES = Object.keys(TABLE) as Move[];
+const expectedAllowed = (status: Status) => MOVES.filter((m) => TABLE[m].from.includes(status)).sort();
+
+/** Valid request bodies, parsed through the real request schemas. */
+const BODIES: { [A in ActionName]: unknown } = {
+  acknowledge: {},
+  updates: { message: 'We reproduced it; next update within the hour.' },
+  escalate: { reason: 'acknowledgement deadline missed' },
+  resolve: { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'expiry alerts' },
+  'out-of-scope': { reason: 'third-party outage', guidance: 'contact the provider' },
+  pause: { reason: 'waiting for logs' },
+  resume: { note: 'logs received' },
+  reopen: { reason: 'it broke again' },
+  close: { outcome: 'retained' },
+  notes: { text: 'called the customer' },
+};
+const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
+
+function act(action: ActionName, current: Escalation, ctx: Context, override?: unknown): Change {
+  const parsed = override === undefined ? body(action) : ActionRequests[action].parse(override);
+  return applyAction(action, current, parsed as never, ctx);
+}
+
+/** Runs actions one hour apart from NOW + 1h; returns the final escalation. */
+function walk(start: Escalation, actions: ActionName[]): Escalation {
+  let current = start;
+  actions.forEach((action, i) => {
+    current = act(action, current, ctxAt(later(NOW, (i + 1) * HOUR))).next;
+  });
+  return current;
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, nothing was thrown');
+}
+
+const at = (iso: string) => ctxAt(new Date(iso));
+
+describe('transition table', () => {
+  it('walks open → acknowledged → in_progress ⇄ waiting_on_customer → resolved → closed', () => {
+    let e = open('high');
+    expect(e.status).toBe('open');
+    const steps: [ActionName, Status][] = [
+      ['acknowledge', 'acknowledged'],
+      ['updates', 'in_progress'],
+      ['pause', 'waiting_on_customer'],
+      ['resume', 'in_progress'],
+      ['pause', 'waiting_on_customer'],
+      ['resume', 'in_progress'],
+      ['resolve', 'resolved'],
+      ['close', 'closed'],
+    ];
+    steps.forEach(([action, status], i) => {
+      e = act(action, e, ctxAt(later(NOW, (i + 1) * HOUR))).next;
+      expect(e.status, `after ${action}`).toBe(status);
+    });
+    expect(e.closedAt).toBe(later(NOW, steps.length * HOUR).toISOString());
+    expect(e.outcome).toBe('retained');
+  });
+
+  it('pauses straight from acknowledged and resolves straight from waiting_on_customer', () => {
+    const e = walk(open(), ['acknowledge', 'pause', 'resolve']);
+    expect(e.status).toBe('resolved');
+  });
+
+  it.each(ACTIVE)('declares out of scope from %s', (status) => {
+    const path: Record<string, ActionName[]> = {
+      open: [],
+      acknowledged: ['acknowledge'],
+      in_progress: ['acknowledge', 'updates'],
+      waiting_on_customer: ['acknowledge', 'pause'],
+    };
+    const e = walk(open(), path[status]!);
+    expect(e.status).toBe(status);
+    const now = later(NOW, 10 * HOUR);
+    const { next, events } = act('out-of-scope', e, ctxAt(now));
+    expect(next.status).toBe('out_of_scope');
+    expect(next.closedAt).toBe(now.toISOString());
+    expect(events.map((ev) => ev.type)).toEqual(['declared_out_of_scope']);
+    expect(events[0]!.data).toMatchObject({ reason: 'third-party outage', guidance: 'contact the provider' });
+  });
+
+  it('declaring out of scope while waiting on the customer ends the pause', () => {
+    const paused = walk(open(), ['acknowledge', 'pause']);
+    const { next } = act('out-of-scope', paused, at('2026-03-02T15:00:00Z'));
+    expect(next.status).toBe('out_of_scope');
+    expect(next.sla.pausedSince).toBeUndefined();
+    expect(next.sla.pausedMs).toBe(Date.parse('2026-03-02T15:00:00Z') - Date.parse(paused.sla.pausedSince!));
+  });
+
+  it('reopens a resolved case into in_progress, dropping the resolution and follow-up', () => {
+    const resolved = walk(open(), ['acknowledge', 'resolve']);
+    expect(resolved.resolvedAt).toBeDefined();
+    expect(resolved.deadlines.followUpAt).toBeDefined();
+    const now = later(NOW, 30 * HOUR);
+    const { next, events } = act('reopen', resolved, ctxAt(now));
+    expect(next.status).toBe('in_progress');
+    expect(next.reopenCount).toBe(1);
+    expect(next.resolvedAt).toBeUndefined();
+    expect(next.resolution).toBeUndefined();
+    expect(next.deadlines.followUpAt).toBeUndefined();
+    expect(next.deadlines.nextUpdateBy).toBe(later(now, playbook.severities.high.updateEvery).toISOString());
+    expect(events[0]).toMatchObject({ type: 'reopened', actor: ACTOR, at: now.toISOString(), data: { reason: 'it broke again' } });
+    expect(walk(next, ['resolve', 'reopen']).reopenCount).toBe(2);
+  });
+
+  it.each(STATUSES)('allowedActions(%s) matches the table', (status) => {
+    expect([...allowedActions(status)].sort()).toEqual(expectedAllowed(status));
+  });
+
+  it('lists every action of the API in the table', () => {
+    expect([...ACTION_NAMES].sort()).toEqual(MOVES.filter((m) => m !== 'edit').sort());
+  });
+});
+
+describe('illegal moves', () => {
+  it('acknowledging twice throws IllegalTransitionError naming the allowed actions', () => {
+    const e = walk(open(), ['acknowledge']);
+    const error = thrown(() => act('acknowledge', e, ctxAt(later(NOW, 2 * HOUR))));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    const { action, status, allowed, message } = error as IllegalTransitionError;
+    expect(action).toBe('acknowledge');
+    expect(status).toBe('acknowledged');
+    expect([...allowed].sort()).toEqual(['edit', 'escalate', 'notes', 'out-of-scope', 'pause', 'resolve', 'updates']);
+    for (const name of allowed) expect(message).toContain(name);
+  });
+
+  it('closing an open case is refused; the allowed list is what an open case can do', () => {
+    const error = thrown(() => act('close', open(), ctxAt(later(NOW, HOUR)))) as IllegalTransitionError;
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect([...error.allowed].sort()).toEqual(['acknowledge', 'edit', 'escalate', 'notes', 'out-of-scope']);
+    expect(error.allowed).not.toContain('close');
+  });
+
+  it('a closed case accepts only notes; editing it is refused', () => {
+    const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
+    const error = thrown(() => editEscalation(closed, PatchEscalationRequest.parse({ title: 'new' }), ctxAt(later(NOW, 9 * HOUR))));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect((error as IllegalTransitionError).allowed).toEqual(['notes']);
+    expect(act('notes', closed, ctxAt(later(NOW, 9 * HOUR))).next.version).toBe(closed.version + 1);
+  });
+
+  it.each([
+    ['resolve', [] as ActionName[]],
+    ['pause', [] as ActionName[]],
+    ['updates', [] as ActionName[]],
+    ['resume', ['acknowledge'] as ActionName[]],
+    ['reopen', ['acknowledge'] as ActionName[]],
+    ['updates', ['acknowledge', 'pause'] as ActionName[]],
+    ['pause', ['acknowledge', 'pause'] as ActionName[]],
+    ['escalate', ['acknowledge', 'resolve'] as ActionName[]],
+    ['out-of-scope', ['acknowledge', 'resolve'] as ActionName[]],
+    ['reopen', ['acknowledge', 'resolve', 'close'] as ActionName[]],
+    ['acknowledge', ['out-of-scope'] as ActionName[]],
+  ] as [ActionName, ActionName[]][])('%s after %j is an IllegalTransitionError and changes nothing', (action, path) => {
+    const e = walk(open(), path);
+    const snapshot = structuredClone(e);
+    const error = thrown(() => act(action, e, ctxAt(later(NOW, 20 * HOUR))));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect([...(error as IllegalTransitionError).allowed].sort()).toEqual(expectedAllowed(e.status));
+    expect(e).toEqual(snapshot);
+  });
+});
+
+describe('acknowledge', () => {
+  it('defaults the owner to the actor and records acknowledgedAt and an acknowledged event', () => {
+    const e = open('high');
+    const now = later(NOW, 90 * MINUTE);
+    const { next, events } = act('acknowledge', e, ctxAt(now, 'sam@example.com'));
+    expect(next.owner).toBe('sam@example.com');
+    expect(next.acknowledgedAt).toBe(now.toISOString());
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'acknowledged', actor: 'sam@example.com', at: now.toISOString() });
+    expect(events[0]!.data).toMatchObject({ owner: 'sam@example.com', timeToAcknowledgeMs: 90 * MINUTE, onTime: true });
+  });
+
+  it('takes an explicit owner and the message for the customer', () => {
+    const { next, events } = act('acknowledge', open(), ctxAt(later(NOW, HOUR)), { owner: 'Priya', message: 'We see the impact.' });
+    expect(next.owner).toBe('Priya');
+    expect(events[0]!.actor).toBe(ACTOR);
+    expect(events[0]!.data).toMatchObject({ owner: 'Priya', message: 'We see the impact.' });
+  });
+
+  it('starts the update cadence from the acknowledgement', () => {
+    const now = later(NOW, 30 * MINUTE);
+    const { next } = act('acknowledge', open('critical'), ctxAt(now));
+    expect(next.deadlines.nextUpdateBy).toBe(later(now, HOUR).toISOString());
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z');
+    expect(next.deadlines.resolveBy).toBe('2026-03-03T10:00:00.000Z');
+  });
+
+  it('records a late acknowledgement as not on time', () => {
+    const { events } = act('acknowledge', open('critical'), ctxAt(later(NOW, HOUR + 1)));
+    expect(events[0]!.data).toMatchObject({ onTime: false, acknowledgeBy: '2026-03-02T11:00:00.000Z' });
+  });
+});
+
+describe('customer updates', () => {
+  const acknowledged = () => act('acknowledge', open('high'), at('2026-03-02T10:30:00Z')).next;
+
+  it('moves to in_progress and restarts the update clock', () => {
+    const { next, events } = act('updates', acknowledged(), at('2026-03-02T12:00:00Z'));
+    expect(next.status).toBe('in_progress');
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T16:00:00.000Z');
+    expect(events[0]).toMatchObject({ type: 'customer_updated', data: { onTime: true, dueBy: '2026-03-02T14:30:00.000Z' } });
+  });
+
+  it('keeps a promise to update sooner than the cadence, ignores a later one', () => {
+    const sooner = act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T13:00:00Z' });
+    expect(sooner.next.deadlines.nextUpdateBy).toBe('2026-03-02T13:00:00.000Z');
+    const laterPromise = act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T20:00:00Z' });
+    expect(laterPromise.next.deadlines.nextUpdateBy).toBe('2026-03-02T16:00:00.000Z');
+  });
+
+  it('refuses a promised update time in the past', () => {
+    const error = thrown(() => act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T11:00:00Z' }));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect((error as RuleViolationError).field).toBe('nextUpdateBy');
+  });
+
+  it('refuses a promised update time equal to now (written without milliseconds)', () => {
+    // now = 12:00:00.000Z; "12:00:00Z" is the same instant, so not in the future.
+    const error = thrown(() => act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T12:00:00Z' }));
+    expect(error).toBeInstanceOf(RuleViolationError);
+  });
+
+  it('refuses a past promised update time written with a UTC offset', () => {
+    // 13:00+02:00 is 11:00Z, one hour before now (12:00Z).
+    const error = thrown(() =>
+      act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T13:00:00+02:00' }),
+    );
+    expect(error).toBeInstanceOf(RuleViolationError);
+  });
+
+  it('property: a promised update time is accepted exactly when it is a future instant, whatever its offset', () => {
+    const now = new Date('2026-03-02T12:00:00Z');
+    const base = acknowledged();
+    fc.assert(
+      fc.property(fc.integer({ min: -6 * 60, max: 6 * 60 }), fc.integer({ min: -14, max: 14 }), (minutesFromNow, offsetHours) => {
+        const instant = now.getTime() + minutesFromNow * MINUTE;
+        const local = new Date(instant + offsetHours * HOUR).toISOString().slice(0, 19);
+        const sign = offsetHours < 0 ? '-' : '+';
+        const written = `${local}${sign}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`;
+        expect(Date.parse(written)).toBe(instant);
+        let outcome: Change | unknown;
+        try {
+          outcome = act('updates', base, ctxAt(now), { message: 'm', nextUpdateBy: written });
+        } catch (error) {
+          outcome = error;
+        }
+        if (instant <= now.getTime()) {
+          expect(outcome).toBeInstanceOf(RuleViolationError);
+        } else {
+          expect(outcome).not.toBeInstanceOf(Error);
+          const next = (outcome as Change).next;
+          expect(Date.parse(next.deadlines.nextUpdateBy)).toBe(Math.min(instant, now.getTime() + playbook.severities.high.updateEvery));
+        }
+      }),
+    );
+  });
+
+  it('accepts a future promised update time written with a negative UTC offset', () => {
+    // 08:00-05:00 is 13:00Z, one hour after now (12:00Z), sooner than the 4 h cadence.
+    const { next } = act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T08:00:00-05:00' });
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T13:00:00.000Z');
+  });
+
+  it('a later note or escalation does not forget the promised update time', () => {
+    const promised = act('updates', acknowledged(), at('2026-03-02T12:00:00Z'), { message: 'm', nextUpdateBy: '2026-03-02T13:00:00Z' }).next;
+    const noted = act('notes', promised, at('2026-03-02T12:10:00Z')).next;
+    expect(noted.deadlines).toEqual(promised.deadlines);
+    const escalated = act('escalate', promised, at('2026-03-02T12:10:00Z')).next;
+    expect(escalated.deadlines).toEqual(promised.deadlines);
+  });
+});
+
+describe('pause, resume and resolve', () => {
+  it('pausing keeps the deadlines; resuming moves them by the paused length and records from / to', () => {
+    const ack = act('acknowledge', open('critical'), at('2026-03-02T10:30:00Z')).next;
+    const paused = act('pause', ack, at('2026-03-02T11:00:00Z'));
+    expect(paused.next.sla.pausedSince).toBe('2026-03-02T11:00:00.000Z');
+    expect(paused.next.deadlines).toEqual(ack.deadlines);
+    expect(paused.events[0]).toMatchObject({ type: 'paused', actor: ACTOR, data: { reason: 'waiting for logs', from: '2026-03-02T11:00:00.000Z' } });
+
+    const resumed = act('resume', paused.next, at('2026-03-02T13:00:00Z'));
+    expect(resumed.next.status).toBe('in_progress');
+    expect(resumed.next.sla.pausedSince).toBeUndefined();
+    expect(resumed.next.sla.pausedMs).toBe(2 * HOUR);
+    expect(resumed.next.deadlines.resolveBy).toBe('2026-03-03T12:00:00.000Z');
+    expect(resumed.next.deadlines.nextUpdateBy).toBe('2026-03-02T13:30:00.000Z');
+    expect(resumed.events[0]).toMatchObject({
+      type: 'resumed',
+      data: { from: '2026-03-02T11:00:00.000Z', to: '2026-03-02T13:00:00.000Z', pausedForMs: 2 * HOUR, note: 'logs received' },
+    });
+  });
+
+  it('resolving records the resolution and schedules the follow-up 24 h later', () => {
+    const ack = act('acknowledge', open('high'), at('2026-03-02T10:30:00Z')).next;
+    const { next, events } = act('resolve', ack, at('2026-03-03T09:00:00Z'));
+    expect(next.resolvedAt).toBe('2026-03-03T09:00:00.000Z');
+    expect(next.resolution).toEqual({ rootCause: 'expired certificate', fix: 'renewed it', prevention: 'expiry alerts' });
+    expect(next.deadlines.followUpAt).toBe('2026-03-04T09:00:00.000Z');
+    expect(events[0]).toMatchObject({ type: 'resolved', data: { onTime: true, followUpAt: '2026-03-04T09:00:00.000Z' } });
+  });
+
+  it('resolving while waiting on the customer stops the pause and credits it', () => {
+    const ack = act('acknowledge', open('critical'), at('2026-03-02T10:30:00Z')).next;
+    const paused = act('pause', ack, at('2026-03-02T11:00:00Z')).next;
+    const { next } = act('resolve', paused, at('2026-03-02T15:00:00Z'));
+    expect(next.sla.pausedSince).toBeUndefined();
+    expect(next.sla.pausedMs).toBe(4 * HOUR);
+    expect(next.deadlines.resolveBy).toBe('2026-03-03T14:00:00.000Z');
+  });
+
+  it('a resolution within the SLA once paused time is credited is on time', () => {
+    // critical: 24 h to resolve. Worked 1 h, waited on the customer 30 h, resolved 1 h later:
+    // 2 h of running clock, well inside the target, though 32 h of wall time have passed.
+    const ack = act('acknowledge', open('critical'), at('2026-03-02T10:30:00Z')).next;
+    const paused = act('pause', ack, at('2026-03-02T11:00:00Z')).next;
+    const { next, events } = act('resolve', paused, at('2026-03-03T17:00:00Z'));
+    expect(next.deadlines.resolveBy).toBe('2026-03-04T16:00:00.000Z');
+    expect(events[0]!.data).toMatchObject({ onTime: true });
+  });
+
+  it('a late resolution is recorded as not on time', () => {
+    const ack = act('acknowledge', open('critical'), at('2026-03-02T10:30:00Z')).next;
+    const { events } = act('resolve', ack, at('2026-03-03T10:00:01Z'));
+    expect(events[0]!.data).toMatchObject({ onTime: false });
+  });
+});
+
+describe('editEscalation', () => {
+  const patch = (body: unknown) => PatchEscalationRequest.parse(body);
+
+  it('a severity change recomputes deadlines from createdAt and records why', () => {
+    const e = open('medium');
+    const now = at('2026-03-02T10:20:00Z');
+    const { next, events } = editEscalation(e, patch({ severity: 'critical', reason: 'whole region is down' }), now);
+    expect(next.severity).toBe('critical');
+    expect(next.deadlines).toEqual({
+      acknowledgeBy: '2026-03-02T11:00:00.000Z',
+      nextUpdateBy: '2026-03-02T11:00:00.000Z',
+      resolveBy: '2026-03-03T10:00:00.000Z',
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'severity_changed',
+      actor: ACTOR,
+      at: '2026-03-02T10:20:00.000Z',
+      data: { from: 'medium', to: 'critical', reason: 'whole region is down', previousDeadlines: e.deadlines, deadlines: next.deadlines },
+    });
+    expect(events[0]!.summary).toContain('whole region is down');
+  });
+
+  it('a severity change after acknowledgement and a pause keeps the update clock and the paused time', () => {
+    let e = act('acknowledge', open('low'), at('2026-03-02T11:00:00Z')).next;
+    e = act('pause', e, at('2026-03-02T12:00:00Z')).next;
+    e = act('resume', e, at('2026-03-02T15:00:00Z')).next; // 3 h paused; update clock from 11:00 + 3 h = 14:00
+    const { next } = editEscalation(e, patch({ severity: 'high', reason: 'more users affected' }), at('2026-03-02T16:00:00Z'));
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z');
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T18:00:00.000Z');
+    expect(next.deadlines.resolveBy).toBe('2026-03-05T13:00:00.000Z');
+  });
+
+  it('a downgrade moves deadlines later and an upgrade moves them earlier, never before intake', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SEVERITIES), fc.constantFrom(...SEVERITIES), (from, to) => {
+        const e = open(from);
+        const { next } = editEscalation(e, patch({ severity: to, reason: 'reassessed' }), at('2026-03-02T10:05:00Z'));
+        const t = playbook.severities[to];
+        expect(Date.parse(next.deadlines.acknowledgeBy) - NOW.getTime()).toBe(t.acknowledgeWithin);
+        expect(Date.parse(next.deadlines.resolveBy) - NOW.getTime()).toBe(t.resolveWithin);
+        expect(next.version).toBe(from === to ? 1 : 2);
+      }),
+    );
+  });
+
+  it('other edits record an edited event naming the fields, and no severity_changed', () => {
+    const { next, events } = editEscalation(open(), patch({ title: 'Checkout fully down', executiveInvolved: true }), at('2026-03-02T11:00:00Z'));
+    expect(next.title).toBe('Checkout fully down');
+    expect(events.map((e) => e.type)).toEqual(['edited']);
+    expect(events[0]!.data).toMatchObject({ fields: ['title', 'executiveInvolved'] });
+  });
+
+  it('an edit that changes nothing is not a change: no events, no new version', () => {
+    const e = open();
+    const { next, events } = editEscalation(e, patch({ title: e.title, severity: e.severity, reason: 'same' }), at('2026-03-02T11:00:00Z'));
+    expect(events).toEqual([]);
+    expect(next).toEqual(e);
+  });
+});
+
+describe('escalate', () => {
+  it('climbs one tier at a time, adding that tier to routedTo, and refuses past the top', () => {
+    let e = open('low');
+    expect(e.tier).toBe(0);
+    const expected = [['support_lead', 'csm_manager'], ['vp_customer_success'], ['executive_sponsor']];
+    for (let tier = 1; tier <= 3; tier++) {
+      const { next, events } = act('escalate', e, ctxAt(later(NOW, tier * HOUR)));
+      expect(next.tier).toBe(tier);
+      expect(next.routedTo).toEqual(expect.arrayContaining([...e.routedTo, ...expected[tier - 1]!]));
+      expect(new Set(next.routedTo).size).toBe(next.routedTo.length);
+      expect(events[0]).toMatchObject({ type: 'escalated', data: { tier, roles: expected[tier - 1], reason: 'acknowledgement deadline missed' } });
+      e = next;
+    }
+    const error = thrown(() => act('escalate', e, ctxAt(later(NOW, 4 * HOUR))));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect(error).not.toBeInstanceOf(IllegalTransitionError);
+    expect(e.tier).toBe(3);
+  });
+
+  it('uses the configured ladder', () => {
+    const custom = parsePlaybook({ ladder: [['vp_customer_success']] });
+    const ctx = { now: later(NOW, HOUR), actor: ACTOR, playbook: custom };
+    const e = openEscalation('esc-9', input('low'), { now: NOW, actor: ACTOR, playbook: custom }).next;
+    const once = applyAction('escalate', e, { reason: 'r' }, ctx).next;
+    expect(once.tier).toBe(1);
+    expect(once.routedTo).toContain('vp_customer_success');
+    expect(() => applyAction('escalate', once, { reason: 'r' }, ctx)).toThrow(RuleViolationError);
+  });
+});
+
+describe('bookkeeping shared by every command', () => {
+  /** A case in a status from which the action is allowed. */
+  const SETUP: Record<ActionName, ActionName[]> = {
+    acknowledge: [],
+    updates: ['acknowledge'],
+    escalate: [],
+    resolve: ['acknowledge'],
+    'out-of-scope': [],
+    pause: ['acknowledge'],
+    resume: ['acknowledge', 'pause'],
+    reopen: ['acknowledge', 'resolve'],
+    close: ['acknowledge', 'resolve'],
+    notes: [],
+  };
+
+  it.each(ACTION_NAMES)('%s increments version by exactly 1, sets updatedAt to ctx.now, and does not mutate its input', (action) => {
+    const e = walk(open(), SETUP[action]);
+    const snapshot = structuredClone(e);
+    const now = later(NOW, 7 * HOUR + 123);
+    const { next, events } = act(action, e, ctxAt(now, 'lee@example.com'));
+    expect(next.version).toBe(e.version + 1);
+    expect(next.updatedAt).toBe(now.toISOString());
+    expect(next.createdAt).toBe(e.createdAt);
+    expect(next.id).toBe(e.id);
+    expect(events.length).toBeGreaterThan(0);
+    for (const ev of events) expect(ev).toMatchObject({ at: now.toISOString(), actor: 'lee@example.com' });
+    expect(e).toEqual(snapshot);
+  });
+
+  it('editEscalation increments version by exactly 1 and sets updatedAt', () => {
+    const e = open();
+    const now = later(NOW, 5 * HOUR);
+    const { next } = editEscalation(e, PatchEscalationRequest.parse({ businessImpact: 'orders lost' }), ctxAt(now));
+    expect(next.version).toBe(e.version + 1);
+    expect(next.updatedAt).toBe(now.toISOString());
+  });
+
+  it('a new case starts at version 1, open, tier 0, created and updated at intake', () => {
+    const { next, events } = openEscalation('esc-1', input('critical'), ctxAt(NOW));
+    expect(next).toMatchObject({ version: 1, status: 'open', tier: 0, reopenCount: 0, createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
+    expect(events.map((e) => e.type)).toEqual(['created']);
+  });
+});
+
+describe('property: any sequence of actions follows the table', () => {
+  type Step = { move: Move; gap: number; severity: (typeof SEVERITIES)[number] };
+  const stepArb: fc.Arbitrary<Step> = fc.record({
+    move: fc.constantFrom(...MOVES),
+    gap: fc.integer({ min: 0, max: 3 * DAY }),
+    severity: fc.constantFrom(...SEVERITIES),
+  });
+
+  it('either throws IllegalTransitionError / RuleViolationError or lands where the table says; version = 1 + applied changes', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SEVERITIES), fc.array(stepArb, { maxLength: 40 }), (severity, steps) => {
+        let e = open(severity);
+        const createdAt = Date.parse(e.createdAt);
+        let t = createdAt;
+        let applied = 0;
+        for (const { move, gap, severity: newSeverity } of steps) {
+          t += gap;
+          const ctx = ctxAt(t);
+          const before = e;
+          const snapshot = structuredClone(e);
+          const legal = TABLE[move].from.includes(before.status);
+          const atTop = move === 'escalate' && before.tier >= playbook.ladder.length;
+          let change: Change;
+          try {
+            change =
+              move === 'edit'
+                ? editEscalation(before, PatchEscalationRequest.parse({ severity: newSeverity, reason: 'reassessed' }), ctx)
+                : act(move, before, ctx);
+          } catch (error) {
+            if (!legal) {
+              expect(error).toBeInstanceOf(IllegalTransitionError);
+              expect([...(error as IllegalTransitionError).allowed].sort()).toEqual(expectedAllowed(before.status));
+            } else {
+              expect(atTop).toBe(true);
+              expect(error).toBeInstanceOf(RuleViolationError);
+            }
+            expect(before).toEqual(snapshot);
+            continue;
+          }
+          expect(legal).toBe(true);
+          expect(atTop).toBe(false);
+          const noop = move === 'edit' && newSeverity === before.severity;
+          if (!noop) applied++;
+          e = change.next;
+
+          const expectedStatus = TABLE[move].to === 'same' ? before.status : TABLE[move].to;
+          expect(e.status).toBe(expectedStatus);
+          expect(e.version).toBe(1 + applied);
+          if (!noop) expect(e.updatedAt).toBe(ctx.now.toISOString());
+
+          // Invariants of the SLA clock and the deadlines.
+          if (e.status === 'waiting_on_customer') expect(e.sla.pausedSince).toBeDefined();
+          if (e.status !== 'waiting_on_customer' && e.status !== 'out_of_scope') expect(e.sla.pausedSince).toBeUndefined();
+          expect(Date.parse(e.deadlines.resolveBy)).toBe(createdAt + playbook.severities[e.severity].resolveWithin + e.sla.pausedMs);
+          expect(Date.parse(e.deadlines.acknowledgeBy)).toBe(createdAt + playbook.severities[e.severity].acknowledgeWithin);
+          for (const d of Object.values(e.deadlines)) expect(Date.parse(d!)).toBeGreaterThanOrEqual(createdAt);
+          expect(e.resolvedAt !== undefined).toBe(e.status === 'resolved' || e.status === 'closed');
+          expect(e.deadlines.followUpAt !== undefined).toBe(e.resolvedAt !== undefined);
+          expect(e.tier).toBeGreaterThanOrEqual(0);
+          expect(e.tier).toBeLessThanOrEqual(playbook.ladder.length);
+          if (e.status === 'open') expect(e.acknowledgedAt).toBeUndefined();
+          if (!['open', 'out_of_scope'].includes(e.status)) expect(e.acknowledgedAt).toBeDefined();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
