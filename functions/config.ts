@@ -3,9 +3,14 @@ import { z } from 'zod';
 /** Environment every Lambda reads. CDK sets each variable together with its IAM grant. */
 const ConfigSchema = z.object({
   TABLE_NAME: z.string().min(1),
+  /** The escalation workflow; built from its fixed name in CDK to avoid a reference cycle. */
+  STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/, 'expected a Step Functions state machine ARN').optional(),
+  SENDER_EMAIL: z.email().default('escalations@example.com'),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PLAYBOOK_PATH: z.string().min(1).optional(),
-  /** Only for the local stack: where DynamoDB Local listens. */
+  /** Only for the local stack: where DynamoDB Local and local SES listen. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.url().optional(),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

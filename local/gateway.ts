@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { ApiEvent, ApiResult } from '../functions/http/endpoint';
-import { ROUTES, type Route } from '../functions/http/routes';
+import { oauthScope, ROUTES, type Route } from '../functions/http/routes';
 
 /** API Gateway's own payload limit; larger requests never reach a Lambda. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -109,7 +109,7 @@ function toEvent(req: IncomingMessage, url: URL, route: CompiledRoute, params: R
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
-      authorizer: { principalId: principal, integrationLatency: 0, jwt: { claims: route.scope ? { sub: principal } : {}, scopes: route.scope ? [`escalations/${route.scope}`] : [] } },
+      authorizer: { principalId: principal, integrationLatency: 0, jwt: { claims: route.scope ? { sub: principal } : {}, scopes: route.scope ? [oauthScope(route.scope)] : [] } },
     },
   } as ApiEvent;
 }

@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureTable, LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
-import { loadHandlers, startGateway, type Gateway } from './gateway';
-import { startLocalSes } from './ses';
+import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
+import { startLocalStack } from './stack';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -14,7 +13,7 @@ const HELP = `Usage: npm start -- [options]
   --dynamodb-port N  DynamoDB Local port (default 8000)
   --data-dir DIR     where DynamoDB Local keeps its data (default .data)
   --in-memory        keep nothing on disk
-  --time-scale N     run workflow waits N times faster (reserved for the workflow)
+  --time-scale N     run the clock N times faster: 3600 turns an hour into a second
   -h, --help         this text
 
 Environment: API_TOKEN fixes the bearer token (otherwise one is generated),
@@ -68,30 +67,26 @@ async function main() {
     const dynamo: LocalDynamo = await startDynamoDbLocal(options.dynamoPort, options.dataDir);
     stoppers.push(dynamo.stop);
     const tableName = 'escalations';
-    await ensureTable(dynamo.client, tableName);
-
-    const ses = await startLocalSes(options.sesPort);
-    stoppers.push(ses.stop);
-
     const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
-    Object.assign(process.env, {
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      SES_ENDPOINT: ses.url,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      ...(playbookPath && { PLAYBOOK_PATH: playbookPath }),
-    });
-
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
-    const gateway: Gateway = await startGateway({
+    const stack = await startLocalStack({
+      dynamo,
+      tableName,
       port: options.port,
+      sesPort: options.sesPort,
       token,
       principal: process.env.API_USER ?? 'local-user',
-      handlers: await loadHandlers(),
+      timeScale: options.timeScale,
+      ...(playbookPath && { playbookPath }),
     });
-    stoppers.push(gateway.close);
+    stoppers.push(stack.stop);
+    // Local executions end with the process: re-arm the cases a previous run left open.
+    await stack.reconcile();
+    const { gateway } = stack;
+    const ses = { url: stack.sesUrl };
+    if (options.timeScale > 1 && options.dataDir) {
+      console.warn(`Note: --time-scale ${options.timeScale} with data kept on disk: cases from earlier runs carry times from another clock. --in-memory avoids that.`);
+    }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`
@@ -103,6 +98,7 @@ Escalation API is running locally (ready in ${seconds}s)
   Sent email UI   ${ses.url}/   (local SES; GET /store lists messages)
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
+  Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}
 
   API_TOKEN=${token}
 

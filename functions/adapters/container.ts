@@ -1,12 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseConfig } from '../config';
+import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
+import { EmbeddedMetrics } from './emf-metrics';
+import { SesMailer } from './ses-mailer';
+import { StepFunctionsWorkflow } from './sfn-workflow';
 
 let dependencies: Dependencies | undefined;
+let localOverrides: Partial<Dependencies> = {};
+
+/**
+ * The local stack swaps in what has no offline AWS endpoint (the workflow engine) and its
+ * scaled clock. Must be called before the first handler module is imported.
+ */
+export function provideLocalAdapters(overrides: Partial<Dependencies>) {
+  localOverrides = overrides;
+  dependencies = undefined;
+}
 
 /**
  * The one place SDK clients are made: once per Lambda container (or local process),
@@ -19,11 +35,27 @@ export function container(): Dependencies {
     new DynamoDBClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     { marshallOptions: { removeUndefinedValues: true } },
   );
+  const ses = new SESv2Client(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT } : {});
   dependencies = {
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME),
+    workflow: localOverrides.workflow ?? stepFunctions(config),
+    mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
+    metrics: new EmbeddedMetrics(),
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     now: () => new Date(),
     newId: () => randomUUID(),
+    ...localOverrides,
   };
   return dependencies;
+}
+
+function stepFunctions(config: Config): WorkflowEngine {
+  if (!config.STATE_MACHINE_ARN) {
+    // Read-only handlers never start a workflow; the ones that do must have the ARN.
+    const missing = async () => {
+      throw new Error('STATE_MACHINE_ARN is not set for this function');
+    };
+    return { start: missing, stop: missing, isRunning: missing };
+  }
+  return new StepFunctionsWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
 }

@@ -3,14 +3,17 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { Notification } from '../domain/deadline-checks';
 import type { Change, Escalation } from '../domain/escalation';
-import type { EscalationRepository, IdempotencyClaim, ListFilter, Page, StoredEvent } from '../ports/escalation-repository';
+import type { EscalationRepository, IdempotencyClaim, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
 import {
   EVENT_PREFIX,
+  OUTBOX_PREFIX,
   TABLE_DESIGN,
   accountPartition,
   caseKey,
@@ -18,6 +21,7 @@ import {
   idempotencyKey,
   indexAttributes,
   monthPartition,
+  outboxKey,
   ownerPartition,
   statusPartition,
   type IndexName,
@@ -43,6 +47,8 @@ function fromItem(item: Record<string, unknown>): Escalation {
 }
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
+// Sorts after the change's own events ("n" follows the digits), unique per notification.
+const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
 
 function eventPuts(table: string, change: Change) {
   return change.events.map((event, index) => {
@@ -82,7 +88,7 @@ function decodeCursor(text: string | undefined, index: Cursor['index'], partitio
   if (cursor === null || typeof cursor !== 'object' || cursor.index !== index) throw refuse();
   if (cursor.month !== undefined && !/^\d{4}-\d{2}$/.test(String(cursor.month))) throw refuse();
   if (cursor.key !== undefined) {
-    const expected = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey];
+    const expected: string[] = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey];
     if (index !== 'timeline') expected.push(TABLE_DESIGN.indexes[index].partitionKey, TABLE_DESIGN.indexes[index].sortKey);
     const names = Object.keys(cursor.key ?? {});
     const shapeOk =
@@ -124,18 +130,25 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
           },
           // TTL deletes lazily: an expired record no longer counts.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ExpressionAttributeValues: { ':now': Math.floor(claim.now.getTime() / 1000) },
         } as never,
       });
     }
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return { escalation: change.next, replayed: false };
-    } catch (error) {
-      if (claim && error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        return { escalation: await this.replay(claim), replayed: true };
+    // Concurrent retries of one request race for the idempotency record: the loser sees either
+    // the winner's record (replay it) or, mid-flight, a transaction conflict (try again).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return { escalation: change.next, replayed: false };
+      } catch (error) {
+        const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : undefined;
+        if (claim && reason === 'ConditionalCheckFailed') return { escalation: await this.replay(claim), replayed: true };
+        if (claim && reason === 'TransactionConflict' && attempt < 5) {
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+          continue;
+        }
+        throw error;
       }
-      throw error;
     }
   }
 
@@ -156,7 +169,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async save(change: Change, expectedVersion: number) {
+  async save(change: Change, expectedVersion: number, notifications: Notification[] = []) {
+    const outbox = notifications.map((notification) => ({
+      Put: {
+        TableName: this.table,
+        Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'pending', version: change.next.version, attempts: 0 },
+        // A notification id is used once: a retried check never queues the same email again.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }));
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -170,6 +191,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               },
             },
             ...eventPuts(this.table, change),
+            ...outbox,
           ],
         }),
       );
@@ -180,6 +202,86 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       if (conflict) throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause: error });
       throw error;
     }
+  }
+
+  async pendingNotifications(caseId: string): Promise<StoredNotification[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
+        FilterExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': caseKey(caseId).pk, ':outbox': OUTBOX_PREFIX, ':pending': 'pending' },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as StoredNotification);
+  }
+
+  async claimNotification(caseId: string, id: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: outboxKey(caseId, id),
+          UpdateExpression: 'SET #status = :sending, attempts = attempts + :one',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':pending': 'pending', ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async settleNotification(caseId: string, notification: StoredNotification, outcome: { messageId: string } | { error: string }, at: Date) {
+    const key = outboxKey(caseId, notification.id);
+    if ('error' in outcome) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET #status = :pending, lastError = :error',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':error': outcome.error.slice(0, 1000) },
+        }),
+      );
+      return;
+    }
+    const sentAt = at.toISOString();
+    const seq = notificationSeq(notification.version, notification.id);
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table,
+              Key: key,
+              UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :sentAt',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':sent': 'sent', ':messageId': outcome.messageId, ':sentAt': sentAt },
+            },
+          },
+          {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...eventKey(caseId, seq),
+                seq,
+                type: 'email_sent',
+                at: sentAt,
+                actor: 'workflow',
+                summary: `${notification.template} sent to ${notification.to.join(', ')}`,
+                data: { template: notification.template, to: notification.to, messageId: outcome.messageId, notificationId: notification.id },
+              },
+            },
+          },
+        ],
+      }),
+    );
   }
 
   async list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>> {

@@ -7,6 +7,7 @@ import type { Escalation } from '../domain/escalation';
  *
  *   ESC#<id>                 CASE                       the case (optimistic lock: version)
  *   ESC#<id>                 EVENT#<version>#<n>        its timeline, in write order
+ *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write
  *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a create's idempotency record (TTL)
  */
 export const TABLE_DESIGN = {
@@ -31,6 +32,8 @@ export const INDEX_NAMES = Object.keys(TABLE_DESIGN.indexes) as IndexName[];
 export const caseKey = (id: string) => ({ pk: `ESC#${id}`, sk: 'CASE' });
 export const eventKey = (id: string, seq: string) => ({ pk: `ESC#${id}`, sk: `EVENT#${seq}` });
 export const EVENT_PREFIX = 'EVENT#';
+export const outboxKey = (id: string, notificationId: string) => ({ pk: `ESC#${id}`, sk: `OUTBOX#${notificationId}` });
+export const OUTBOX_PREFIX = 'OUTBOX#';
 export const idempotencyKey = (principal: string, key: string) => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' });
 
 export const statusPartition = (status: string) => `STATUS#${status}`;

@@ -67,6 +67,7 @@ export const EVENT_TYPES = [
   'email_sent',
   'email_failed',
   'workflow_failed',
+  'workflow_rearmed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 import { container } from '../adapters/container';
 import { endpoint } from '../http/endpoint';
+import { matchesAny } from '../http/preconditions';
 import { etag, toView } from '../http/views';
 import { getEscalation } from '../usecases/escalations';
 
@@ -7,6 +8,6 @@ const deps = container();
 
 export const handler = endpoint({}, async ({ params, headers }) => {
   const escalation = await getEscalation(deps, params.id!);
-  if (headers['if-none-match'] === etag(escalation)) return { status: 304, headers: { etag: etag(escalation) } };
+  if (matchesAny(headers['if-none-match'], escalation.version)) return { status: 304, headers: { etag: etag(escalation) } };
   return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
 });

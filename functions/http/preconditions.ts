@@ -29,3 +29,10 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   }
   return header;
 }
+
+/** If-None-Match: "*", or a list of (weak or strong) ETags; true when one names this version. */
+export function matchesAny(header: string | undefined, version: number): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => /^(?:W\/)?"?(\d{1,12})"?$/.exec(tag.trim())?.[1] === String(version));
+}

@@ -2,6 +2,10 @@ import { ACTION_NAMES } from '../schemas/escalation';
 
 export type Scope = 'read' | 'write';
 
+/** OAuth scopes are namespaced: a token carries `escalations/read`, `escalations/write`. */
+export const SCOPE_PREFIX = 'escalations/';
+export const oauthScope = (scope: Scope) => `${SCOPE_PREFIX}${scope}`;
+
 export interface Route {
   method: 'GET' | 'POST' | 'PATCH';
   path: string;

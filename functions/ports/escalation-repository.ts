@@ -1,3 +1,4 @@
+import type { Notification } from '../domain/deadline-checks';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Severity, Status } from '../domain/vocabulary';
 
@@ -7,6 +8,8 @@ export interface IdempotencyClaim {
   key: string;
   /** Hash of the request; the same key with another request is refused. */
   fingerprint: string;
+  /** The request's time: a record that expired before it no longer counts (TTL deletes lazily). */
+  now: Date;
   expiresAt: Date;
 }
 
@@ -26,12 +29,28 @@ export interface StoredEvent extends TimelineEvent {
   seq: string;
 }
 
+export interface StoredNotification extends Notification {
+  status: 'pending' | 'sending' | 'sent';
+  /** The case version whose change owed this email; its timeline entry sorts after that change. */
+  version: number;
+  attempts: number;
+}
+
 export interface EscalationRepository {
   /** Writes a new case and its first events atomically; a replayed idempotency key returns the first case. */
   create(change: Change, claim?: IdempotencyClaim): Promise<{ escalation: Escalation; replayed: boolean }>;
   get(id: string): Promise<Escalation | undefined>;
-  /** Writes the next version and its events atomically, if the stored version is still `expectedVersion`. */
-  save(change: Change, expectedVersion: number): Promise<void>;
+  /**
+   * Writes the next version, its events and the emails it owes (an outbox) atomically,
+   * if the stored version is still `expectedVersion`.
+   */
+  save(change: Change, expectedVersion: number, notifications?: Notification[]): Promise<void>;
+  /** Emails written by earlier changes and not yet handed to the mailer. */
+  pendingNotifications(caseId: string): Promise<StoredNotification[]>;
+  /** Takes a pending email for sending; false when another attempt already has it. */
+  claimNotification(caseId: string, id: string): Promise<boolean>;
+  /** Records the mailer's answer: sent (with its message id, also on the timeline) or back to pending. */
+  settleNotification(caseId: string, notification: StoredNotification, outcome: { messageId: string } | { error: string }, at: Date): Promise<void>;
   list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
 }

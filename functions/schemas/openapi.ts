@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROUTES, type Route } from '../http/routes';
+import { oauthScope, ROUTES, type Route } from '../http/routes';
 import {
   ActionRequests,
   CreateEscalationRequest,
@@ -100,7 +100,7 @@ export function buildOpenApiDocument() {
     paths[route.path]![route.method.toLowerCase()] = {
       summary: op.summary,
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
-      ...(route.scope ? { security: [{ bearer: [route.scope] }] } : { security: [] }),
+      ...(route.scope ? { security: [{ bearer: [oauthScope(route.scope)] }] } : { security: [] }),
       ...(parameters.length && { parameters }),
       ...(op.request && { requestBody: { required: true, content: json(op.request) } }),
       responses: {

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
+import { needsRearm, phaseOf } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
 import { applyAction, editEscalation } from '../domain/lifecycle';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
+import type { Mailer } from '../ports/mailer';
+import type { Metrics } from '../ports/metrics';
+import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from './errors';
 
 export interface Dependencies {
   repository: EscalationRepository;
+  workflow: WorkflowEngine;
+  mailer: Mailer;
+  metrics: Metrics;
   playbook: Playbook;
   now: () => Date;
   newId: () => string;
@@ -29,10 +36,31 @@ export async function createEscalation(
         principal: caller.principal,
         key: caller.idempotencyKey,
         fingerprint: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
+        now,
         expiresAt: new Date(now.getTime() + deps.playbook.idempotencyWindow),
       }
     : undefined;
-  return deps.repository.create(change, claim);
+  const created = await deps.repository.create(change, claim);
+  if (!created.replayed) {
+    deps.metrics.record('EscalationsOpened', 1, 'Count', { severity: created.escalation.severity });
+  }
+  // A replay starts it too: harmless (the execution name is the same) and it heals a start that failed before.
+  await startWorkflow(deps, created.escalation);
+  return created;
+}
+
+/**
+ * The case is already stored, so a failed start must not fail the request (a retry would
+ * only replay it). It is logged and counted for the alarm, and the reconciliation sweep
+ * re-arms any open case whose workflow is missing.
+ */
+async function startWorkflow(deps: Dependencies, escalation: Escalation) {
+  try {
+    await deps.workflow.start(escalation.id, escalation.generation);
+  } catch (error) {
+    deps.metrics.record('WorkflowStartFailures', 1, 'Count');
+    console.error(JSON.stringify({ level: 'ERROR', message: 'workflow start failed', caseId: escalation.id, generation: escalation.generation, error: String(error) }));
+  }
 }
 
 export async function getEscalation(deps: Dependencies, id: string): Promise<Escalation> {
@@ -86,13 +114,23 @@ async function writeWithLock(
     }
     const change = decide(current, context(deps, caller.principal, deps.now()));
     if (change.next === current) return current;
+    // The running execution sleeps until the old earliest check; an earlier one needs a new generation.
+    const rearm = needsRearm(current, change.next, deps.playbook);
+    if (rearm) change.next.generation = current.generation + 1;
     try {
       await deps.repository.save(change, current.version);
-      return change.next;
     } catch (error) {
       const retry = error instanceof VersionConflictError && caller.ifMatch === undefined && attempt < MAX_WRITE_ATTEMPTS;
       if (!retry) throw error;
+      continue;
     }
+    if (rearm) {
+      await startWorkflow(deps, change.next);
+      await deps.workflow.stop(id, current.generation, `superseded by generation ${change.next.generation}`).catch(() => undefined);
+    } else if (phaseOf(change.next) === 'finished' && phaseOf(current) !== 'finished') {
+      await deps.workflow.stop(id, current.generation, `escalation ${change.next.status}`).catch(() => undefined);
+    }
+    return change.next;
   }
 }
 

@@ -38,7 +38,7 @@ describe('bad input gets a clear 4xx problem and stores nothing', () => {
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await response.json();
+    const problem = (await response.json()) as any;
     expect(problem).toMatchObject({ status, title: expect.any(String), type: expect.stringContaining('https://') });
     if (field) expect(problem.errors.map((e: { path: string }) => e.path)).toContainEqual(typeof field === 'string' ? field : expect.stringMatching(field));
     expect(await storedCases()).toBe(before);

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { ensureTable } from '../../local/dynamodb';
-import { loadHandlers, startGateway } from '../../local/gateway';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 export interface TestApi {
   url: string;
   token: string;
   tableName: string;
+  stack: LocalStack;
   /** Sends an authenticated JSON request and returns status, headers and the parsed body. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
+  /** Mail the local SES accepted, newest last. */
+  sentMail(): Promise<SentMail[]>;
   close(): Promise<void>;
 }
 
@@ -20,31 +22,44 @@ export interface ApiAnswer {
   body: any;
 }
 
+export interface SentMail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  text?: string;
+  html?: string;
+  at: number;
+}
+
 /**
- * The API as `npm start` runs it — local gateway, real handlers, DynamoDB Local — on a
- * table of its own, so test files never see each other's cases.
+ * The API as `npm start` runs it — local gateway, real handlers, the real state machine,
+ * local SES, DynamoDB Local — on a table of its own, so test files never see each other's cases.
  */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs'>> = {}): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureTable(client, tableName);
-  Object.assign(process.env, {
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    ...env,
-  });
   const token = randomUUID();
-  const gateway = await startGateway({ port: 0, token, principal: 'tester@example.com', handlers: await loadHandlers() });
+  const stack = await startLocalStack({
+    dynamo: { endpoint, client },
+    tableName,
+    port: 0,
+    sesPort: 0,
+    token,
+    principal: 'tester@example.com',
+    timeScale: options.timeScale ?? 1,
+    reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000,
+    ...options,
+  });
+  const url = stack.gateway.url;
   return {
-    url: gateway.url,
+    url,
     token,
     tableName,
+    stack,
     async call(method, path, body, headers = {}) {
-      const response = await fetch(gateway.url + path, {
+      const response = await fetch(url + path, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -62,7 +77,12 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
-    close: gateway.close,
+    async sentMail() {
+      const response = await fetch(`${stack.sesUrl}/store`);
+      const { emails } = (await response.json()) as { emails: SentMail[] };
+      return emails;
+    },
+    close: stack.stop,
   };
 }
 

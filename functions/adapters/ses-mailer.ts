@@ -1,0 +1,29 @@
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Mailer, TemplatedEmail } from '../ports/mailer';
+
+const HEADER_UNSAFE = /[\r\n]/;
+
+/** SES v2 templated email. The same calls work against local SES (aws-ses-v2-local). */
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly ses: SESv2Client,
+    private readonly from: string,
+    private readonly configurationSet?: string,
+  ) {}
+
+  async send(email: TemplatedEmail) {
+    for (const address of [...email.to, email.replyTo ?? '']) {
+      if (HEADER_UNSAFE.test(address)) throw new Error('an email address may not contain CR or LF');
+    }
+    const result = await this.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: email.to },
+        ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
+        Content: { Template: { TemplateName: email.template, TemplateData: JSON.stringify(email.data) } },
+        ...(this.configurationSet && { ConfigurationSetName: this.configurationSet }),
+      }),
+    );
+    return { messageId: result.MessageId ?? 'unknown' };
+  }
+}

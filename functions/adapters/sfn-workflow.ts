@@ -1,0 +1,47 @@
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { executionName, type WorkflowEngine } from '../ports/workflow';
+
+/** Step Functions: one execution per case generation, named so that a retried start is a no-op. */
+export class StepFunctionsWorkflow implements WorkflowEngine {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  private executionArn(caseId: string, generation: number) {
+    // arn:aws:states:<region>:<account>:stateMachine:<name> → ...:execution:<name>:<execution>
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(caseId, generation)}`;
+  }
+
+  async start(caseId: string, generation: number) {
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: executionName(caseId, generation),
+          input: JSON.stringify({ caseId, generation, plan: { iteration: 0 } }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    }
+  }
+
+  async stop(caseId: string, generation: number, reason: string) {
+    try {
+      await this.sfn.send(new StopExecutionCommand({ executionArn: this.executionArn(caseId, generation), cause: reason.slice(0, 256) }));
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist)) throw error;
+    }
+  }
+
+  async isRunning(caseId: string, generation: number) {
+    try {
+      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(caseId, generation) }));
+      return status === 'RUNNING';
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { EscalationApiStack } from './escalation-api-stack';
+import { parseStageConfig } from './stage-config';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Context keys the stage configuration reads; everything else in the context is CDK's own. */
+const STAGE_KEYS = ['stage', 'jwtIssuer', 'jwtAudience'] as const;
+
+/**
+ * Builds the whole app. bin/ and the infra tests share it, so the tests check exactly
+ * what `cdk synth` produces. Throws a StageConfigError when the stage context is bad.
+ */
+export function buildApp(context: Record<string, unknown> = {}) {
+  const app = new App({ context });
+  const config = parseStageConfig(Object.fromEntries(STAGE_KEYS.map((key) => [key, app.node.tryGetContext(key)])));
+  const stack = new EscalationApiStack(app, `EscalationApi-${config.stage}`, { config, projectRoot: PROJECT_ROOT });
+  // cdk-nag 3 is a policy-validation plugin: findings fail synth unless acknowledged.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack, config };
+}

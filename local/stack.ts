@@ -1,0 +1,109 @@
+import { CreateEmailTemplateCommand, SESv2Client, UpdateEmailTemplateCommand } from '@aws-sdk/client-sesv2';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { provideLocalAdapters } from '../functions/adapters/container';
+import { loadTemplates } from '../templates/catalogue';
+import { ensureTable } from './dynamodb';
+import { loadHandlers, startGateway, type Gateway } from './gateway';
+import { ScaledClock } from './scaled-clock';
+import { startLocalSes } from './ses';
+import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
+
+export interface LocalStackOptions {
+  dynamo: { endpoint: string; client: DynamoDBClient };
+  tableName: string;
+  port: number;
+  sesPort: number;
+  token: string;
+  principal: string;
+  timeScale: number;
+  /** Tests shorten the workflow's retry waits. */
+  retryIntervalMs?: number;
+  /** How often the reconciliation sweep runs, in real ms (daily on the scaled clock by default). */
+  reconcileEveryMs?: number;
+  playbookPath?: string;
+  /** Replaces workflow task handlers (tests inject faults this way). */
+  wrapTask?: (name: string, handler: TaskHandler) => TaskHandler;
+}
+
+export interface LocalStack {
+  gateway: Gateway;
+  sesUrl: string;
+  engine: LocalWorkflowEngine;
+  clock: ScaledClock;
+  reconcile(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+/**
+ * The offline stack shared by `npm start` and the tests: the table from TABLE_DESIGN,
+ * local SES with the templates from templates/, the real state machine, and the local
+ * API Gateway, all calling the handler files CDK deploys.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    await ensureTable(options.dynamo.client, options.tableName);
+    const ses = await startLocalSes(options.sesPort);
+    stoppers.push(ses.stop);
+    await publishTemplates(ses.url);
+
+    Object.assign(process.env, {
+      TABLE_NAME: options.tableName,
+      DYNAMODB_ENDPOINT: options.dynamo.endpoint,
+      SES_ENDPOINT: ses.url,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+      ...(options.playbookPath && { PLAYBOOK_PATH: options.playbookPath }),
+    });
+
+    const clock = new ScaledClock(options.timeScale);
+    // The engine needs the task handlers, and the handlers' container needs the engine:
+    // the engine is created first with handlers that are resolved on first call.
+    const tasks: Record<string, TaskHandler> = {};
+    const lazy = (name: string): TaskHandler => (input, context) => tasks[name]!(input, context);
+    const engine = new LocalWorkflowEngine(
+      clock,
+      { ReviewDeadlinesFunctionArn: lazy('review-deadlines'), ActOnDeadlineFunctionArn: lazy('act-on-deadline'), RecordWorkflowFailureFunctionArn: lazy('record-workflow-failure') },
+      { ...(options.retryIntervalMs !== undefined && { retryIntervalMs: options.retryIntervalMs }) },
+    );
+    stoppers.push(() => engine.stopAll());
+    provideLocalAdapters({ workflow: engine, now: clock.now });
+
+    for (const name of ['review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'reconcile-workflows']) {
+      const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
+      tasks[name] = options.wrapTask ? options.wrapTask(name, handler) : handler;
+    }
+    const reconcile = () => tasks['reconcile-workflows']!({}, {} as never);
+    const sweepEvery = options.reconcileEveryMs ?? clock.realMs(24 * 3_600_000);
+    const sweep = setInterval(() => void reconcile().catch((error) => console.error('reconciliation failed:', error)), sweepEvery);
+    sweep.unref();
+    stoppers.push(async () => clearInterval(sweep));
+
+    const gateway = await startGateway({ port: options.port, token: options.token, principal: options.principal, handlers: await loadHandlers() });
+    stoppers.push(gateway.close);
+    return { gateway, sesUrl: ses.url, engine, clock, reconcile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Creates (or refreshes) every template in local SES through the SES v2 API, as CDK does on AWS. */
+async function publishTemplates(sesUrl: string) {
+  const ses = new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  for (const template of loadTemplates()) {
+    const content = { TemplateName: template.name, TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text } };
+    try {
+      await ses.send(new CreateEmailTemplateCommand(content));
+    } catch (error) {
+      if ((error as Error).name !== 'AlreadyExistsException') throw error;
+      await ses.send(new UpdateEmailTemplateCommand(content));
+    }
+  }
+}

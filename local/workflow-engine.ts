@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { executionName, type WorkflowEngine } from '../functions/ports/workflow';
+import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../functions/workflow/definition';
+import type { ScaledClock } from './scaled-clock';
+
+// aws-local-stepfunctions calls Promise.withResolvers, which Node 20 lacks.
+if (!('withResolvers' in Promise)) {
+  Object.defineProperty(Promise, 'withResolvers', {
+    value: function withResolvers<T>() {
+      let resolveFn!: (value: T) => void;
+      let rejectFn!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolveFn = res;
+        rejectFn = rej;
+      });
+      return { promise, resolve: resolveFn, reject: rejectFn };
+    },
+  });
+}
+const { StateMachine } = await import('aws-local-stepfunctions');
+
+export type TaskHandler = (input: unknown, context: Context) => Promise<unknown>;
+type TaskVariable = keyof typeof WORKFLOW_TASKS;
+
+interface AslState {
+  Type: string;
+  Parameters?: { FunctionName?: string };
+  Retry?: { IntervalSeconds?: number }[];
+}
+
+export interface ExecutionRecord {
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  error?: string;
+}
+
+const LOCAL_ARN = (handler: string) => `arn:aws:lambda:us-east-1:000000000000:function:${handler}`;
+
+/** Loads the deployed ASL file with local ARNs in place of CDK's definitionSubstitutions. */
+export function loadDefinition(root = process.cwd()) {
+  let text = readFileSync(resolve(root, STATE_MACHINE_FILE), 'utf8');
+  for (const [variable, handler] of Object.entries(WORKFLOW_TASKS)) text = text.replaceAll(`\${${variable}}`, LOCAL_ARN(handler));
+  return JSON.parse(text) as { States: Record<string, AslState> };
+}
+
+/**
+ * Step Functions on one machine: the real statemachines/escalation.asl.json run by
+ * aws-local-stepfunctions, every Lambda task bound to the same handler code CDK deploys.
+ */
+export class LocalWorkflowEngine implements WorkflowEngine {
+  private readonly machine;
+  private readonly taskOverrides: Record<string, (input: { Payload: unknown }) => Promise<unknown>> = {};
+  private readonly retryOverrides: Record<string, number[]> = {};
+  private readonly executions = new Map<string, ExecutionRecord & { abort?: () => void; done?: Promise<void> }>();
+
+  constructor(
+    private readonly clock: ScaledClock,
+    handlers: Record<TaskVariable, TaskHandler>,
+    options: { retryIntervalMs?: number } = {},
+  ) {
+    const definition = loadDefinition();
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+    const byArn = new Map(Object.entries(WORKFLOW_TASKS).map(([variable, handler]) => [LOCAL_ARN(handler), handlers[variable as TaskVariable]]));
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const handler = byArn.get(state.Parameters?.FunctionName ?? '');
+      if (!handler) throw new Error(`local workflow: no handler for task state ${stateName}`);
+      this.taskOverrides[stateName] = (input) => this.invoke(stateName, handler, input.Payload);
+      // Retries wait their interval on the scaled clock too (or a fixed one in tests).
+      this.retryOverrides[stateName] = (state.Retry ?? []).map((retrier) => options.retryIntervalMs ?? clock.realMs((retrier.IntervalSeconds ?? 1) * 1000));
+    }
+  }
+
+  private async invoke(stateName: string, handler: TaskHandler, payload: unknown) {
+    const result = (await handler(payload, { functionName: stateName, awsRequestId: crypto.randomUUID() } as Context)) as Record<string, unknown>;
+    // The task answers in the case's (scaled) time; the Wait state sleeps in real time.
+    if (result && typeof result.wakeAt === 'string') return { Payload: { ...result, wakeAt: this.clock.toReal(result.wakeAt) }, StatusCode: 200 };
+    return { Payload: result ?? null, StatusCode: 200 };
+  }
+
+  async start(caseId: string, generation: number) {
+    const name = executionName(caseId, generation);
+    if (this.executions.has(name)) return; // like ExecutionAlreadyExists: names are never reused
+    const record: ExecutionRecord & { abort?: () => void; done?: Promise<void> } = { name, status: 'RUNNING' };
+    this.executions.set(name, record);
+    const execution = this.machine.run(
+      { caseId, generation, plan: { iteration: 0 } },
+      { overrides: { taskResourceLocalHandlers: this.taskOverrides as never, retryIntervalOverrides: this.retryOverrides }, noThrowOnAbort: true },
+    );
+    record.abort = execution.abort;
+    record.done = execution.result.then(
+      () => {
+        if (record.status === 'RUNNING') record.status = 'SUCCEEDED';
+      },
+      (error: Error) => {
+        record.status = 'FAILED';
+        record.error = `${error.name}: ${error.message}`;
+      },
+    );
+  }
+
+  async stop(caseId: string, generation: number) {
+    const record = this.executions.get(executionName(caseId, generation));
+    if (record?.status !== 'RUNNING') return;
+    record.status = 'ABORTED';
+    record.abort?.();
+  }
+
+  async isRunning(caseId: string, generation: number) {
+    return this.executions.get(executionName(caseId, generation))?.status === 'RUNNING';
+  }
+
+  execution(caseId: string, generation: number): ExecutionRecord | undefined {
+    const record = this.executions.get(executionName(caseId, generation));
+    return record && { name: record.name, status: record.status, ...(record.error && { error: record.error }) };
+  }
+
+  runningCount() {
+    return [...this.executions.values()].filter((record) => record.status === 'RUNNING').length;
+  }
+
+  /** Stops every execution (Ctrl-C, end of a test). */
+  async stopAll() {
+    const running = [...this.executions.values()].filter((record) => record.status === 'RUNNING');
+    for (const record of running) {
+      record.status = 'ABORTED';
+      record.abort?.();
+    }
+    await Promise.all(running.map((record) => record.done));
+  }
+}

@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_DESIGN } from '../../functions/adapters/table-design';
+import { resourcesOf, synthesize, type Resource } from './synthesized';
+
+describe('the escalation table', () => {
+  let table: Resource;
+  let tableCount: number;
+
+  beforeAll(() => {
+    const tables = Object.values(resourcesOf(synthesize().template, 'AWS::DynamoDB::Table'));
+    tableCount = tables.length;
+    table = tables[0]!;
+  }, 60_000);
+
+  it('is the only table', () => {
+    expect(tableCount).toBe(1);
+  });
+
+  it('is keyed by the TABLE_DESIGN partition and sort key', () => {
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('expires records by the TABLE_DESIGN TTL attribute', () => {
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE_DESIGN.timeToLiveAttribute, Enabled: true });
+  });
+
+  it('has exactly the GSIs of TABLE_DESIGN, with their keys, projecting all attributes', () => {
+    const expected = Object.entries(TABLE_DESIGN.indexes).map(([IndexName, keys]) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+        { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }));
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(expected);
+  });
+
+  it('declares every key attribute as a string', () => {
+    const keyAttributes = [
+      TABLE_DESIGN.partitionKey,
+      TABLE_DESIGN.sortKey,
+      ...Object.values(TABLE_DESIGN.indexes).flatMap((keys) => [keys.partitionKey, keys.sortKey]),
+    ];
+    expect(table.Properties.AttributeDefinitions).toEqual([...new Set(keyAttributes)].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })));
+  });
+
+  it('is on-demand, encrypted with the AWS-managed key, and recoverable to a point in time', () => {
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('survives stack deletion and replacement and refuses to be deleted', () => {
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+});
