@@ -8,6 +8,11 @@ const ConfigSchema = z.object({
   SENDER_EMAIL: z.email().default('escalations@example.com'),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   PLAYBOOK_PATH: z.string().min(1).optional(),
+  /** Where customers reach the public satisfaction endpoint (the API's base URL). */
+  PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
+  /** On AWS the survey signing key lives in Secrets Manager; only the local stack passes the key itself. */
+  SURVEY_SIGNING_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  SURVEY_SIGNING_KEY: z.string().min(32).optional(),
   /** Only for the local stack: where DynamoDB Local and local SES listen. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

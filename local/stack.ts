@@ -2,13 +2,17 @@ import { CreateEmailTemplateCommand, SESv2Client, UpdateEmailTemplateCommand } f
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { provideLocalAdapters } from '../functions/adapters/container';
 import { loadTemplates } from '../templates/catalogue';
+import { randomBytes } from 'node:crypto';
 import { ensureTable } from './dynamodb';
+import { freePort } from './free-port';
 import { loadHandlers, startGateway, type Gateway } from './gateway';
 import { ScaledClock } from './scaled-clock';
 import { startLocalSes } from './ses';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
 
 export interface LocalStackOptions {
+  /** Signs satisfaction links; kept across restarts by `npm start` so links already sent keep working. */
+  surveySigningKey?: string;
   dynamo: { endpoint: string; client: DynamoDBClient };
   tableName: string;
   port: number;
@@ -52,7 +56,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(ses.stop);
     await publishTemplates(ses.url);
 
+    // The public base URL goes into emails, so the port must be known before the handlers load.
+    const port = options.port || (await freePort());
     Object.assign(process.env, {
+      PUBLIC_API_URL: `http://127.0.0.1:${port}`,
+      SURVEY_SIGNING_KEY: options.surveySigningKey ?? randomBytes(32).toString('base64url'),
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.dynamo.endpoint,
       SES_ENDPOINT: ses.url,
@@ -85,7 +93,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sweep.unref();
     stoppers.push(async () => clearInterval(sweep));
 
-    const gateway = await startGateway({ port: options.port, token: options.token, principal: options.principal, handlers: await loadHandlers() });
+    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers() });
     stoppers.push(gateway.close);
     return { gateway, sesUrl: ses.url, engine, clock, reconcile, stop };
   } catch (error) {

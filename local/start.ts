@@ -1,6 +1,6 @@
 // `npm start`: the whole API on one machine, offline, with the same handler code CDK deploys.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
@@ -24,6 +24,14 @@ function positiveInteger(name: string, text: string, max = 65_535): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1 || value > max) throw new LocalStackError(`--${name} must be a whole number from 1 to ${max}, got "${text}"`);
   return value;
+}
+
+/** Survey links already emailed must keep working after a restart: the key lives with the data. */
+function persistentKey(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(path, key, { mode: 0o600 });
+  return key;
 }
 
 function parseOptions() {
@@ -70,6 +78,7 @@ async function main() {
     const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
     const stack = await startLocalStack({
+      surveySigningKey: options.dataDir ? persistentKey(resolve(options.dataDir, 'survey-signing-key')) : randomBytes(32).toString('base64url'),
       dynamo,
       tableName,
       port: options.port,

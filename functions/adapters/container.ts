@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,6 +11,7 @@ import type { Dependencies } from '../usecases/escalations';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
 import { EmbeddedMetrics } from './emf-metrics';
 import { SesMailer } from './ses-mailer';
+import { SignedSurveyLinks } from './signed-survey-links';
 import { StepFunctionsWorkflow } from './sfn-workflow';
 
 let dependencies: Dependencies | undefined;
@@ -41,12 +43,29 @@ export function container(): Dependencies {
     workflow: localOverrides.workflow ?? stepFunctions(config),
     mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
     metrics: new EmbeddedMetrics(),
+    survey: new SignedSurveyLinks(config.PUBLIC_API_URL, surveyKey(config)),
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     now: () => new Date(),
     newId: () => randomUUID(),
     ...localOverrides,
   };
   return dependencies;
+}
+
+function surveyKey(config: Config): () => Promise<string> {
+  if (config.SURVEY_SIGNING_KEY) return async () => config.SURVEY_SIGNING_KEY!;
+  const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
+  if (!secretArn) {
+    return async () => {
+      throw new Error('no survey signing key: set SURVEY_SIGNING_KEY_SECRET_ARN');
+    };
+  }
+  const secrets = new SecretsManagerClient({});
+  return async () => {
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) throw new Error('the survey signing secret is empty');
+    return SecretString;
+  };
 }
 
 function stepFunctions(config: Config): WorkflowEngine {

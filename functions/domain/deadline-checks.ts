@@ -9,16 +9,18 @@ import { recipientsFor, rolesForTier, topTier, unique } from './routing';
  * or cancels checks without anyone editing a schedule. A check that ran is remembered by
  * its key, which includes the instant it was due: a recomputed deadline is a new check.
  */
-export type CheckAction =
-  | 'escalate_unacknowledged'
-  | 'remind_owner_update_due'
-  | 'escalate_missed_update'
-  | 'alert_resolution_overdue'
-  | 'route_by_rule'
-  | 'send_follow_up'
-  | 'remind_recovery_call'
-  | 'remind_health_check'
-  | 'close_after_follow_up';
+export const CHECK_ACTIONS = [
+  'escalate_unacknowledged',
+  'remind_owner_update_due',
+  'escalate_missed_update',
+  'alert_resolution_overdue',
+  'route_by_rule',
+  'send_follow_up',
+  'remind_recovery_call',
+  'remind_health_check',
+  'close_after_follow_up',
+] as const;
+export type CheckAction = (typeof CHECK_ACTIONS)[number];
 
 export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up';
 
@@ -164,8 +166,8 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     severity: escalation.severity,
     accountName: escalation.customer.name,
     segment: escalation.customer.segment ?? 'unknown',
-    arr: escalation.customer.arr ?? null,
-    healthScore: escalation.customer.healthScore ?? null,
+    arr: escalation.customer.arr ?? 'not stated',
+    healthScore: escalation.customer.healthScore ?? 'not stated',
     businessImpact: escalation.businessImpact ?? 'not stated',
     alreadyTried: escalation.alreadyTried ?? 'not stated',
     neededBy: escalation.neededBy ?? 'not stated',

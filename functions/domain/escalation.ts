@@ -42,6 +42,8 @@ export interface Escalation {
   resolution?: Resolution;
   outcome?: Outcome;
   reopenCount: number;
+  /** The customer's satisfaction score (1–10), recorded once from the follow-up survey. */
+  satisfaction?: { score: number; at: string };
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
   actedOn?: string[];
 }
@@ -68,6 +70,7 @@ export const EVENT_TYPES = [
   'email_failed',
   'workflow_failed',
   'workflow_rearmed',
+  'satisfaction_recorded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

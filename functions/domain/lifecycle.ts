@@ -212,3 +212,13 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
   if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
   return { next, events };
 }
+
+/** The customer's answer to the follow-up survey: one score per case, after resolution. */
+export function recordSatisfaction(current: Escalation, score: number, ctx: Context): Change {
+  if (current.status !== 'resolved' && current.status !== 'closed') {
+    throw new RuleViolationError(`a satisfaction score is taken after resolution; this escalation is ${current.status}`);
+  }
+  if (current.satisfaction) throw new RuleViolationError('a satisfaction score was already recorded for this escalation');
+  const next = advance(current, { satisfaction: { score, at: ctx.now.toISOString() } }, ctx);
+  return { next, events: [event('satisfaction_recorded', ctx, `customer rated the escalation ${score}/10`, { score })] };
+}

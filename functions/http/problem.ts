@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
+import { InvalidSurveyTokenError } from '../domain/survey-token';
 import {
   IdempotencyKeyReusedError,
   InvalidCursorError,
@@ -65,6 +66,7 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof DomainError) return problem(409, 'Conflict', error.message);
   if (error instanceof NotFoundError) return problem(404, 'Not found', error.message);
+  if (error instanceof InvalidSurveyTokenError) return problem(403, 'Invalid survey link', error.message);
   if (error instanceof PreconditionFailedError || error instanceof VersionConflictError) {
     return problem(412, 'Precondition failed', error.message);
   }

@@ -26,6 +26,7 @@ export const ROUTES: Route[] = [
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: 'write' })),
+  { method: 'GET', path: '/csat/{token}', handler: 'record-satisfaction' },
   { method: 'GET', path: '/health', handler: 'health' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi' },
 ];

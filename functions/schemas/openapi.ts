@@ -83,6 +83,13 @@ function operationFor(route: Route): Operation {
     return { summary: 'Edit the facts of an escalation; a severity change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
   }
   if (key === 'GET /escalations/{id}/timeline') return { summary: 'The case timeline, oldest first', query: TimelineQuery, response: ref('Timeline') };
+  if (key === 'GET /csat/{token}') {
+    return {
+      summary: 'Public satisfaction survey link from the follow-up email: records one score (1–10) per case and answers with an HTML page',
+      query: z.object({ score: z.number().int().min(1).max(10) }),
+      response: { type: 'string', description: 'text/html thank-you page; 403 for an altered or expired link, 409 when already answered' },
+    };
+  }
   if (key === 'GET /health') return { summary: 'Liveness', response: { type: 'object', properties: { status: { const: 'ok' } } } };
   if (key === 'GET /openapi.json') return { summary: 'This document', response: { type: 'object' } };
   const action = route.path.split('/').pop() as ActionName;

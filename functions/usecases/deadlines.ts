@@ -66,6 +66,9 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
     // Gone (a retry after it ran, or the case changed) or not yet due: nothing to do.
     if (!check || Date.parse(check.at) > now.getTime()) break;
     const outcome = performCheck(escalation, check, now, deps.playbook);
+    for (const notification of outcome.notifications) {
+      if (notification.template === 'satisfaction_follow_up') notification.data.surveyLinks = await deps.survey.linksFor(escalation.id, now);
+    }
     try {
       await deps.repository.save(outcome, escalation.version, outcome.notifications);
     } catch (error) {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { needsRearm, phaseOf } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
-import { applyAction, editEscalation } from '../domain/lifecycle';
+import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
 import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
+import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from './errors';
@@ -16,6 +17,7 @@ export interface Dependencies {
   workflow: WorkflowEngine;
   mailer: Mailer;
   metrics: Metrics;
+  survey: SurveyLinks;
   playbook: Playbook;
   now: () => Date;
   newId: () => string;
@@ -95,6 +97,14 @@ export function editEscalationFacts(
   caller: { principal: string; ifMatch: number },
 ) {
   return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx));
+}
+
+/** The public survey link: the token names the case; a tampered, expired or reused one records nothing. */
+export async function recordSatisfactionScore(deps: Dependencies, token: string, score: number) {
+  const { caseId } = await deps.survey.verify(token, deps.now());
+  const escalation = await writeWithLock(deps, caseId, { principal: 'customer' }, (current, ctx) => recordSatisfaction(current, score, ctx));
+  deps.metrics.record('SatisfactionScore', score, 'None', { severity: escalation.severity });
+  return escalation;
 }
 
 /**

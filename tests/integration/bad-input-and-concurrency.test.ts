@@ -7,7 +7,7 @@ const account = 'bad-input-account';
 beforeAll(async () => {
   api = await startTestApi();
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 
 const storedCases = async () => (await api.call('GET', `/escalations?accountId=${account}&limit=100`)).body.items.length;
 const request = (overrides: Record<string, unknown> = {}) =>

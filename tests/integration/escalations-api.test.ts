@@ -7,7 +7,7 @@ let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi();
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 
 async function create(overrides: Record<string, unknown> = {}) {
   const created = await api.call('POST', '/escalations', escalationRequest(overrides));

@@ -27,8 +27,7 @@ export interface SentMail {
   from: string;
   destination: { to: string[] };
   subject: string;
-  text?: string;
-  html?: string;
+  body: { text?: string; html?: string };
   at: number;
 }
 

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../local/dynamodb';
-import { freePort } from './free-port';
+import { freePort } from '../../local/free-port';
 
 declare module 'vitest' {
   export interface ProvidedContext {

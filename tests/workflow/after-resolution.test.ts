@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { waitFor } from '../support/wait-for';
+
+// A month of case time in a few real seconds: one day passes in 86 ms.
+const SCALE = 1_000_000;
+const DAY = 86_400_000;
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 20 });
+});
+afterAll(() => api?.close());
+
+const timeline = async (id: string) => (await api.call('GET', `/escalations/${id}/timeline?limit=200`)).body.items as { type: string; at: string; summary: string; data?: any }[];
+
+describe('after resolution', () => {
+  it('resolve → follow-up with a satisfaction survey → recovery and health-check reminders → closed', async () => {
+    const title = `Exports time out ${Date.now()}`;
+    const { body: opened } = await api.call('POST', '/escalations', escalationRequest({ severity: 'low', triggers: [], title }));
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'owner@example.com' });
+    const { body: resolved } = await api.call('POST', `/escalations/${opened.id}/resolve`, {
+      rootCause: 'an index was missing after the migration',
+      fix: 'recreated the index',
+      prevention: 'migrations now check indexes before they finish',
+    });
+    expect(resolved.status).toBe('resolved');
+
+    const closed = await waitFor(async () => {
+      const current = (await api.call('GET', `/escalations/${opened.id}`)).body;
+      return current.status === 'closed' && current;
+    }, { timeoutMs: 20_000, what: 'the case to close itself' });
+    const events = await timeline(opened.id);
+    const followUps = events.filter((e) => e.type === 'follow_up_sent');
+    expect(followUps.map((e) => e.data.action)).toEqual(['send_follow_up', 'remind_recovery_call', 'remind_health_check']);
+    const sinceResolution = followUps.map((e) => Date.parse(e.data.deadline) - Date.parse(resolved.resolvedAt));
+    expect(sinceResolution).toEqual([1 * DAY, 7 * DAY, 30 * DAY]);
+    expect(Date.parse(closed.closedAt) - Date.parse(resolved.resolvedAt)).toBeGreaterThanOrEqual(30 * DAY);
+    expect(events.at(-1)!.type === 'closed' || events.some((e) => e.type === 'closed')).toBe(true);
+
+    const mail = (await api.sentMail()).filter((m) => m.subject.includes(title));
+    const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test'));
+    expect(toCustomer).toHaveLength(1);
+    expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');
+    const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com'));
+    expect(toOwner.map((m) => m.subject)).toEqual([expect.stringContaining('recovery_call'), expect.stringContaining('health_check_call')]);
+
+    const links = [...toCustomer[0]!.body.text!.matchAll(/(\d+): (http\S+\/csat\/\S+)/g)].map(([, score]) => Number(score));
+    expect(links).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('reopening during the follow-up period cancels the follow-up', async () => {
+    const { body: opened } = await api.call('POST', '/escalations', escalationRequest({ severity: 'low', triggers: [] }));
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    await api.call('POST', `/escalations/${opened.id}/resolve`, { rootCause: 'a', fix: 'b', prevention: 'c' });
+    const reopened = await api.call('POST', `/escalations/${opened.id}/reopen`, { reason: 'it broke again' });
+    expect(reopened.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, (2 * DAY) / SCALE + 300));
+    expect((await timeline(opened.id)).filter((e) => e.type === 'follow_up_sent')).toEqual([]);
+  });
+});

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskHandler } from '../../local/workflow-engine';
+import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { waitFor } from '../support/wait-for';
+
+// One path through statemachines/escalation.asl.json per test, end to end on the local
+// stack. At --time-scale 3600 an hour of case time passes in one real second.
+const SCALE = 3600;
+const HOUR_REAL_MS = 3_600_000 / SCALE;
+
+let api: TestApi;
+/** Cases whose act-on-deadline task fails on purpose, and how often it was called for them. */
+const failingCases = new Map<string, number>();
+
+const faultInjection = (name: string, handler: TaskHandler): TaskHandler =>
+  name !== 'act-on-deadline'
+    ? handler
+    : async (input, context) => {
+        const caseId = (input as { caseId: string }).caseId;
+        if (failingCases.has(caseId)) {
+          failingCases.set(caseId, failingCases.get(caseId)! + 1);
+          throw new Error('injected failure: the mail relay is down');
+        }
+        return handler(input, context);
+      };
+
+beforeAll(async () => {
+  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 20, wrapTask: faultInjection });
+});
+afterAll(() => api?.close());
+
+interface Event {
+  type: string;
+  at: string;
+  summary: string;
+  data?: Record<string, any>;
+}
+
+async function timeline(id: string): Promise<Event[]> {
+  const { body } = await api.call('GET', `/escalations/${id}/timeline?limit=200`);
+  return body.items;
+}
+const ofType = (events: Event[], type: string) => events.filter((event) => event.type === type);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function open(overrides: Record<string, unknown> = {}) {
+  const { status, body } = await api.call('POST', '/escalations', escalationRequest(overrides));
+  expect(status).toBe(201);
+  return body;
+}
+
+describe('the escalation workflow', () => {
+  it('ack on time: no breach, and the workflow moves on to the update deadline', async () => {
+    const opened = await open();
+    const acked = await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'alice@example.com' });
+    expect(acked.status).toBe(200);
+    await sleep(1.3 * HOUR_REAL_MS); // past the original acknowledgement deadline
+    const events = await timeline(opened.id);
+    expect(ofType(events, 'deadline_breached')).toEqual([]);
+    expect(await api.stack.engine.isRunning(opened.id, 1)).toBe(true);
+  });
+
+  it('ack missed twice: tier 1, then tier 2, each alerted once by email with the handoff context', async () => {
+    const opened = await open({ title: `Nobody acknowledges ${Date.now()}` });
+    const events = await waitFor(async () => {
+      const all = await timeline(opened.id);
+      return ofType(all, 'deadline_breached').length >= 2 && all;
+    }, { timeoutMs: 5 * HOUR_REAL_MS, what: 'two acknowledgement breaches' });
+    const [first, second] = ofType(events, 'deadline_breached');
+    expect(first!.data).toMatchObject({ kind: 'acknowledge', tier: 1, deadline: opened.deadlines.acknowledgeBy });
+    expect(second!.data).toMatchObject({ kind: 'acknowledge', tier: 2 });
+    // The second deadline is the first tier's own hour, counted from the first breach.
+    expect(Date.parse(second!.data!.deadline) - Date.parse(first!.at)).toBe(3_600_000);
+    expect(first!.data!.lagMs).toBeGreaterThanOrEqual(0);
+
+    const current = await api.call('GET', `/escalations/${opened.id}`);
+    expect(current.body.tier).toBeGreaterThanOrEqual(2);
+    const mail = (await api.sentMail()).filter((m) => m.subject.includes(opened.title));
+    const tier1 = mail.filter((m) => m.subject.includes('tier 1'));
+    expect(tier1).toHaveLength(1);
+    expect(tier1[0]!.destination.to.sort()).toEqual(['csm-manager@example.com', 'support-lead@example.com']);
+    expect(tier1[0]!.body.text).toContain('Acme Corp (enterprise), ARR 240000, health score 62');
+    expect(tier1[0]!.body.text).toContain('No orders since 09:10');
+    expect(mail.filter((m) => m.subject.includes('tier 2'))).toHaveLength(1);
+  });
+
+  it('update missed: the owner is reminded, and one cadence later the case climbs a tier', async () => {
+    const opened = await open({ severity: 'critical' });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'owner@example.com' });
+    const events = await waitFor(async () => {
+      const all = await timeline(opened.id);
+      return ofType(all, 'deadline_breached').some((e) => e.data?.kind === 'update') && all;
+    }, { timeoutMs: 4 * HOUR_REAL_MS, what: 'an update breach' });
+    const reminder = ofType(events, 'reminder_sent')[0]!;
+    const breach = ofType(events, 'deadline_breached').find((e) => e.data?.kind === 'update')!;
+    expect(Date.parse(reminder.at)).toBeLessThan(Date.parse(breach.at));
+    expect(breach.data).toMatchObject({ action: 'escalate_missed_update', tier: 1 });
+    const mail = await api.sentMail();
+    expect(mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title))).toHaveLength(1);
+  });
+
+  it('pause stops every deadline; resume re-arms the workflow with deadlines moved by the pause', async () => {
+    const opened = await open({ severity: 'critical' });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    const paused = await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'waiting for logs' });
+    await sleep(1.5 * HOUR_REAL_MS); // the update deadline passes while paused
+    expect(ofType(await timeline(opened.id), 'reminder_sent')).toEqual([]);
+    const resumed = await api.call('POST', `/escalations/${opened.id}/resume`, {});
+    expect(resumed.body.sla.pausedMs).toBeGreaterThanOrEqual(3_600_000);
+    expect(Date.parse(resumed.body.deadlines.nextUpdateBy)).toBeGreaterThan(Date.parse(paused.body.deadlines.nextUpdateBy));
+    // Resuming makes generation 2, whose execution watches the moved deadline; generation 1 has ended.
+    expect(await api.stack.engine.isRunning(opened.id, 2)).toBe(true);
+    expect(await api.stack.engine.isRunning(opened.id, 1)).toBe(false);
+    const reminder = await waitFor(async () => ofType(await timeline(opened.id), 'reminder_sent')[0], { timeoutMs: 3 * HOUR_REAL_MS, what: 'the reminder after resume' });
+    expect(reminder.data!.deadline).toBe(resumed.body.deadlines.nextUpdateBy);
+  });
+
+  it('severity raised mid-wait: the earlier deadline is honoured', async () => {
+    const opened = await open({ severity: 'low', triggers: [] }); // 48 h to acknowledge
+    await sleep(0.2 * HOUR_REAL_MS);
+    const raised = await api.call('PATCH', `/escalations/${opened.id}`, { severity: 'critical', reason: 'every store is down' }, { 'if-match': '"1"' });
+    expect(raised.status).toBe(200);
+    expect(Date.parse(raised.body.deadlines.acknowledgeBy) - Date.parse(opened.createdAt)).toBe(3_600_000);
+    const breach = await waitFor(async () => ofType(await timeline(opened.id), 'deadline_breached')[0], { timeoutMs: 3 * HOUR_REAL_MS, what: 'the critical acknowledgement breach' });
+    expect(breach.data).toMatchObject({ kind: 'acknowledge', deadline: raised.body.deadlines.acknowledgeBy });
+  });
+
+  it('a stale generation that wakes ends without acting', async () => {
+    const opened = await open({ severity: 'high', triggers: [] }); // 4 h to acknowledge
+    // Stopping the old execution is best effort: simulate it failing to stop.
+    const realStop = api.stack.engine.stop.bind(api.stack.engine);
+    api.stack.engine.stop = async () => undefined;
+    try {
+      const raised = await api.call('PATCH', `/escalations/${opened.id}`, { severity: 'critical', reason: 'spreading' }, { 'if-match': '"1"' });
+      expect(raised.status).toBe(200);
+    } finally {
+      api.stack.engine.stop = realStop;
+    }
+    expect(await api.stack.engine.isRunning(opened.id, 1)).toBe(true);
+    // Generation 2 acts at the critical deadline; generation 1 wakes at the old one and must not.
+    await waitFor(async () => api.stack.engine.execution(opened.id, 1)?.status === 'SUCCEEDED', { timeoutMs: 6 * HOUR_REAL_MS, what: 'generation 1 to end' });
+    const breaches = ofType(await timeline(opened.id), 'deadline_breached').filter((e) => e.data?.kind === 'acknowledge');
+    const acknowledgeDeadlines = breaches.map((e) => e.data!.deadline);
+    expect(new Set(acknowledgeDeadlines).size).toBe(acknowledgeDeadlines.length);
+  });
+
+  it('a task failing is retried, then recorded on the case, and the execution fails visibly', async () => {
+    const opened = await open();
+    failingCases.set(opened.id, 0);
+    const failure = await waitFor(async () => ofType(await timeline(opened.id), 'workflow_failed')[0], { timeoutMs: 4 * HOUR_REAL_MS, what: 'the recorded failure' });
+    expect(failure.summary).toContain('Error');
+    expect(failure.data!.cause).toContain('injected failure');
+    expect(failingCases.get(opened.id)).toBe(1 + 3); // first try + the States.TaskFailed retrier's 3 attempts
+    await waitFor(async () => api.stack.engine.execution(opened.id, 1)?.status === 'FAILED', { what: 'the execution to fail' });
+    expect(api.stack.engine.execution(opened.id, 1)!.error).toContain('A deadline task failed after its retries');
+    failingCases.delete(opened.id);
+
+    // The reconciliation sweep re-arms it: the missed deadline is then acted on once.
+    const { rearmed } = (await api.stack.reconcile()) as { rearmed: string[] };
+    expect(rearmed).toContain(opened.id);
+    const breach = await waitFor(async () => ofType(await timeline(opened.id), 'deadline_breached')[0], { what: 'the breach after re-arming' });
+    expect(breach.data).toMatchObject({ kind: 'acknowledge', deadline: opened.deadlines.acknowledgeBy });
+  });
+});

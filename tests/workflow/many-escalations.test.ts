@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { waitFor } from '../support/wait-for';
+
+const SCALE = 3600;
+const COUNT = 200;
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 50 });
+});
+afterAll(() => api?.close());
+
+async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(run))));
+  return results;
+}
+
+describe('many escalations at once', () => {
+  it(`${COUNT} critical escalations: every acknowledgement deadline is acted on exactly once`, async () => {
+    const run = Date.now();
+    const opened = await inBatches([...Array(COUNT).keys()], 16, async (i) => {
+      const { status, body } = await api.call('POST', '/escalations', escalationRequest({ title: `Load ${run} #${i}` }));
+      expect(status).toBe(201);
+      return body as { id: string; title: string; deadlines: { acknowledgeBy: string } };
+    });
+
+    const firstBreaches = await waitFor(
+      async () => {
+        const breaches = await inBatches(opened, 16, async (escalation) => {
+          const { body } = await api.call('GET', `/escalations/${escalation.id}/timeline?limit=200`);
+          return (body.items as { type: string; data?: { deadline: string; lagMs: number } }[]).filter(
+            (event) => event.type === 'deadline_breached' && event.data?.deadline === escalation.deadlines.acknowledgeBy,
+          );
+        });
+        return breaches.every((list) => list.length > 0) && breaches;
+      },
+      { timeoutMs: 60_000, everyMs: 500, what: 'every first acknowledgement breach' },
+    );
+    await api.stack.engine.stopAll();
+
+    expect(firstBreaches.map((list) => list.length)).toEqual(Array(COUNT).fill(1));
+    const mail = (await api.sentMail()).filter((m) => m.subject.includes(`Load ${run} #`) && m.subject.includes('tier 1'));
+    const perCase = new Map<string, number>();
+    for (const m of mail) perCase.set(m.subject, (perCase.get(m.subject) ?? 0) + 1);
+    expect(perCase.size).toBe(COUNT);
+    expect([...perCase.values()].every((n) => n === 1)).toBe(true);
+
+    // Reported, not asserted: timing belongs to bench/, never to a test's pass or fail.
+    const lags = firstBreaches.map((list) => list[0]!.data!.lagMs / SCALE).sort((a, b) => a - b);
+    const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]!.toFixed(1);
+    console.info(`deadline lag (real ms) for ${COUNT} escalations: p50 ${at(0.5)}, p99 ${at(0.99)}, max ${lags.at(-1)!.toFixed(1)}`);
+  }, 120_000);
+});
