@@ -173,7 +173,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const outbox = notifications.map((notification) => ({
       Put: {
         TableName: this.table,
-        Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'pending', version: change.next.version, attempts: 0 },
+        // Claimed by this writer, which sends right after the write; a failed send puts it back to pending.
+        Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'sending', version: change.next.version, attempts: 1 },
         // A notification id is used once: a retried check never queues the same email again.
         ConditionExpression: 'attribute_not_exists(pk)',
       },

@@ -41,8 +41,8 @@ export interface EscalationRepository {
   create(change: Change, claim?: IdempotencyClaim): Promise<{ escalation: Escalation; replayed: boolean }>;
   get(id: string): Promise<Escalation | undefined>;
   /**
-   * Writes the next version, its events and the emails it owes (an outbox) atomically,
-   * if the stored version is still `expectedVersion`.
+   * Writes the next version, its events and the emails it owes (an outbox, already claimed
+   * by the caller) atomically, if the stored version is still `expectedVersion`.
    */
   save(change: Change, expectedVersion: number, notifications?: Notification[]): Promise<void>;
   /** Emails written by earlier changes and not yet handed to the mailer. */

@@ -1,6 +1,7 @@
 import { performCheck, planNext, scheduledChecks, type CheckAction, type Phase, type ScheduledCheck } from '../domain/deadline-checks';
 import type { Escalation, TimelineEvent } from '../domain/escalation';
 import type { Status } from '../domain/vocabulary';
+import type { StoredNotification } from '../ports/escalation-repository';
 import type { Dependencies } from './escalations';
 import { VersionConflictError } from './errors';
 
@@ -57,13 +58,12 @@ export interface ActInput {
 
 /** Performs the named check if it is still due, then sends whatever emails the case still owes. */
 export async function actOnDeadline(deps: Dependencies, input: ActInput): Promise<{ acted: boolean }> {
-  let acted = false;
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const escalation = await deps.repository.get(input.caseId);
     if (!escalation || escalation.generation !== input.generation) return { acted: false };
     const now = deps.now();
     const check = scheduledChecks(escalation, deps.playbook).find((candidate) => candidate.key === input.checkKey);
-    // Gone (a retry after it ran, or the case changed) or not yet due: nothing to do.
+    // Gone (a retry after it ran, or the case changed) or not yet due: only owed emails are left to send.
     if (!check || Date.parse(check.at) > now.getTime()) break;
     const outcome = performCheck(escalation, check, now, deps.playbook);
     for (const notification of outcome.notifications) {
@@ -75,12 +75,14 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       if (error instanceof VersionConflictError) continue;
       throw error;
     }
-    acted = true;
     recordCheckMetrics(deps, escalation, check, now, outcome.events);
-    break;
+    // The write claimed these emails for us: send them without another read.
+    const claimed = outcome.notifications.map((n): StoredNotification => ({ ...n, status: 'sending', version: outcome.next.version, attempts: 1 }));
+    await sendClaimed(deps, input.caseId, claimed);
+    return { acted: true };
   }
   await deliverPendingEmails(deps, input.caseId);
-  return { acted };
+  return { acted: false };
 }
 
 function recordCheckMetrics(deps: Dependencies, escalation: Escalation, check: ScheduledCheck, now: Date, events: TimelineEvent[]) {
@@ -90,14 +92,22 @@ function recordCheckMetrics(deps: Dependencies, escalation: Escalation, check: S
   }
 }
 
+/** Emails an earlier attempt owed and did not send (its send failed, or it ran before a retry). */
+export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
+  const claimed: StoredNotification[] = [];
+  for (const notification of await deps.repository.pendingNotifications(caseId)) {
+    if (await deps.repository.claimNotification(caseId, notification.id)) claimed.push(notification);
+  }
+  await sendClaimed(deps, caseId, claimed);
+}
+
 /**
- * Sends each owed email at most once: it is claimed before sending and settled after.
+ * Each email is claimed before it is sent and settled after, so it goes out at most once.
  * A failed send goes back to pending and fails the task, so Step Functions retries it.
  */
-export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
+async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
   const failures: string[] = [];
-  for (const notification of await deps.repository.pendingNotifications(caseId)) {
-    if (!(await deps.repository.claimNotification(caseId, notification.id))) continue;
+  for (const notification of notifications) {
     try {
       const { messageId } = await deps.mailer.send({ template: notification.template, to: notification.to, data: notification.data });
       await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
