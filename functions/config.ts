@@ -7,6 +7,10 @@ const ConfigSchema = z.object({
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/, 'expected a Step Functions state machine ARN').optional(),
   SENDER_EMAIL: z.email().default('escalations@example.com'),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** Prefix of this stage's SES template names (templates are shared by every stage in a region). */
+  SES_TEMPLATE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+  /** Where customer replies arrive (an SES receipt rule on AWS, the SMTP server locally). */
+  INBOUND_ADDRESS: z.email().optional(),
   PLAYBOOK_PATH: z.string().min(1).optional(),
   /** Where customers reach the public satisfaction endpoint (the API's base URL). */
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),

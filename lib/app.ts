@@ -7,7 +7,7 @@ import { parseStageConfig } from './stage-config';
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Context keys the stage configuration reads; everything else in the context is CDK's own. */
-const STAGE_KEYS = ['stage', 'jwtIssuer', 'jwtAudience'] as const;
+const STAGE_KEYS = ['stage', 'jwtIssuer', 'jwtAudience', 'senderEmail'] as const;
 
 /**
  * Builds the whole app. bin/ and the infra tests share it, so the tests check exactly

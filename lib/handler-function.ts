@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,7 +19,28 @@ export interface HandlerFunctionProps {
   handler: string;
   projectRoot: string;
   playbook: PlaybookBundle;
+  /** @default 10 seconds: enough for a request; batch work (the daily sweep) asks for more. */
+  timeout?: Duration;
 }
+
+/** The escalation workflow as its callers address it: by ARN strings built from its fixed name. */
+export interface WorkflowAddress {
+  readonly stateMachineArn: string;
+  /** `...:execution:<state machine name>:*`: every execution of this state machine, none of another. */
+  readonly executionsArn: string;
+}
+
+/** Who the emails come from, and the SES resources (identities, templates) a sender may use. */
+export interface MailSender {
+  readonly senderEmail: string;
+  readonly sendingResourceArns: readonly string[];
+}
+
+/** Exactly the calls functions/adapters/sfn-workflow.ts makes. */
+export const WORKFLOW_START_ACTIONS = ['states:StartExecution'];
+export const WORKFLOW_EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:StopExecution'];
+/** SES v2 SendEmail, simple or templated, is authorized by this one action (functions/adapters/ses-mailer.ts). */
+export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];
 
 // esbuild's ESM output has no `require`; some bundled CommonJS code (the AWS SDK's deps) calls it.
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -43,7 +64,7 @@ export class HandlerFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
@@ -87,4 +108,40 @@ export class HandlerFunction extends Construct {
       reason: 'Lists query the table\'s own GSIs (one per access pattern in TABLE_DESIGN); "<table ARN>/index/*" covers exactly this table\'s indexes and nothing else.',
     });
   }
+
+  /**
+   * Lets the handler start, inspect and stop escalation workflows, and tells it the state
+   * machine's ARN in the same step. The ARN is a string built from the fixed name, not a
+   * reference, so the task Lambdas the state machine calls may use it without a cycle.
+   */
+  useWorkflow(workflow: WorkflowAddress): void {
+    this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: WORKFLOW_START_ACTIONS, resources: [workflow.stateMachineArn] }));
+    this.function.addToRolePolicy(new PolicyStatement({ actions: WORKFLOW_EXECUTION_ACTIONS, resources: [workflow.executionsArn] }));
+
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, workflow.executionsArn)}]`,
+      reason: 'Execution names are "<caseId>-g<generation>", made at run time; "execution:<this state machine>:*" covers the executions of this one state machine only.',
+    });
+  }
+
+  /** Lets the handler send SES email from the sender identity with the deployed templates, and tells it the From address. */
+  useMailer(mailer: MailSender): void {
+    this.function.addEnvironment('SENDER_EMAIL', mailer.senderEmail);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns] }));
+  }
+}
+
+/** How cdk-nag names a resource in a finding: tokens such as the region become `<AWS::Region>`. */
+function nagResource(scope: Construct, arn: string): string {
+  const resolved = Stack.of(scope).resolve(arn) as string | { 'Fn::Join': [string, unknown[]] };
+  if (typeof resolved === 'string') return resolved;
+  return resolved['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref;
+      if (ref) return `<${ref}>`;
+      throw new Error(`cannot name ARN part ${JSON.stringify(part)} the way cdk-nag does`);
+    })
+    .join(resolved['Fn::Join'][0]);
 }

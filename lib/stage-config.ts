@@ -14,6 +14,8 @@ const StageConfigSchema = z.object({
     .string({ error: 'must name the audience the tokens are issued for' })
     .transform((value) => value.split(',').map((audience) => audience.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1, 'must name at least one audience')),
+  // The From address of every email; SES must have it (or its domain) verified in the account.
+  senderEmail: z.email({ error: 'must be the email address the escalation emails come from, verified in SES (the address or its domain)' }),
 });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
@@ -22,8 +24,8 @@ export class StageConfigError extends Error {
   override name = 'StageConfigError';
 }
 
-const PLACEHOLDERS: Record<string, string> = { stage: 'dev', jwtIssuer: 'https://...', jwtAudience: '...' };
-const EXAMPLE = 'cdk synth -c stage=dev -c jwtIssuer=https://auth.example.com/ -c jwtAudience=escalation-api';
+const PLACEHOLDERS: Record<string, string> = { stage: 'dev', jwtIssuer: 'https://...', jwtAudience: '...', senderEmail: 'escalations@...' };
+const EXAMPLE = 'cdk synth -c stage=dev -c jwtIssuer=https://auth.example.com/ -c jwtAudience=escalation-api -c senderEmail=escalations@example.com';
 
 /** Validates the stage context; the error names each bad key and shows a working command line. */
 export function parseStageConfig(context: Record<string, unknown>): StageConfig {

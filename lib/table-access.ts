@@ -7,9 +7,9 @@ import type { TableAccess } from './handler-function';
  */
 export const HANDLERS_WITHOUT_TABLE: ReadonlySet<string> = new Set(['health', 'openapi']);
 
-/** Least privilege from the route table: a handler only behind GET routes gets read access. */
+/** Least privilege from the route table: a handler only behind reading GET routes gets read access. */
 export function tableAccessOf(handler: string, routes: readonly Route[]): TableAccess {
   if (HANDLERS_WITHOUT_TABLE.has(handler)) return 'none';
   const served = routes.filter((route) => route.handler === handler);
-  return served.every((route) => route.method === 'GET') ? 'read' : 'readWrite';
+  return served.every((route) => route.method === 'GET' && !route.writes) ? 'read' : 'readWrite';
 }

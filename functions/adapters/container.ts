@@ -41,9 +41,10 @@ export function container(): Dependencies {
   dependencies = {
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME),
     workflow: localOverrides.workflow ?? stepFunctions(config),
-    mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET),
+    mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX),
     metrics: new EmbeddedMetrics(),
     survey: new SignedSurveyLinks(config.PUBLIC_API_URL, surveyKey(config)),
+    ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     now: () => new Date(),
     newId: () => randomUUID(),

@@ -7,7 +7,6 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Notification } from '../domain/deadline-checks';
 import type { Change, Escalation } from '../domain/escalation';
 import type { EscalationRepository, IdempotencyClaim, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
@@ -61,6 +60,18 @@ function eventPuts(table: string, change: Change) {
       },
     };
   });
+}
+
+/** The emails a change owes, written claimed by the writer, which sends them right after the write. */
+function outboxPuts(table: string, change: Change) {
+  return (change.notifications ?? []).map((notification) => ({
+    Put: {
+      TableName: table,
+      Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'sending', version: change.next.version, attempts: 1 },
+      // A notification id is used once: a retried change never queues the same email again.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
 }
 
 interface Cursor {
@@ -117,6 +128,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const items = [
       { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...eventPuts(this.table, change),
+      ...outboxPuts(this.table, change),
     ];
     if (claim) {
       items.unshift({
@@ -169,16 +181,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async save(change: Change, expectedVersion: number, notifications: Notification[] = []) {
-    const outbox = notifications.map((notification) => ({
-      Put: {
-        TableName: this.table,
-        // Claimed by this writer, which sends right after the write; a failed send puts it back to pending.
-        Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'sending', version: change.next.version, attempts: 1 },
-        // A notification id is used once: a retried check never queues the same email again.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    }));
+  async save(change: Change, expectedVersion: number) {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -192,7 +195,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               },
             },
             ...eventPuts(this.table, change),
-            ...outbox,
+            ...outboxPuts(this.table, change),
           ],
         }),
       );

@@ -9,6 +9,8 @@ export class SesMailer implements Mailer {
     private readonly ses: SESv2Client,
     private readonly from: string,
     private readonly configurationSet?: string,
+    /** SES template names are account-wide: each stage deploys its templates under its own prefix. */
+    private readonly templatePrefix = '',
   ) {}
 
   async send(email: TemplatedEmail) {
@@ -20,7 +22,7 @@ export class SesMailer implements Mailer {
         FromEmailAddress: this.from,
         Destination: { ToAddresses: email.to },
         ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
-        Content: { Template: { TemplateName: email.template, TemplateData: JSON.stringify(email.data) } },
+        Content: { Template: { TemplateName: `${this.templatePrefix}${email.template}`, TemplateData: JSON.stringify(email.data) } },
         ...(this.configurationSet && { ConfigurationSetName: this.configurationSet }),
       }),
     );

@@ -1,4 +1,5 @@
 import type { Playbook } from '../playbook/schema';
+import { toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
 import { computeDeadlines } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
@@ -45,18 +46,11 @@ export interface Plan {
   wakeAt?: string;
 }
 
-/** An email the workflow owes somebody; written with the case change, sent after it. */
-export interface Notification {
-  /** Unique per case: the same notification is never sent twice. */
-  id: string;
-  template: 'deadline_breach_alert' | 'owner_reminder' | 'satisfaction_follow_up';
-  to: string[];
-  data: Record<string, unknown>;
-}
-
 export interface CheckOutcome extends Change {
   notifications: Notification[];
 }
+
+export type { Notification };
 
 /** How many performed check keys a case remembers; older ones can no longer come due. */
 const REMEMBERED_CHECKS = 50;
@@ -160,30 +154,15 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
   let next: Escalation = { ...escalation, actedOn, version: escalation.version + 1, updatedAt: nowIso };
   const events: TimelineEvent[] = [];
   const notifications: Notification[] = [];
-  const handoff = {
-    caseId: escalation.id,
-    title: escalation.title,
-    severity: escalation.severity,
-    accountName: escalation.customer.name,
-    segment: escalation.customer.segment ?? 'unknown',
-    arr: escalation.customer.arr ?? 'not stated',
-    healthScore: escalation.customer.healthScore ?? 'not stated',
-    businessImpact: escalation.businessImpact ?? 'not stated',
-    alreadyTried: escalation.alreadyTried ?? 'not stated',
-    neededBy: escalation.neededBy ?? 'not stated',
-    owner: escalation.owner ?? 'nobody yet',
-    contact: escalation.customer.contacts[0]?.email ?? '',
-    deadline: check.at,
-  };
-  const notify = (template: Notification['template'], roles: string[], extra: Record<string, unknown>, to = recipientsFor(roles, playbook)) => {
-    if (to.length) notifications.push({ id: `${check.key}:${template}`, template, to, data: { ...handoff, ...extra } });
+  const notify = (template: TemplateName, to: string[], extra: Record<string, unknown>) => {
+    notifications.push(...toInternal(escalation, template, check.key, to, { deadline: check.at, ...extra }));
   };
 
   const climb = (reason: string, restartClock: 'acknowledge' | 'update') => {
     const top = topTier(playbook);
     if (escalation.tier >= top) {
       events.push(breachEvent(check, now, `${check.kind} deadline missed at the top of the ladder (tier ${escalation.tier})`, { tier: escalation.tier }));
-      notify('deadline_breach_alert', rolesForTier(top, playbook), { tier: escalation.tier, reason });
+      notify('deadline_breach_alert', recipientsFor(rolesForTier(top, playbook), playbook), { tier: escalation.tier, reason });
       return;
     }
     const tier = escalation.tier + 1;
@@ -192,7 +171,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : { ...next.sla, updateClockFrom: nowIso };
     next = { ...next, tier, routedTo: unique([...next.routedTo, ...roles]), sla };
     events.push(breachEvent(check, now, `${reason}; escalated to tier ${tier} (${roles.join(', ')})`, { tier, roles }));
-    notify('deadline_breach_alert', roles, { tier, reason });
+    notify('deadline_breach_alert', recipientsFor(roles, playbook), { tier, reason });
   };
 
   switch (check.action) {
@@ -207,14 +186,14 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         summary: 'customer update is due: owner reminded',
         data: { kind: check.kind, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
-      notify('owner_reminder', [], { reminder: 'customer_update_due' }, ownerAddresses(escalation, playbook));
+      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'customer_update_due' });
       break;
     case 'escalate_missed_update':
       climb('the customer update is still missing after a reminder', 'update');
       break;
     case 'alert_resolution_overdue':
       events.push(breachEvent(check, now, 'resolution target missed', {}));
-      notify('deadline_breach_alert', [...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], { reason: 'resolution target missed' });
+      notify('deadline_breach_alert', recipientsFor([...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], playbook), { reason: 'resolution target missed' });
       break;
     case 'route_by_rule': {
       const rule = playbook.routing.find((r) => r.name === check.rule);
@@ -227,20 +206,20 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         summary: `routing rule ${check.rule}: brought in ${roles.join(', ')}`,
         data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
-      notify('deadline_breach_alert', roles, { reason: `routing rule ${check.rule}` });
+      notify('deadline_breach_alert', recipientsFor(roles, playbook), { reason: `routing rule ${check.rule}` });
       break;
     }
     case 'send_follow_up':
       events.push(followUpEvent(check, now, 'follow-up with satisfaction survey sent to the customer'));
-      notify('satisfaction_follow_up', [], { resolution: escalation.resolution ?? null }, escalation.customer.contacts.map((c) => c.email));
+      notifications.push(...toCustomer(escalation, 'satisfaction_follow_up', check.key, { resolution: escalation.resolution ?? null }));
       break;
     case 'remind_recovery_call':
       events.push(followUpEvent(check, now, 'owner reminded to make the recovery call'));
-      notify('owner_reminder', [], { reminder: 'recovery_call' }, ownerAddresses(escalation, playbook));
+      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'recovery_call' });
       break;
     case 'remind_health_check':
       events.push(followUpEvent(check, now, 'owner reminded to hold the health-check call'));
-      notify('owner_reminder', [], { reminder: 'health_check_call' }, ownerAddresses(escalation, playbook));
+      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'health_check_call' });
       break;
     case 'close_after_follow_up':
       next = { ...next, status: 'closed', closedAt: nowIso };

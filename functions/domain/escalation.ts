@@ -1,4 +1,5 @@
 import type { Playbook } from '../playbook/schema';
+import { intakeNotifications, type Notification } from './communications';
 import type { CreateEscalationInput } from '../schemas/escalation';
 import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
 import { routeAtIntake } from './routing';
@@ -85,6 +86,8 @@ export interface TimelineEvent {
 export interface Change {
   next: Escalation;
   events: TimelineEvent[];
+  /** Emails the change owes: written with it, sent after it. */
+  notifications?: Notification[];
 }
 
 export interface Context {
@@ -114,6 +117,7 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
   };
   return {
     next,
+    notifications: intakeNotifications(next, playbook),
     events: [
       {
         type: 'created',

@@ -1,4 +1,5 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
+import { toCustomer } from './communications';
 import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
@@ -60,6 +61,7 @@ const commands: { [A in ActionName]: Command<A> } = {
     const minutes = Math.round((ctx.now.getTime() - Date.parse(current.createdAt)) / 60_000);
     return {
       next,
+      notifications: input.message ? toCustomer(next, 'customer_update', `v${next.version}`, { message: input.message }) : [],
       events: [
         event('acknowledged', ctx, `${owner} took ownership, ${minutes} min after intake`, {
           owner,
@@ -82,6 +84,7 @@ const commands: { [A in ActionName]: Command<A> } = {
     const next = advance(current, { status: 'in_progress', sla: restartUpdateClock(current.sla, ctx.now, promisedUpdateBy) }, ctx);
     return {
       next,
+      notifications: toCustomer(next, 'customer_update', `v${next.version}`, { message: input.message }),
       events: [
         event('customer_updated', ctx, 'customer update sent', {
           message: input.message,
@@ -112,6 +115,7 @@ const commands: { [A in ActionName]: Command<A> } = {
     const next = advance(current, { status: 'resolved', resolvedAt: now, resolution: input, sla }, ctx);
     return {
       next,
+      notifications: toCustomer(next, 'customer_resolution', `v${next.version}`, { ...input }),
       events: [
         event('resolved', ctx, `resolved: ${input.fix}`, {
           ...input,
@@ -128,7 +132,7 @@ const commands: { [A in ActionName]: Command<A> } = {
     // A pause ends with the case: its length is credited and its end recorded.
     const sla = resumeClock(current.sla, ctx.now).clock;
     const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString(), sla }, ctx);
-    return { next, events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
+    return { next, notifications: toCustomer(next, 'customer_out_of_scope', `v${next.version}`, { ...input }), events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
   },
 
   pause(current, input, ctx) {

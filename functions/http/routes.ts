@@ -13,6 +13,8 @@ export interface Route {
   handler: string;
   /** OAuth scope the route requires; none means public (no authorizer). */
   scope?: Scope;
+  /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
+  writes?: true;
 }
 
 /**
@@ -26,7 +28,7 @@ export const ROUTES: Route[] = [
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: 'write' })),
-  { method: 'GET', path: '/csat/{token}', handler: 'record-satisfaction' },
+  { method: 'GET', path: '/csat/{token}', handler: 'record-satisfaction', writes: true },
   { method: 'GET', path: '/health', handler: 'health' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi' },
 ];

@@ -1,4 +1,4 @@
-import type { Notification } from '../domain/deadline-checks';
+import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Severity, Status } from '../domain/vocabulary';
 
@@ -37,14 +37,14 @@ export interface StoredNotification extends Notification {
 }
 
 export interface EscalationRepository {
-  /** Writes a new case and its first events atomically; a replayed idempotency key returns the first case. */
+  /** Writes a new case, its first events and owed emails atomically; a replayed idempotency key returns the first case. */
   create(change: Change, claim?: IdempotencyClaim): Promise<{ escalation: Escalation; replayed: boolean }>;
   get(id: string): Promise<Escalation | undefined>;
   /**
    * Writes the next version, its events and the emails it owes (an outbox, already claimed
    * by the caller) atomically, if the stored version is still `expectedVersion`.
    */
-  save(change: Change, expectedVersion: number, notifications?: Notification[]): Promise<void>;
+  save(change: Change, expectedVersion: number): Promise<void>;
   /** Emails written by earlier changes and not yet handed to the mailer. */
   pendingNotifications(caseId: string): Promise<StoredNotification[]>;
   /** Takes a pending email for sending; false when another attempt already has it. */

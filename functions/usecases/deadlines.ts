@@ -1,9 +1,9 @@
 import { performCheck, planNext, scheduledChecks, type CheckAction, type Phase, type ScheduledCheck } from '../domain/deadline-checks';
 import type { Escalation, TimelineEvent } from '../domain/escalation';
 import type { Status } from '../domain/vocabulary';
-import type { StoredNotification } from '../ports/escalation-repository';
 import type { Dependencies } from './escalations';
 import { VersionConflictError } from './errors';
+import { claimedBy, deliverPendingEmails, sendClaimed } from './outbox';
 
 // The workflow's tasks. Each is idempotent: run twice, it acts once and sends each email once.
 
@@ -28,10 +28,6 @@ export interface ReviewResult {
   wakeAt: string;
   check: ScheduledCheck | null;
   iteration: number;
-}
-
-export class EmailDeliveryError extends Error {
-  override name = 'EmailDeliveryError';
 }
 
 export async function reviewDeadlines(deps: Dependencies, input: ReviewInput): Promise<ReviewResult> {
@@ -70,15 +66,15 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       if (notification.template === 'satisfaction_follow_up') notification.data.surveyLinks = await deps.survey.linksFor(escalation.id, now);
     }
     try {
-      await deps.repository.save(outcome, escalation.version, outcome.notifications);
+      await deps.repository.save(outcome, escalation.version);
     } catch (error) {
       if (error instanceof VersionConflictError) continue;
       throw error;
     }
     recordCheckMetrics(deps, escalation, check, now, outcome.events);
-    // The write claimed these emails for us: send them without another read.
-    const claimed = outcome.notifications.map((n): StoredNotification => ({ ...n, status: 'sending', version: outcome.next.version, attempts: 1 }));
-    await sendClaimed(deps, input.caseId, claimed);
+    await sendClaimed(deps, input.caseId, claimedBy(outcome.notifications, outcome.next.version));
+    // Also whatever an API request could not send (its change was stored, its email left pending).
+    await deliverPendingEmails(deps, input.caseId);
     return { acted: true };
   }
   await deliverPendingEmails(deps, input.caseId);
@@ -90,35 +86,6 @@ function recordCheckMetrics(deps: Dependencies, escalation: Escalation, check: S
   if (events.some((event) => event.type === 'deadline_breached')) {
     deps.metrics.record('DeadlineBreaches', 1, 'Count', { kind: check.kind, severity: escalation.severity });
   }
-}
-
-/** Emails an earlier attempt owed and did not send (its send failed, or it ran before a retry). */
-export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
-  const claimed: StoredNotification[] = [];
-  for (const notification of await deps.repository.pendingNotifications(caseId)) {
-    if (await deps.repository.claimNotification(caseId, notification.id)) claimed.push(notification);
-  }
-  await sendClaimed(deps, caseId, claimed);
-}
-
-/**
- * Each email is claimed before it is sent and settled after, so it goes out at most once.
- * A failed send goes back to pending and fails the task, so Step Functions retries it.
- */
-async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
-  const failures: string[] = [];
-  for (const notification of notifications) {
-    try {
-      const { messageId } = await deps.mailer.send({ template: notification.template, to: notification.to, data: notification.data });
-      await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
-      deps.metrics.record('EmailsSent', 1, 'Count', { template: notification.template });
-    } catch (error) {
-      await deps.repository.settleNotification(caseId, notification, { error: String(error) }, deps.now());
-      deps.metrics.record('EmailsFailed', 1, 'Count', { template: notification.template });
-      failures.push(`${notification.template} to ${notification.to.join(', ')}: ${String(error)}`);
-    }
-  }
-  if (failures.length) throw new EmailDeliveryError(`could not send ${failures.length} email(s): ${failures.join('; ')}`);
 }
 
 export interface FailureInput {
@@ -177,11 +144,11 @@ export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked:
       const page = await deps.repository.list({ status }, { limit: 100, cursor }, deps.now());
       for (const escalation of page.items) {
         checked++;
+        await deliverPendingEmails(deps, escalation.id).catch((error) => console.error(JSON.stringify({ level: 'WARN', message: 'pending email still failing', caseId: escalation.id, error: String(error) })));
         if (await deps.workflow.isRunning(escalation.id, escalation.generation)) continue;
         try {
           await rearm(deps, escalation, 'reconciliation: the workflow was missing');
           rearmed.push(escalation.id);
-          await deliverPendingEmails(deps, escalation.id).catch(() => undefined);
         } catch (error) {
           if (!(error instanceof VersionConflictError)) throw error;
         }

@@ -11,6 +11,7 @@ import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from './errors';
+import { claimedBy, sendClaimed } from './outbox';
 
 export interface Dependencies {
   repository: EscalationRepository;
@@ -18,6 +19,8 @@ export interface Dependencies {
   mailer: Mailer;
   metrics: Metrics;
   survey: SurveyLinks;
+  /** Where customer replies arrive; each case gets its own plus-address of it. */
+  inboundAddress?: string;
   playbook: Playbook;
   now: () => Date;
   newId: () => string;
@@ -45,6 +48,7 @@ export async function createEscalation(
   const created = await deps.repository.create(change, claim);
   if (!created.replayed) {
     deps.metrics.record('EscalationsOpened', 1, 'Count', { severity: created.escalation.severity });
+    await sendAfterWrite(deps, change);
   }
   // A replay starts it too: harmless (the execution name is the same) and it heals a start that failed before.
   await startWorkflow(deps, created.escalation);
@@ -134,6 +138,7 @@ async function writeWithLock(
       if (!retry) throw error;
       continue;
     }
+    await sendAfterWrite(deps, change);
     if (rearm) {
       await startWorkflow(deps, change.next);
       await deps.workflow.stop(id, current.generation, `superseded by generation ${change.next.generation}`).catch(() => undefined);
@@ -141,6 +146,15 @@ async function writeWithLock(
       await deps.workflow.stop(id, current.generation, `escalation ${change.next.status}`).catch(() => undefined);
     }
     return change.next;
+  }
+}
+
+/** The change is stored; an email that fails now stays pending for the workflow or the sweep. */
+async function sendAfterWrite(deps: Dependencies, change: Change) {
+  try {
+    await sendClaimed(deps, change.next.id, claimedBy(change.notifications, change.next.version));
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'WARN', message: 'email left pending', caseId: change.next.id, error: String(error) }));
   }
 }
 

@@ -20,6 +20,14 @@ describe('stage configuration from CDK context', () => {
     expect(() => buildApp(without('jwtAudience'))).toThrow(/jwtAudience.*-c jwtAudience=/s);
   });
 
+  it('refuses to build without a sender email, saying how to pass one', () => {
+    expect(() => buildApp(without('senderEmail'))).toThrow(/senderEmail.*-c senderEmail=/s);
+  });
+
+  it('refuses a sender that is not an email address', () => {
+    expect(() => buildApp({ ...TEST_CONTEXT, senderEmail: 'escalations' })).toThrow(/senderEmail: must be the email address/);
+  });
+
   it('refuses an issuer that is not an https URL', () => {
     expect(() => buildApp({ ...TEST_CONTEXT, jwtIssuer: 'http://auth.example.test/' })).toThrow(/jwtIssuer: must be the https URL/);
   });

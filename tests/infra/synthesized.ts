@@ -1,5 +1,6 @@
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../lib/app';
 
@@ -7,6 +8,7 @@ import { buildApp } from '../../lib/app';
 export const TEST_CONTEXT = {
   jwtIssuer: 'https://auth.example.test/',
   jwtAudience: 'escalation-api',
+  senderEmail: 'escalations@example.test',
   'aws:cdk:bundling-stacks': [],
 };
 
@@ -25,4 +27,14 @@ export type Resource = { Type: string; Properties: Record<string, any>; [key: st
 
 export function resourcesOf(template: Template, type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
+}
+
+/**
+ * cdk-nag 3 is a policy-validation plugin, not an aspect: its findings fail app.synth()
+ * instead of becoming annotations. So the tests ask the pack directly, for any scope.
+ */
+export function unacknowledgedFindings(scope: IConstruct): string[] {
+  return new AwsSolutionsChecks().validateScope(scope).violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+  );
 }

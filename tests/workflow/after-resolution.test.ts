@@ -39,7 +39,7 @@ describe('after resolution', () => {
     expect(events.at(-1)!.type === 'closed' || events.some((e) => e.type === 'closed')).toBe(true);
 
     const mail = (await api.sentMail()).filter((m) => m.subject.includes(title));
-    const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test'));
+    const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test') && m.subject.startsWith('Checking in'));
     expect(toCustomer).toHaveLength(1);
     expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');
     const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com'));

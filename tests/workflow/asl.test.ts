@@ -28,7 +28,9 @@ describe('statemachines/escalation.asl.json', () => {
     for (const [name, state] of tasks) {
       expect(state.Resource, name).toBe('arn:aws:states:::lambda:invoke');
       expect(state.Retry?.length, `${name} has Retry`).toBeGreaterThan(0);
-      for (const retrier of state.Retry) expect(retrier.BackoffRate, name).toBeGreaterThan(1);
+      // A malformed input is a bug in the ASL: never retried. Everything else backs off.
+      expect(state.Retry[0], name).toEqual({ ErrorEquals: ['TaskInputError'], MaxAttempts: 0 });
+      for (const retrier of state.Retry.slice(1)) expect(retrier.BackoffRate, name).toBeGreaterThan(1);
       const catcher = state.Catch?.[0];
       expect(catcher?.ErrorEquals, `${name} has a catch-all`).toContain('States.ALL');
       expect(catcher.Next, name).toBe(name === 'RecordFailure' ? 'DeadlineWorkFailed' : 'RecordFailure');

@@ -19,7 +19,7 @@ describe('the satisfaction survey', () => {
     await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
     await api.call('POST', `/escalations/${opened.id}/resolve`, { rootCause: 'a full disk', fix: 'cleaned it', prevention: 'disk alarms' });
 
-    const followUp = await waitFor(async () => (await api.sentMail()).find((m) => m.subject.includes(title) && m.destination.to.includes('cto@acme.test')), {
+    const followUp = await waitFor(async () => (await api.sentMail()).find((m) => m.subject === `Checking in on "${title}"`), {
       timeoutMs: 10_000,
       what: 'the follow-up email',
     });

@@ -1,0 +1,133 @@
+import type { Playbook } from '../playbook/schema';
+import type { Escalation } from './escalation';
+import { recipientsFor, rolesForTier, topTier } from './routing';
+import { categoryOf, type Trigger } from './vocabulary';
+
+// Who hears what, and with which facts: PLAYBOOK.md §6 as rules. Rendering belongs to
+// the SES templates in templates/; this module only decides and fills in the data.
+
+export const TEMPLATE_NAMES = [
+  'customer_acknowledgment',
+  'customer_update',
+  'customer_resolution',
+  'customer_out_of_scope',
+  'satisfaction_follow_up',
+  'incident_update',
+  'internal_handoff',
+  'churn_risk_brief',
+  'deadline_breach_alert',
+  'owner_reminder',
+] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** An email a change owes somebody; written with the change (outbox), sent after it. */
+export interface Notification {
+  /** Unique per case: the same notification is never queued or sent twice. */
+  id: string;
+  template: TemplateName;
+  /** Customer emails carry the case's reply address and reference. */
+  audience: 'customer' | 'internal';
+  to: string[];
+  data: Record<string, unknown>;
+}
+
+/** The case reference customers see in subjects; inbound mail is matched by it. */
+export const caseReference = (caseId: string) => `ESC-${caseId}`;
+export const REFERENCE_PATTERN = /\bESC-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/i;
+
+const CHURN_TRIGGERS: Trigger[] = ['renewal_at_risk', 'cancellation_threat', 'competitive_threat'];
+
+/** An instant as the customer reads it: their time zone when known, otherwise UTC, zone named. */
+export function customerTime(iso: string, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(new Date(iso));
+}
+
+const notStated = (value: unknown) => (value === undefined || value === null || value === '' ? 'not stated' : value);
+
+/** Everything a person picking up the case needs, without opening it (PLAYBOOK §6, internal). */
+export function handoffFacts(escalation: Escalation): Record<string, unknown> {
+  const contact = escalation.customer.contacts[0];
+  return {
+    caseId: escalation.id,
+    reference: caseReference(escalation.id),
+    title: escalation.title,
+    description: escalation.description,
+    severity: escalation.severity,
+    accountName: escalation.customer.name,
+    segment: notStated(escalation.customer.segment),
+    arr: notStated(escalation.customer.arr),
+    healthScore: notStated(escalation.customer.healthScore),
+    renewalDate: notStated(escalation.customer.renewalDate),
+    businessImpact: notStated(escalation.businessImpact),
+    alreadyTried: notStated(escalation.alreadyTried),
+    neededBy: notStated(escalation.neededBy),
+    owner: escalation.owner ?? 'nobody yet',
+    contact: contact?.email ?? '',
+    contactName: contact?.name ?? contact?.email ?? '',
+    contactPhone: contact?.phone,
+    triggers: escalation.triggers.join(', ') || 'none recorded',
+    routedTo: escalation.routedTo.join(', '),
+    acknowledgeBy: escalation.deadlines.acknowledgeBy,
+    resolveBy: escalation.deadlines.resolveBy,
+  };
+}
+
+/** One email per customer contact, each greeting its own reader. */
+export function toCustomer(escalation: Escalation, template: TemplateName, key: string, extra: Record<string, unknown> = {}): Notification[] {
+  return escalation.customer.contacts.map((contact) => ({
+    id: `${key}:${template}:${contact.email}`,
+    template,
+    audience: 'customer',
+    to: [contact.email],
+    data: {
+      caseId: escalation.id,
+      reference: caseReference(escalation.id),
+      title: escalation.title,
+      severity: escalation.severity,
+      accountName: escalation.customer.name,
+      businessImpact: escalation.businessImpact,
+      owner: escalation.owner,
+      contactName: contact.name ?? contact.email,
+      nextUpdateLocal: customerTime(escalation.deadlines.nextUpdateBy, escalation.customer.timezone),
+      ...extra,
+    },
+  }));
+}
+
+export function toInternal(escalation: Escalation, template: TemplateName, key: string, to: string[], extra: Record<string, unknown> = {}): Notification[] {
+  if (to.length === 0) return [];
+  return [{ id: `${key}:${template}`, template, audience: 'internal', to, data: { ...handoffFacts(escalation), ...extra } }];
+}
+
+export const isChurnRisk = (escalation: Escalation) =>
+  escalation.triggers.some((trigger) => CHURN_TRIGGERS.includes(trigger) || categoryOf(trigger) === 'executive');
+
+/** Intake: the customer hears we have it; the owning team gets the handoff; leadership the brief when the account is at risk. */
+export function intakeNotifications(escalation: Escalation, playbook: Playbook): Notification[] {
+  const key = `intake:${escalation.id}`;
+  const leadershipRoles = topTier(playbook) >= 2 ? [...rolesForTier(topTier(playbook) - 1, playbook), ...rolesForTier(topTier(playbook), playbook)] : [];
+  const leadership = recipientsFor(leadershipRoles, playbook);
+  const team = recipientsFor(escalation.routedTo, playbook).filter((address) => !isChurnRisk(escalation) || !leadership.includes(address));
+  return [
+    ...toCustomer(escalation, 'customer_acknowledgment', key, { nextUpdateLocal: customerTime(escalation.deadlines.acknowledgeBy, escalation.customer.timezone) }),
+    ...toInternal(escalation, 'internal_handoff', key, team),
+    ...(isChurnRisk(escalation) ? toInternal(escalation, 'churn_risk_brief', key, leadership) : []),
+  ];
+}
+
+/** Plus-addressing: replies to a customer email land on the case they belong to. */
+export function replyAddressFor(caseId: string, inboundAddress: string): string {
+  const at = inboundAddress.lastIndexOf('@');
+  return `${inboundAddress.slice(0, at)}+${caseId}${inboundAddress.slice(at)}`;
+}
+
+export const PLUS_ADDRESS_PATTERN = /^[^+@\s]+\+([0-9a-f-]{36})@/i;

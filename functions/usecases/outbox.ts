@@ -1,0 +1,48 @@
+import { replyAddressFor, type Notification } from '../domain/communications';
+import type { StoredNotification } from '../ports/escalation-repository';
+import type { Dependencies } from './escalations';
+
+export class EmailDeliveryError extends Error {
+  override name = 'EmailDeliveryError';
+}
+
+/** The emails a write just claimed (see the repository's outbox): send them without another read. */
+export function claimedBy(notifications: Notification[] | undefined, version: number): StoredNotification[] {
+  return (notifications ?? []).map((notification) => ({ ...notification, status: 'sending', version, attempts: 1 }));
+}
+
+/** Emails an earlier attempt owed and did not send (its send failed, or it ran before a retry). */
+export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
+  const claimed: StoredNotification[] = [];
+  for (const notification of await deps.repository.pendingNotifications(caseId)) {
+    if (await deps.repository.claimNotification(caseId, notification.id)) claimed.push(notification);
+  }
+  await sendClaimed(deps, caseId, claimed);
+}
+
+/**
+ * Each email is claimed before it is sent and settled after, so it goes out at most once.
+ * A failed send goes back to pending and throws: a workflow task is then retried by Step
+ * Functions; an API request answers anyway (its change is stored) and the case's next
+ * workflow step or the daily sweep sends it.
+ */
+export async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
+  const failures: string[] = [];
+  for (const notification of notifications) {
+    try {
+      const { messageId } = await deps.mailer.send({
+        template: notification.template,
+        to: notification.to,
+        data: notification.data,
+        ...(notification.audience === 'customer' && deps.inboundAddress && { replyTo: replyAddressFor(caseId, deps.inboundAddress) }),
+      });
+      await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
+      deps.metrics.record('EmailsSent', 1, 'Count', { template: notification.template });
+    } catch (error) {
+      await deps.repository.settleNotification(caseId, notification, { error: String(error) }, deps.now());
+      deps.metrics.record('EmailsFailed', 1, 'Count', { template: notification.template });
+      failures.push(`${notification.template} to ${notification.to.join(', ')}: ${String(error)}`);
+    }
+  }
+  if (failures.length) throw new EmailDeliveryError(`could not send ${failures.length} email(s): ${failures.join('; ')}`);
+}

@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HANDLERS, ROUTES } from '../../functions/http/routes';
+import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../../functions/workflow/definition';
+import { loadTemplates } from '../../templates/catalogue';
+import { buildApp } from '../../lib/app';
+import type { EscalationApiStack } from '../../lib/escalation-api-stack';
+import type { HandlerFunction } from '../../lib/handler-function';
+import { tableAccessOf } from '../../lib/table-access';
+import { RECONCILE_HANDLER } from '../../lib/workflow';
+import { TEST_CONTEXT, logicalIdOf, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ASL_TEXT = readFileSync(path.join(PROJECT_ROOT, STATE_MACHINE_FILE), 'utf8');
+const ASL = JSON.parse(ASL_TEXT);
+const TASK_VARIABLES = Object.keys(WORKFLOW_TASKS) as (keyof typeof WORKFLOW_TASKS)[];
+const TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
+
+// Who may start, inspect and stop executions: the API handlers that change cases (derived from
+// the route table), the task that continues a long-running case in a new generation, the sweep.
+const WRITE_API_HANDLERS = HANDLERS.filter((handler) => tableAccessOf(handler, ROUTES) === 'readWrite');
+const WORKFLOW_STARTERS = [...WRITE_API_HANDLERS, WORKFLOW_TASKS.ReviewDeadlinesFunctionArn, RECONCILE_HANDLER];
+const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER];
+const NOT_STARTERS = ALL_FUNCTIONS.filter((handler) => !WORKFLOW_STARTERS.includes(handler));
+// Who sends email: the deadline task (alerts, reminders, follow-ups) and the sweep (what a re-armed case owes).
+const MAIL_SENDERS = [WORKFLOW_TASKS.ActOnDeadlineFunctionArn, RECONCILE_HANDLER];
+const NOT_MAIL_SENDERS = ALL_FUNCTIONS.filter((handler) => !MAIL_SENDERS.includes(handler));
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+const resourcesIn = (statements: Statement[]) => statements.flatMap((statement) => [statement.Resource].flat());
+
+describe('the escalation workflow', () => {
+  let template: Template;
+  let stack: EscalationApiStack;
+  let stateMachineId: string;
+  let stateMachine: Resource;
+
+  beforeAll(() => {
+    ({ template, stack } = synthesize());
+    const machines = resourcesOf(template, 'AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    [[stateMachineId, stateMachine]] = Object.entries(machines) as [[string, Resource]];
+  }, 60_000);
+
+  const handlerFunction = (handler: string): HandlerFunction => {
+    const found =
+      stack.handlers.get(handler) ??
+      stack.workflow.tasks.get(handler as (typeof TASK_HANDLERS)[number]) ??
+      (handler === RECONCILE_HANDLER ? stack.workflow.reconciler : undefined);
+    if (!found) throw new Error(`no function for handler ${handler}`);
+    return found;
+  };
+  const functionOf = (handler: string): Resource => resourcesOf(template, 'AWS::Lambda::Function')[logicalIdOf(handlerFunction(handler).function)]!;
+  const functionArnOf = (handler: string) => ({ 'Fn::GetAtt': [logicalIdOf(handlerFunction(handler).function), 'Arn'] });
+  const statementsOfRole = (roleId: string): Statement[] =>
+    Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  const statementsOf = (handler: string) => statementsOfRole(functionOf(handler).Properties.Role['Fn::GetAtt'][0]);
+  const statesStatementsOf = (handler: string) => statementsOf(handler).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('states:')));
+  const sesStatementsOf = (handler: string) => statementsOf(handler).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('ses:')));
+  const stateMachineArn = () => stack.resolve(stack.workflow.stateMachineArn);
+  const executionsArn = () => stack.resolve(stack.workflow.executionsArn);
+
+  it('derives the function groups from the route table and WORKFLOW_TASKS (guards the derivation below)', () => {
+    expect(WRITE_API_HANDLERS).toEqual(expect.arrayContaining(['create-escalation', 'edit-escalation', 'escalation-action']));
+    expect(NOT_STARTERS).toEqual(expect.arrayContaining(['get-escalation', 'list-escalations', 'health', 'act-on-deadline', 'record-workflow-failure']));
+    expect([...stack.workflow.tasks.keys()].sort()).toEqual([...TASK_HANDLERS].sort());
+  });
+
+  describe('the state machine', () => {
+    it('is a Standard state machine with a fixed, stage-specific name', () => {
+      expect(stateMachine.Properties.StateMachineType).toBe('STANDARD');
+      expect(stateMachine.Properties.StateMachineName).toBe('escalation-workflow-dev');
+      const prod = buildApp({ ...TEST_CONTEXT, stage: 'prod' }).stack.workflow;
+      expect(prod.stateMachineName).toBe('escalation-workflow-prod');
+    });
+
+    it('runs exactly the definition in statemachines/, inline in the template', () => {
+      expect(typeof stateMachine.Properties.DefinitionString).toBe('string');
+      expect(stateMachine.Properties.DefinitionS3Location).toBeUndefined();
+      const deployed = JSON.parse(stateMachine.Properties.DefinitionString);
+      expect(deployed).toEqual(ASL);
+      expect(Object.keys(deployed.States).sort()).toEqual(Object.keys(ASL.States).sort());
+      expect(deployed.StartAt).toBe('ReviewDeadlines');
+    });
+
+    it('substitutes each WORKFLOW_TASKS variable with the ARN of its handler\'s function', () => {
+      const substitutions = stateMachine.Properties.DefinitionSubstitutions;
+      expect(Object.keys(substitutions).sort()).toEqual([...TASK_VARIABLES].sort());
+      for (const variable of TASK_VARIABLES) expect(substitutions[variable]).toEqual(functionArnOf(WORKFLOW_TASKS[variable]));
+    });
+
+    it('leaves no ${...} placeholder once CloudFormation has substituted', () => {
+      const substituted = Object.keys(stateMachine.Properties.DefinitionSubstitutions).reduce(
+        (text, variable) => text.replaceAll(`\${${variable}}`, `arn:aws:lambda:eu-west-1:123456789012:function:${variable}`),
+        stateMachine.Properties.DefinitionString as string,
+      );
+      expect(substituted).not.toMatch(/\$\{/);
+    });
+
+    it('calls a Lambda task variable from every Task state, and uses every variable', () => {
+      const tasks = Object.entries<any>(ASL.States).filter(([, state]) => state.Type === 'Task');
+      expect(tasks.length).toBeGreaterThan(0);
+      const used = new Set<string>();
+      for (const [name, state] of tasks) {
+        expect(state.Resource, name).toBe('arn:aws:states:::lambda:invoke');
+        const variable = /^\$\{(\w+)\}$/.exec(state.Parameters.FunctionName)?.[1];
+        expect(TASK_VARIABLES, `${name} calls ${state.Parameters.FunctionName}`).toContain(variable);
+        used.add(variable!);
+      }
+      expect([...used].sort()).toEqual([...TASK_VARIABLES].sort());
+    });
+
+    it('is traced with X-Ray and logs every transition, without execution data, to a log group with retention', () => {
+      expect(stateMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      const logging = stateMachine.Properties.LoggingConfiguration;
+      expect(logging).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+      expect(logging.Destinations).toHaveLength(1);
+      const logGroupId = logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]!;
+      expect(logGroup.Properties.RetentionInDays).toBe(30);
+      expect(logGroup.Properties.LogGroupName).toBe('/aws/vendedlogs/states/escalation-workflow-dev');
+    });
+
+    it('may invoke exactly the three task functions, and no other Lambda', () => {
+      const roleId = stateMachine.Properties.RoleArn['Fn::GetAtt'][0];
+      const lambdaStatements = statementsOfRole(roleId).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('lambda:')));
+      expect(actionsOf(lambdaStatements)).toEqual(['lambda:InvokeFunction']);
+      const invokable = resourcesIn(lambdaStatements);
+      expect(invokable).toHaveLength(TASK_HANDLERS.length);
+      expect(invokable).toEqual(expect.arrayContaining(TASK_HANDLERS.map(functionArnOf)));
+    });
+
+    it('is what the ARN built from its name points at', () => {
+      const joined = stateMachineArn()['Fn::Join'];
+      expect(joined[0]).toBe('');
+      expect(joined[1].at(-1)).toBe(`:stateMachine:${stateMachine.Properties.StateMachineName}`);
+      expect(JSON.stringify(joined[1])).toContain('"Ref":"AWS::AccountId"');
+      expect(executionsArn()['Fn::Join'][1].at(-1)).toBe(`:execution:${stateMachine.Properties.StateMachineName}:*`);
+    });
+  });
+
+  describe('the task functions', () => {
+    it.each([...TASK_HANDLERS, RECONCILE_HANDLER])('%s reads and writes the table', (handler) => {
+      const tableId = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
+      expect(functionOf(handler).Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
+      expect(actionsOf(statementsOf(handler))).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    });
+
+    it.each([...TASK_HANDLERS, RECONCILE_HANDLER])('%s runs on arm64 with nodejs22.x and X-Ray', (handler) => {
+      expect(functionOf(handler).Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
+    });
+
+    it('gives the daily sweep five minutes', () => {
+      expect(functionOf(RECONCILE_HANDLER).Properties.Timeout).toBe(300);
+    });
+  });
+
+  describe('starting and stopping executions', () => {
+    it.each(WORKFLOW_STARTERS)('%s is told the state machine ARN, built from the fixed name', (handler) => {
+      expect(functionOf(handler).Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual(stateMachineArn());
+    });
+
+    it.each(WORKFLOW_STARTERS)('%s may start executions of exactly this state machine, and describe and stop only its executions', (handler) => {
+      const statements = statesStatementsOf(handler);
+      const starting = statements.filter((statement) => actionsOf([statement]).includes('states:StartExecution'));
+      expect(resourcesIn(starting)).toEqual([stateMachineArn()]);
+      const perExecution = statements.filter((statement) => !starting.includes(statement));
+      expect(actionsOf(perExecution).sort()).toEqual(['states:DescribeExecution', 'states:StopExecution']);
+      expect(resourcesIn(perExecution)).toEqual([executionsArn()]);
+      for (const statement of statements) expect(statement.Effect).toBe('Allow');
+    });
+
+    it.each(NOT_STARTERS)('%s has neither the state machine ARN nor any states:* permission', (handler) => {
+      expect(functionOf(handler).Properties.Environment.Variables.STATE_MACHINE_ARN).toBeUndefined();
+      expect(statesStatementsOf(handler)).toEqual([]);
+    });
+
+    it('keeps the template free of reference cycles (functions ⇄ state machine)', () => {
+      // Template.fromStack refuses a template with a dependency cycle ("Template is undeployable").
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+
+    it('outputs the state machine ARN', () => {
+      expect(template.toJSON().Outputs.StateMachineArn.Value).toEqual({ Ref: stateMachineId });
+    });
+  });
+
+  describe('the daily reconciliation', () => {
+    it('invokes reconcile-workflows once a day through EventBridge Scheduler', () => {
+      const schedules = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'));
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]!.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 day)',
+        State: 'ENABLED',
+        Target: { Arn: functionArnOf(RECONCILE_HANDLER) },
+      });
+    });
+
+    it('runs with a role the scheduler alone assumes, allowed to invoke reconcile-workflows only', () => {
+      const schedule = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'))[0]!;
+      const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+      const trust = resourcesOf(template, 'AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement;
+      expect(trust).toHaveLength(1);
+      expect(trust[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+      expect(trust[0].Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+      const statements = statementsOfRole(roleId);
+      expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
+      const reconcileArn = functionArnOf(RECONCILE_HANDLER);
+      expect(resourcesIn(statements)).toEqual([reconcileArn, { 'Fn::Join': ['', [reconcileArn, ':*']] }]);
+    });
+  });
+
+  describe('email', () => {
+    it('deploys one SES template per directory of templates/, from its files', () => {
+      const deployed = Object.values(resourcesOf(template, 'AWS::SES::Template')).map((resource) => resource.Properties.Template);
+      const sources = loadTemplates();
+      expect(sources.length).toBeGreaterThan(0);
+      expect(deployed).toHaveLength(sources.length);
+      for (const source of sources) {
+        expect(deployed).toContainEqual({ TemplateName: source.name, SubjectPart: source.subject, HtmlPart: source.html, TextPart: source.text });
+      }
+    });
+
+    it.each(MAIL_SENDERS)('%s is told the sender address', (handler) => {
+      expect(functionOf(handler).Properties.Environment.Variables.SENDER_EMAIL).toBe(TEST_CONTEXT.senderEmail);
+    });
+
+    it.each(MAIL_SENDERS)('%s may send email as the sender identity with the deployed templates, nothing wider', (handler) => {
+      const statements = sesStatementsOf(handler);
+      expect(actionsOf(statements)).toEqual(['ses:SendEmail']);
+      const resources = resourcesIn(statements).map((resource) => JSON.stringify(resource));
+      for (const resource of resources) expect(resource).not.toContain('*');
+      const names = resources.map((resource) => resource.replace(/.*:(identity|template)\/([^"]+)".*/, '$1/$2')).sort();
+      const domain = TEST_CONTEXT.senderEmail.split('@')[1];
+      expect(names).toEqual(
+        [`identity/${TEST_CONTEXT.senderEmail}`, `identity/${domain}`, ...loadTemplates().map((source) => `template/${source.name}`)].sort(),
+      );
+    });
+
+    it.each(NOT_MAIL_SENDERS)('%s may not send email', (handler) => {
+      expect(sesStatementsOf(handler)).toEqual([]);
+      expect(functionOf(handler).Properties.Environment.Variables.SENDER_EMAIL).toBeUndefined();
+    });
+  });
+
+  it('alarms when an execution fails (ExecutionsFailed >= 1 in 5 minutes)', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.MetricName === 'ExecutionsFailed');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/States',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('leaves no cdk-nag finding unacknowledged in the workflow and email constructs', () => {
+    expect(unacknowledgedFindings(stack.workflow)).toEqual([]);
+    expect(unacknowledgedFindings(stack.email)).toEqual([]);
+  });
+});
