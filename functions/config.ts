@@ -11,6 +11,9 @@ const ConfigSchema = z.object({
   SES_TEMPLATE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   /** Where customer replies arrive (an SES receipt rule on AWS, the SMTP server locally). */
   INBOUND_ADDRESS: z.email().optional(),
+  /** Where the SES receipt rule stores raw inbound mail (the inbound Lambda only). */
+  INBOUND_BUCKET: z.string().min(3).optional(),
+  INBOUND_PREFIX: z.string().default('inbound/'),
   PLAYBOOK_PATH: z.string().min(1).optional(),
   /** Where customers reach the public satisfaction endpoint (the API's base URL). */
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),

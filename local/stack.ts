@@ -7,6 +7,7 @@ import { ensureTable } from './dynamodb';
 import { freePort } from './free-port';
 import { loadHandlers, startGateway, type Gateway } from './gateway';
 import { ScaledClock } from './scaled-clock';
+import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
 
@@ -17,6 +18,10 @@ export interface LocalStackOptions {
   tableName: string;
   port: number;
   sesPort: number;
+  /** The SMTP server standing in for SES inbound (default: a free port). */
+  smtpPort?: number;
+  /** Customer replies go to plus-addresses of it. */
+  inboundAddress?: string;
   token: string;
   principal: string;
   timeScale: number;
@@ -32,6 +37,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   gateway: Gateway;
   sesUrl: string;
+  smtpPort: number;
+  inboundAddress: string;
   engine: LocalWorkflowEngine;
   clock: ScaledClock;
   reconcile(): Promise<unknown>;
@@ -58,7 +65,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The public base URL goes into emails, so the port must be known before the handlers load.
     const port = options.port || (await freePort());
+    const inboundAddress = options.inboundAddress ?? 'escalations@inbound.localhost';
     Object.assign(process.env, {
+      INBOUND_ADDRESS: inboundAddress,
       PUBLIC_API_URL: `http://127.0.0.1:${port}`,
       SURVEY_SIGNING_KEY: options.surveySigningKey ?? randomBytes(32).toString('base64url'),
       TABLE_NAME: options.tableName,
@@ -81,7 +90,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { ...(options.retryIntervalMs !== undefined && { retryIntervalMs: options.retryIntervalMs }) },
     );
     stoppers.push(() => engine.stopAll());
-    provideLocalAdapters({ workflow: engine, now: clock.now });
+    const rawMail = new MemoryRawMailStore();
+    provideLocalAdapters({ workflow: engine, now: clock.now, rawMail });
 
     for (const name of ['review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'reconcile-workflows']) {
       const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
@@ -93,9 +103,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sweep.unref();
     stoppers.push(async () => clearInterval(sweep));
 
+    const { handler: inboundEmail } = (await import('../functions/handlers/inbound-email')) as { handler: (event: unknown, context: unknown) => Promise<InboundResult> };
+    const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => inboundEmail(event, {}));
+    stoppers.push(smtp.stop);
+
     const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers() });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, engine, clock, reconcile, stop };
+    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, reconcile, stop };
   } catch (error) {
     await stop();
     throw error;

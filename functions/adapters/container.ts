@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { RawMailStore } from '../ports/raw-mail-store';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
 import { EmbeddedMetrics } from './emf-metrics';
+import { S3RawMailStore } from './s3-raw-mail-store';
 import { SesMailer } from './ses-mailer';
 import { SignedSurveyLinks } from './signed-survey-links';
 import { StepFunctionsWorkflow } from './sfn-workflow';
@@ -45,12 +48,24 @@ export function container(): Dependencies {
     metrics: new EmbeddedMetrics(),
     survey: new SignedSurveyLinks(config.PUBLIC_API_URL, surveyKey(config)),
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
+    rawMail: localOverrides.rawMail ?? rawMailStore(config),
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     now: () => new Date(),
     newId: () => randomUUID(),
     ...localOverrides,
   };
   return dependencies;
+}
+
+function rawMailStore(config: Config): RawMailStore {
+  if (!config.INBOUND_BUCKET) {
+    return {
+      get: async () => {
+        throw new Error('INBOUND_BUCKET is not set for this function');
+      },
+    };
+  }
+  return new S3RawMailStore(new S3Client({}), config.INBOUND_BUCKET, config.INBOUND_PREFIX);
 }
 
 function surveyKey(config: Config): () => Promise<string> {

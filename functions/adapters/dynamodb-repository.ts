@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Change, Escalation } from '../domain/escalation';
-import type { EscalationRepository, IdempotencyClaim, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
+import type { EscalationRepository, IdempotencyClaim, KnownContact, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
 import {
   EVENT_PREFIX,
@@ -16,12 +16,15 @@ import {
   TABLE_DESIGN,
   accountPartition,
   caseKey,
+  contactKey,
   eventKey,
   idempotencyKey,
+  inboundKey,
   indexAttributes,
   monthPartition,
   outboxKey,
   ownerPartition,
+  sentMessageKey,
   statusPartition,
   type IndexName,
 } from './table-design';
@@ -70,6 +73,22 @@ function outboxPuts(table: string, change: Change) {
       Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'sending', version: change.next.version, attempts: 1 },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
+}
+
+/** The contact directory inbound mail consults: every contact of a new case, latest account wins. */
+function contactPuts(table: string, escalation: Escalation) {
+  return escalation.customer.contacts.map((contact) => ({
+    Put: {
+      TableName: table,
+      Item: {
+        ...contactKey(contact.email),
+        accountId: escalation.customer.accountId,
+        accountName: escalation.customer.name,
+        ...(escalation.customer.segment && { segment: escalation.customer.segment }),
+        ...(contact.name && { name: contact.name }),
+      },
     },
   }));
 }
@@ -129,6 +148,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...eventPuts(this.table, change),
       ...outboxPuts(this.table, change),
+      ...contactPuts(this.table, change.next),
     ];
     if (claim) {
       items.unshift({
@@ -283,7 +303,52 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               },
             },
           },
+          // Replies quote our Message-ID: this finds their case again.
+          { Put: { TableName: this.table, Item: { ...sentMessageKey(outcome.messageId), caseId } } },
         ],
+      }),
+    );
+  }
+
+  async caseForSentMessage(sesMessageId: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: sentMessageKey(sesMessageId) }));
+    return Item?.caseId as string | undefined;
+  }
+
+  async accountForContact(email: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: contactKey(email) }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...contact } = Item;
+    return contact as KnownContact;
+  }
+
+  async claimInboundMessage(messageId: string, expiresAt: Date) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: inboundKey(messageId),
+          UpdateExpression: 'SET #status = :taken, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :released',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':taken': 'taken', ':released': 'released', ':expiresAt': Math.floor(expiresAt.getTime() / 1000) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async releaseInboundMessage(messageId: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: inboundKey(messageId),
+        UpdateExpression: 'SET #status = :released',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':released': 'released' },
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { templateData } from '../domain/communications';
 import type { Mailer, TemplatedEmail } from '../ports/mailer';
 
 const HEADER_UNSAFE = /[\r\n]/;
@@ -22,7 +23,7 @@ export class SesMailer implements Mailer {
         FromEmailAddress: this.from,
         Destination: { ToAddresses: email.to },
         ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
-        Content: { Template: { TemplateName: `${this.templatePrefix}${email.template}`, TemplateData: JSON.stringify(email.data) } },
+        Content: { Template: { TemplateName: `${this.templatePrefix}${email.template}`, TemplateData: JSON.stringify(templateData(email.data)) } },
         ...(this.configurationSet && { ConfigurationSetName: this.configurationSet }),
       }),
     );

@@ -9,6 +9,9 @@ import type { Escalation } from '../domain/escalation';
  *   ESC#<id>                 EVENT#<version>#<n>        its timeline, in write order
  *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write
  *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a create's idempotency record (TTL)
+ *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
+ *   CONTACT#<email>          CONTACT                    the account a customer contact belongs to (inbound mail)
+ *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
  */
 export const TABLE_DESIGN = {
   partitionKey: 'pk',
@@ -35,6 +38,10 @@ export const EVENT_PREFIX = 'EVENT#';
 export const outboxKey = (id: string, notificationId: string) => ({ pk: `ESC#${id}`, sk: `OUTBOX#${notificationId}` });
 export const OUTBOX_PREFIX = 'OUTBOX#';
 export const idempotencyKey = (principal: string, key: string) => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' });
+
+export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${sesMessageId}`, sk: 'MESSAGE' });
+export const contactKey = (email: string) => ({ pk: `CONTACT#${email.toLowerCase()}`, sk: 'CONTACT' });
+export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${messageId}`, sk: 'INBOUND' });
 
 export const statusPartition = (status: string) => `STATUS#${status}`;
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;

@@ -131,3 +131,20 @@ export function replyAddressFor(caseId: string, inboundAddress: string): string 
 }
 
 export const PLUS_ADDRESS_PATTERN = /^[^+@\s]+\+([0-9a-f-]{36})@/i;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeDeep(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDeep(v)]));
+  return value;
+}
+
+/**
+ * SES renders template values raw, in every part. Subjects and text parts want them raw;
+ * the HTML part reads `html.<field>`, an escaped copy, so customer text stays text there.
+ */
+export function templateData(data: Record<string, unknown>): Record<string, unknown> {
+  return { ...data, html: escapeDeep(data) };
+}

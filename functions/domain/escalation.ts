@@ -72,6 +72,10 @@ export const EVENT_TYPES = [
   'workflow_failed',
   'workflow_rearmed',
   'satisfaction_recorded',
+  'customer_replied',
+  'email_bounced',
+  'linked_to_incident',
+  'incident_update_sent',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

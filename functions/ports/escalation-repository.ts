@@ -25,6 +25,13 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+export interface KnownContact {
+  accountId: string;
+  accountName: string;
+  segment?: string;
+  name?: string;
+}
+
 export interface StoredEvent extends TimelineEvent {
   seq: string;
 }
@@ -51,6 +58,14 @@ export interface EscalationRepository {
   claimNotification(caseId: string, id: string): Promise<boolean>;
   /** Records the mailer's answer: sent (with its message id, also on the timeline) or back to pending. */
   settleNotification(caseId: string, notification: StoredNotification, outcome: { messageId: string } | { error: string }, at: Date): Promise<void>;
+  /** The case one of our sent emails belongs to, by SES message id. */
+  caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
+  /** The account a customer contact belongs to, learnt from earlier escalations. */
+  accountForContact(email: string): Promise<KnownContact | undefined>;
+  /** Takes in an inbound email once: false when it was already taken in (or is being). */
+  claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  /** Processing failed: let a redelivery try again. */
+  releaseInboundMessage(messageId: string): Promise<void>;
   list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
 }

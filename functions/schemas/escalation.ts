@@ -6,6 +6,9 @@ import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trig
 
 const isoInstant = () => z.iso.datetime({ offset: true }).describe('ISO 8601 instant, e.g. 2026-05-04T09:30:00Z');
 const text = (max: number) => z.string().trim().min(1).max(max);
+/** Values that can end up in an email header (subject, display name): CR/LF would inject headers. */
+const singleLine = (max: number) =>
+  text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be a single line: no line breaks or control characters');
 
 const ianaTimeZone = z
   .string()
@@ -20,14 +23,14 @@ const ianaTimeZone = z
 
 export const Contact = z.strictObject({
   email: z.email(),
-  name: text(200).optional(),
-  role: text(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
+  name: singleLine(200).optional(),
+  role: singleLine(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
   phone: text(50).optional(),
 });
 
 export const Customer = z.strictObject({
-  accountId: text(128),
-  name: text(200),
+  accountId: singleLine(128),
+  name: singleLine(200),
   segment: z.enum(SEGMENTS).optional(),
   arr: z.number().nonnegative().max(1e12).optional().describe('annual recurring revenue, in the account currency'),
   healthScore: z.number().int().min(0).max(100).optional(),
@@ -38,7 +41,7 @@ export const Customer = z.strictObject({
 
 export const CreateEscalationRequest = z.strictObject({
   customer: Customer,
-  title: text(200),
+  title: singleLine(200),
   description: text(10_000).optional(),
   businessImpact: text(4_000).optional(),
   alreadyTried: text(4_000).optional(),
@@ -56,7 +59,7 @@ export type CreateEscalationInput = z.output<typeof CreateEscalationRequest>;
 
 export const PatchEscalationRequest = z
   .strictObject({
-    title: text(200).optional(),
+    title: singleLine(200).optional(),
     description: text(10_000).optional(),
     businessImpact: text(4_000).optional(),
     alreadyTried: text(4_000).optional(),
@@ -76,7 +79,7 @@ export type PatchEscalationInput = z.output<typeof PatchEscalationRequest>;
 // One body schema per lifecycle action; the action name is the path segment.
 export const ActionRequests = {
   acknowledge: z.strictObject({
-    owner: text(200).optional().describe('who owns the case from now on; defaults to the caller'),
+    owner: singleLine(200).optional().describe('who owns the case from now on; defaults to the caller'),
     message: text(4_000).optional().describe('what the customer is told'),
   }),
   updates: z.strictObject({

@@ -7,6 +7,7 @@ import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
 import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
+import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
@@ -19,6 +20,7 @@ export interface Dependencies {
   mailer: Mailer;
   metrics: Metrics;
   survey: SurveyLinks;
+  rawMail: RawMailStore;
   /** Where customer replies arrive; each case gets its own plus-address of it. */
   inboundAddress?: string;
   playbook: Playbook;
@@ -115,7 +117,7 @@ export async function recordSatisfactionScore(deps: Dependencies, token: string,
  * Read, decide, write guarded by the version. With If-Match the caller decided against a
  * version it saw, so a mismatch is theirs to resolve (412); without it we retry on conflict.
  */
-async function writeWithLock(
+export async function writeWithLock(
   deps: Dependencies,
   id: string,
   caller: { principal: string; ifMatch?: number },

@@ -45,6 +45,7 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
     tableName,
     port: 0,
     sesPort: 0,
+    smtpPort: 0,
     token,
     principal: 'tester@example.com',
     timeScale: options.timeScale ?? 1,

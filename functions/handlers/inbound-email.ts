@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { container } from '../adapters/container';
+import { parseMime } from '../adapters/mime';
+import { refusedVerdicts, type Verdict } from '../domain/inbound';
+import { takeInEmail } from '../usecases/inbound-email';
+import { task } from '../workflow/task';
+
+const deps = container();
+
+const VerdictStatus = z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) });
+
+/** The event an SES receipt rule's Lambda action delivers (the raw message is already in S3). */
+export const SesReceiptEvent = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:ses'),
+        ses: z.object({
+          mail: z.object({ messageId: z.string().min(1), source: z.string() }),
+          receipt: z.object({
+            recipients: z.array(z.string()),
+            spfVerdict: VerdictStatus,
+            dkimVerdict: VerdictStatus,
+            dmarcVerdict: VerdictStatus,
+            spamVerdict: VerdictStatus,
+            virusVerdict: VerdictStatus,
+          }),
+        }),
+      }),
+    )
+    .min(1),
+});
+export type SesReceiptEvent = z.infer<typeof SesReceiptEvent>;
+
+export const handler = task(SesReceiptEvent, async (event) => {
+  const results = [];
+  for (const { ses } of event.Records) {
+    const { receipt, mail } = ses;
+    const refused = refusedVerdicts({
+      spf: receipt.spfVerdict.status as Verdict,
+      dkim: receipt.dkimVerdict.status as Verdict,
+      dmarc: receipt.dmarcVerdict.status as Verdict,
+      spam: receipt.spamVerdict.status as Verdict,
+      virus: receipt.virusVerdict.status as Verdict,
+    });
+    if (refused.length) {
+      deps.metrics.record('InboundEmails', 1, 'Count', { outcome: 'refused' });
+      console.warn(JSON.stringify({ level: 'WARN', message: 'inbound email refused', sesMessageId: mail.messageId, source: mail.source, refused }));
+      results.push({ outcome: 'refused', reason: `failed checks: ${refused.join(', ')}` });
+      continue;
+    }
+    const message = await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients);
+    const result = await takeInEmail(deps, message);
+    if (result.outcome === 'refused') console.warn(JSON.stringify({ level: 'WARN', message: 'inbound email refused', sesMessageId: mail.messageId, reason: result.reason }));
+    results.push(result);
+  }
+  return { results };
+});
