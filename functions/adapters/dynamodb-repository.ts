@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -8,6 +9,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Change, Escalation } from '../domain/escalation';
+import type { Incident } from '../domain/incidents';
 import type { EscalationRepository, IdempotencyClaim, KnownContact, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
 import {
@@ -20,6 +22,7 @@ import {
   eventKey,
   idempotencyKey,
   inboundKey,
+  incidentKey,
   indexAttributes,
   monthPartition,
   outboxKey,
@@ -351,6 +354,33 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         ExpressionAttributeValues: { ':released': 'released' },
       }),
     );
+  }
+
+  async createIncident(incident: Incident) {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...incidentKey(incident.id), ...incident }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  async getIncident(id: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...incident } = Item;
+    return incident as Incident;
+  }
+
+  async saveIncident(incident: Incident, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...incidentKey(incident.id), ...incident },
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`incident ${incident.id} changed since version ${expectedVersion}`, { cause: error });
+      throw error;
+    }
   }
 
   async list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>> {

@@ -12,6 +12,7 @@ import type { Escalation } from '../domain/escalation';
  *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
  *   CONTACT#<email>          CONTACT                    the account a customer contact belongs to (inbound mail)
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
+ *   INCIDENT#<id>            INCIDENT                   an incident linking many customers' escalations
  */
 export const TABLE_DESIGN = {
   partitionKey: 'pk',
@@ -39,6 +40,7 @@ export const outboxKey = (id: string, notificationId: string) => ({ pk: `ESC#${i
 export const OUTBOX_PREFIX = 'OUTBOX#';
 export const idempotencyKey = (principal: string, key: string) => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' });
 
+export const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${sesMessageId}`, sk: 'MESSAGE' });
 export const contactKey = (email: string) => ({ pk: `CONTACT#${email.toLowerCase()}`, sk: 'CONTACT' });
 export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${messageId}`, sk: 'INBOUND' });

@@ -43,6 +43,10 @@ export interface Escalation {
   resolution?: Resolution;
   outcome?: Outcome;
   reopenCount: number;
+  /** The incident this case is part of, when one problem hits many customers. */
+  incidentId?: string;
+  /** Incident updates already delivered to this case (a repeated broadcast sends nothing). */
+  incidentUpdatesReceived?: string[];
   /** The customer's satisfaction score (1–10), recorded once from the follow-up survey. */
   satisfaction?: { score: number; at: string };
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */

@@ -1,5 +1,6 @@
 import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
+import type { Incident } from '../domain/incidents';
 import type { Severity, Status } from '../domain/vocabulary';
 
 export interface IdempotencyClaim {
@@ -66,6 +67,10 @@ export interface EscalationRepository {
   claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** Processing failed: let a redelivery try again. */
   releaseInboundMessage(messageId: string): Promise<void>;
+  createIncident(incident: Incident): Promise<void>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** Appends an update unless one with its id is there; guarded by the incident's version. */
+  saveIncident(incident: Incident, expectedVersion: number): Promise<void>;
   list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
 }

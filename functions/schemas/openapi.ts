@@ -12,6 +12,7 @@ import {
   TimelineResponse,
   type ActionName,
 } from './escalation';
+import { BroadcastResult, CreateIncidentRequest, IncidentUpdateRequest, IncidentView } from './incident';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -88,6 +89,18 @@ function operationFor(route: Route): Operation {
       summary: 'Public satisfaction survey link from the follow-up email: records one score (1–10) per case and answers with an HTML page',
       query: z.object({ score: z.number().int().min(1).max(10) }),
       response: { type: 'string', description: 'text/html thank-you page; 403 for an altered or expired link, 409 when already answered' },
+    };
+  }
+  if (key === 'POST /incidents') {
+    return { summary: 'Open an incident: link the escalations of every affected customer', request: inputSchema(CreateIncidentRequest), response: outputSchema(IncidentView), status: 201 };
+  }
+  if (key === 'GET /incidents/{id}') return { summary: 'An incident with its linked escalations and every update sent', response: outputSchema(IncidentView) };
+  if (key === 'POST /incidents/{id}/updates') {
+    return {
+      summary: 'Send one approved update to every affected customer, personalised, recorded on each case',
+      request: inputSchema(IncidentUpdateRequest),
+      response: outputSchema(BroadcastResult),
+      headers: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retried broadcast with the same key reaches nobody twice', schema: { type: 'string', maxLength: 128 } }],
     };
   }
   if (key === 'GET /health') return { summary: 'Liveness', response: { type: 'object', properties: { status: { const: 'ok' } } } };
