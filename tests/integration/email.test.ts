@@ -37,6 +37,17 @@ describe('outbound email', () => {
     expect(sent?.data.messageId).toBe(acknowledgment.messageId);
   });
 
+  it('a bounce reported by SES is recorded on the case the email belongs to', async () => {
+    const opened = await open({ customer: { accountId: 'bouncy', name: 'Bouncy', contacts: [{ email: 'gone@bouncy.test' }] } });
+    const acknowledgment = await waitFor(async () => (await api.sentMail()).find((m) => m.subject.includes(opened.id)));
+    const { handler } = await import('../../functions/handlers/email-events');
+    const notice = { eventType: 'Bounce', mail: { messageId: acknowledgment.messageId }, bounce: { bounceType: 'Permanent', bounceSubType: 'NoEmail', bouncedRecipients: [{ emailAddress: 'gone@bouncy.test' }] } };
+    const result = await handler({ Records: [{ Sns: { Message: JSON.stringify(notice) } }] }, {} as never);
+    expect(result).toEqual({ results: [{ recorded: true, caseId: opened.id }] });
+    const bounced = (await events(opened.id)).find((e) => e.type === 'email_bounced');
+    expect(bounced?.data).toMatchObject({ kind: 'bounce', recipients: ['gone@bouncy.test'], detail: 'Permanent/NoEmail' });
+  });
+
   it('a title with a line break is refused before anything is stored or sent', async () => {
     const response = await api.call('POST', '/escalations', escalationRequest({ title: 'Hello\r\nBcc: everyone@example.com' }));
     expect(response.status).toBe(400);
