@@ -10,7 +10,9 @@ export class EmbeddedMetrics implements Metrics {
   ) {}
 
   record(name: string, value: number, unit: MetricUnit, dimensions: Record<string, string> = {}) {
-    const dimensionNames = ['service', ...Object.keys(dimensions)];
+    // The function name travels as a property, not a dimension: dashboards and alarms
+    // address a metric by name and bounded dimensions only.
+    const dimensionNames = Object.keys(dimensions);
     this.write(
       JSON.stringify({
         _aws: {

@@ -1,7 +1,7 @@
 import { performCheck, planNext, scheduledChecks, type CheckAction, type Phase, type ScheduledCheck } from '../domain/deadline-checks';
-import type { Escalation, TimelineEvent } from '../domain/escalation';
+import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Status } from '../domain/vocabulary';
-import type { Dependencies } from './escalations';
+import { recordMetrics, type Dependencies } from './escalations';
 import { VersionConflictError } from './errors';
 import { claimedBy, deliverPendingEmails, sendClaimed } from './outbox';
 
@@ -71,7 +71,7 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       if (error instanceof VersionConflictError) continue;
       throw error;
     }
-    recordCheckMetrics(deps, escalation, check, now, outcome.events);
+    recordCheckMetrics(deps, check, now, outcome);
     await sendClaimed(deps, input.caseId, claimedBy(outcome.notifications, outcome.next.version));
     // Also whatever an API request could not send (its change was stored, its email left pending).
     await deliverPendingEmails(deps, input.caseId);
@@ -81,11 +81,9 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
   return { acted: false };
 }
 
-function recordCheckMetrics(deps: Dependencies, escalation: Escalation, check: ScheduledCheck, now: Date, events: TimelineEvent[]) {
+function recordCheckMetrics(deps: Dependencies, check: ScheduledCheck, now: Date, outcome: Change) {
   deps.metrics.record('DeadlineLag', now.getTime() - Date.parse(check.at), 'Milliseconds', { kind: check.kind });
-  if (events.some((event) => event.type === 'deadline_breached')) {
-    deps.metrics.record('DeadlineBreaches', 1, 'Count', { kind: check.kind, severity: escalation.severity });
-  }
+  recordMetrics(deps, outcome);
 }
 
 export interface FailureInput {

@@ -3,6 +3,7 @@ import { needsRearm, phaseOf } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
 import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
+import { metricPoints } from '../domain/metric-points';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
 import type { Mailer } from '../ports/mailer';
@@ -49,7 +50,7 @@ export async function createEscalation(
     : undefined;
   const created = await deps.repository.create(change, claim);
   if (!created.replayed) {
-    deps.metrics.record('EscalationsOpened', 1, 'Count', { severity: created.escalation.severity });
+    recordMetrics(deps, change);
     await sendAfterWrite(deps, change);
   }
   // A replay starts it too: harmless (the execution name is the same) and it heals a start that failed before.
@@ -108,9 +109,7 @@ export function editEscalationFacts(
 /** The public survey link: the token names the case; a tampered, expired or reused one records nothing. */
 export async function recordSatisfactionScore(deps: Dependencies, token: string, score: number) {
   const { caseId } = await deps.survey.verify(token, deps.now());
-  const escalation = await writeWithLock(deps, caseId, { principal: 'customer' }, (current, ctx) => recordSatisfaction(current, score, ctx));
-  deps.metrics.record('SatisfactionScore', score, 'None', { severity: escalation.severity });
-  return escalation;
+  return writeWithLock(deps, caseId, { principal: 'customer' }, (current, ctx) => recordSatisfaction(current, score, ctx));
 }
 
 /**
@@ -140,6 +139,7 @@ export async function writeWithLock(
       if (!retry) throw error;
       continue;
     }
+    recordMetrics(deps, change);
     await sendAfterWrite(deps, change);
     if (rearm) {
       await startWorkflow(deps, change.next);
@@ -149,6 +149,10 @@ export async function writeWithLock(
     }
     return change.next;
   }
+}
+
+export function recordMetrics(deps: Dependencies, change: Change) {
+  for (const point of metricPoints(change.next, change.events)) deps.metrics.record(point.name, point.value, point.unit, point.dimensions);
 }
 
 /** The change is stored; an email that fails now stays pending for the workflow or the sweep. */
