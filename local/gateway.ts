@@ -18,6 +18,8 @@ export interface GatewayOptions {
   /** Who the token stands for on the timeline. */
   principal: string;
   handlers: Record<string, ApiHandler>;
+  /** Local-only pages (the dashboard), served as they are at these paths. */
+  pages?: Record<string, string>;
 }
 
 export interface Gateway {
@@ -137,6 +139,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const page = req.method === 'GET' ? options.pages?.[url.pathname] : undefined;
+      if (page !== undefined) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        return res.end(page);
+      }
       const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
       const route = candidates.find((candidate) => candidate.method === req.method);
       if (!route) {

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { provideLocalAdapters } from '../functions/adapters/container';
 import { loadTemplates } from '../templates/catalogue';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ensureTable } from './dynamodb';
 import { freePort } from './free-port';
 import { loadHandlers, startGateway, type Gateway } from './gateway';
@@ -107,7 +108,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => inboundEmail(event, {}));
     stoppers.push(smtp.stop);
 
-    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers() });
+    // The dashboard runs on loopback only, so it carries the local token to call /metrics.
+    const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', options.token);
+    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers(), pages: { '/dashboard': dashboard } });
     stoppers.push(gateway.close);
     return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, reconcile, stop };
   } catch (error) {

@@ -106,6 +106,7 @@ async function main() {
 Escalation API is running locally (ready in ${seconds}s)
 
   HTTP API        ${gateway.url}            (bearer token below)
+  Dashboard       ${gateway.url}/dashboard   (the playbook metrics as charts)
   OpenAPI         ${gateway.url}/openapi.json
   Health          ${gateway.url}/health
   Sent email UI   ${ses.url}/   (local SES; GET /store lists messages)

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Change, Escalation } from '../domain/escalation';
 import type { Incident } from '../domain/incidents';
-import type { EscalationRepository, IdempotencyClaim, KnownContact, ListFilter, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
+import type { EscalationRepository, IdempotencyClaim, KnownContact, ListFilter, MetricEvent, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
 import {
   EVENT_PREFIX,
@@ -19,8 +19,11 @@ import {
   accountPartition,
   caseKey,
   contactKey,
+  eventIndexAttributes,
   eventKey,
+  eventTypeMonthPartition,
   idempotencyKey,
+  METRIC_EVENT_TYPES,
   inboundKey,
   incidentKey,
   indexAttributes,
@@ -47,8 +50,12 @@ function toItem(escalation: Escalation) {
   return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation) };
 }
 
+function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key)));
+}
+
 function fromItem(item: Record<string, unknown>): Escalation {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key))) as unknown as Escalation;
+  return withoutKeys(item) as unknown as Escalation;
 }
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
@@ -61,7 +68,8 @@ function eventPuts(table: string, change: Change) {
     return {
       Put: {
         TableName: table,
-        Item: { ...eventKey(change.next.id, seq), seq, ...event },
+        // Each event carries its case and severity so the metrics index can be read on its own.
+        Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...eventIndexAttributes(change.next.id, event) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -133,6 +141,16 @@ function decodeCursor(text: string | undefined, index: Cursor['index'], partitio
     if (!shapeOk || (expectedPartition !== undefined && cursor.key[partitionName] !== expectedPartition)) throw refuse();
   }
   return cursor;
+}
+
+function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (cursor <= to && months.length < 120) {
+    months.push(cursor.toISOString().slice(0, 7));
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  return months;
 }
 
 const previousMonth = (month: string) => {
@@ -356,6 +374,42 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     );
   }
 
+  async metricEvents(range: { from: Date; to: Date }, severity?: string): Promise<MetricEvent[]> {
+    const events: MetricEvent[] = [];
+    const months = monthsBetween(range.from, range.to);
+    const index = TABLE_DESIGN.indexes.byEventTypeAndMonth;
+    await Promise.all(
+      METRIC_EVENT_TYPES.flatMap((type) =>
+        months.map(async (month) => {
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const result = await this.db.send(
+              new QueryCommand({
+                TableName: this.table,
+                IndexName: 'byEventTypeAndMonth',
+                KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+                ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, ...(severity && { '#severity': 'severity' }) },
+                ExpressionAttributeValues: {
+                  ':pk': eventTypeMonthPartition(type, month),
+                  ':from': range.from.toISOString(),
+                  ':to': `${range.to.toISOString()}~`,
+                  ...(severity && { ':severity': severity }),
+                },
+                ...(severity && { FilterExpression: '#severity = :severity' }),
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            for (const item of result.Items ?? []) {
+              events.push({ caseId: item.caseId, severity: item.severity, type: item.type, at: item.at, data: item.data ?? {} } as MetricEvent);
+            }
+            startKey = result.LastEvaluatedKey;
+          } while (startKey);
+        }),
+      ),
+    );
+    return events;
+  }
+
   async createIncident(incident: Incident) {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...incidentKey(incident.id), ...incident }, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
@@ -455,7 +509,10 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         ConsistentRead: true,
       }),
     );
-    const items = (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...event }) => event as StoredEvent);
+    const items = (result.Items ?? []).map((item) => {
+      const { caseId: _caseId, severity: _severity, ...event } = withoutKeys(item);
+      return event as unknown as StoredEvent;
+    });
     return {
       items,
       ...(result.LastEvaluatedKey && { nextCursor: encodeCursor({ index: 'timeline', key: result.LastEvaluatedKey }) }),

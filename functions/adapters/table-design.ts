@@ -25,8 +25,10 @@ export const TABLE_DESIGN = {
     byAccount: { partitionKey: 'byAccountPK', sortKey: 'byAccountSK' },
     /** Cases one owner holds, newest first; sparse until someone acknowledges. */
     byOwner: { partitionKey: 'byOwnerPK', sortKey: 'byOwnerSK' },
-    /** Cases opened in one calendar month (UTC), newest first: unfiltered lists and metrics. */
+    /** Cases opened in one calendar month (UTC), newest first: unfiltered lists. */
     byCreatedMonth: { partitionKey: 'byCreatedMonthPK', sortKey: 'byCreatedMonthSK' },
+    /** Timeline events of one type in one month, in time order: the metrics API (sparse: metric events only). */
+    byEventTypeAndMonth: { partitionKey: 'byEventTypeAndMonthPK', sortKey: 'byEventTypeAndMonthSK' },
   },
 } as const;
 
@@ -49,6 +51,18 @@ export const statusPartition = (status: string) => `STATUS#${status}`;
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
 export const ownerPartition = (owner: string) => `OWNER#${owner}`;
 export const monthPartition = (iso: string) => `MONTH#${iso.slice(0, 7)}`;
+export const eventTypeMonthPartition = (type: string, month: string) => `EVENTTYPE#${type}#${month}`;
+
+/** The event types the metrics API reads; only these are indexed. */
+export const METRIC_EVENT_TYPES = ['acknowledged', 'resolved', 'customer_updated', 'deadline_breached', 'closed', 'satisfaction_recorded', 'follow_up_sent'] as const;
+
+export function eventIndexAttributes(caseId: string, event: { type: string; at: string }): Record<string, string> {
+  if (!(METRIC_EVENT_TYPES as readonly string[]).includes(event.type)) return {};
+  return {
+    byEventTypeAndMonthPK: eventTypeMonthPartition(event.type, event.at.slice(0, 7)),
+    byEventTypeAndMonthSK: `${event.at}#${caseId}`,
+  };
+}
 
 /** The index attributes a case carries; absent ones keep it out of that (sparse) index. */
 export function indexAttributes(escalation: Escalation): Record<string, string> {

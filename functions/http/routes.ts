@@ -28,6 +28,7 @@ export const ROUTES: Route[] = [
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: 'write' })),
+  { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },
   { method: 'POST', path: '/incidents/{id}/updates', handler: 'incidents', scope: 'write' },

@@ -39,4 +39,16 @@ export const DEFAULT_PLAYBOOK = {
   },
   followUp: { after: '24h', recoveryCallAfter: '7d', healthCheckAfter: '30d' },
   idempotencyWindow: '24h',
+  // SLA clocks count working time only. Critical runs around the clock; the others count
+  // office hours in the account's time zone (the team's when the account has none).
+  teamTimeZone: 'UTC',
+  calendars: {
+    '24x7': { alwaysOpen: true },
+    business: {
+      week: { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] },
+      holidays: [],
+    },
+  },
+  severityCalendars: { critical: '24x7', high: 'business', medium: 'business', low: 'business' },
+  accountCalendars: {},
 } satisfies PlaybookFile;

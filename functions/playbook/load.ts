@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_PLAYBOOK } from './defaults';
+import { parseIcsHolidays } from './ics';
 import { PlaybookSchema, type Playbook } from './schema';
 
 export class PlaybookConfigError extends Error {
@@ -25,15 +27,35 @@ function isObject(value: Json): value is Record<string, Json> {
 /**
  * Builds the playbook from the defaults with a team's overrides on top.
  * Throws a PlaybookConfigError naming every bad key, so a wrong file stops start-up.
+ * A calendar's holidaysIcs is read relative to `baseDir` (the playbook file's folder).
  */
-export function parsePlaybook(overrides: unknown, source = 'playbook'): Playbook {
+export function parsePlaybook(overrides: unknown, source = 'playbook', { baseDir = process.cwd() }: { baseDir?: string } = {}): Playbook {
   const merged = overlay(DEFAULT_PLAYBOOK as unknown as Json, (overrides ?? {}) as Json);
   const result = PlaybookSchema.safeParse(merged);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new PlaybookConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+  const fail = (issues: { path: PropertyKey[]; message: string }[]) => {
+    const lines = issues.map((issue) => `  - ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+    return new PlaybookConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+  };
+  if (!result.success) throw fail(result.error.issues);
+  const playbook = result.data;
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  for (const [name, calendar] of Object.entries(playbook.calendars)) {
+    if (!calendar.holidaysIcs) continue;
+    const path = ['calendars', name, 'holidaysIcs'];
+    const file = resolve(baseDir, calendar.holidaysIcs);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push({ path, message: `cannot read ${file}: ${(error as Error).message}` });
+      continue;
+    }
+    const ics = parseIcsHolidays(text);
+    if (ics.problems.length) problems.push(...ics.problems.map((problem) => ({ path, message: `${file}: ${problem}` })));
+    else calendar.holidays = [...new Set([...calendar.holidays, ...ics.dates])].sort();
   }
-  return result.data;
+  if (problems.length) throw fail(problems);
+  return playbook;
 }
 
 /** Reads a playbook file (JSON). No path means the defaults alone. */
@@ -51,5 +73,5 @@ export function loadPlaybook(path: string | undefined): Playbook {
   } catch (cause) {
     throw new PlaybookConfigError(`playbook file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  return parsePlaybook(overrides, `playbook file ${path}`);
+  return parsePlaybook(overrides, `playbook file ${path}`, { baseDir: dirname(resolve(path)) });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
 import { SEVERITIES, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
 import { Duration } from './duration';
 
@@ -29,6 +30,54 @@ const RoutingRule = z.strictObject({
 
 const Email = z.email();
 
+const TimeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin" or "UTC"');
+const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a wall time "HH:MM" (00:00–23:59)');
+const ClosingTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'expected a wall time "HH:MM" (00:01–24:00)');
+const WorkingInterval = z
+  .tuple([WallTime, ClosingTime])
+  .refine(([start, end]) => minutesOf(start) < minutesOf(end), 'an interval must end after it starts, on the same day (split one that runs past midnight)');
+const DayHours = z.array(WorkingInterval).superRefine((intervals, ctx) => {
+  intervals.forEach((interval, i) => {
+    const previous = intervals[i - 1];
+    if (previous && minutesOf(interval[0]) < minutesOf(previous[1])) {
+      ctx.addIssue({ code: 'custom', path: [i], message: `intervals must be in order and must not overlap: ${interval.join('–')} starts before ${previous.join('–')} ends` });
+    }
+  });
+});
+const Week = z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, DayHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof DayHours>>);
+const CalendarName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a calendar name is letters, digits, "_", "-" or "." such as "business" or "24x7"');
+
+/** When an SLA clock runs. A deadline counts only the calendar's working time. */
+const CalendarConfig = z
+  .strictObject({
+    /** Every hour of every day counts (24×7). */
+    alwaysOpen: z.literal(true).optional(),
+    /** The zone the hours and holidays are read in; absent: the account's zone, else teamTimeZone. */
+    timeZone: TimeZone.optional(),
+    week: Week.optional(),
+    holidays: z.array(z.iso.date('expected a date "YYYY-MM-DD"')).default([]),
+    /** An iCalendar file (path relative to the playbook file) whose all-day events are holidays too. */
+    holidaysIcs: z.string().min(1).optional(),
+  })
+  .superRefine((calendar, ctx) => {
+    if (calendar.alwaysOpen) {
+      for (const key of ['week', 'holidaysIcs'] as const) {
+        if (calendar[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `an alwaysOpen (24×7) calendar takes no ${key}` });
+      }
+      if (calendar.holidays.length) ctx.addIssue({ code: 'custom', path: ['holidays'], message: 'an alwaysOpen (24×7) calendar takes no holidays' });
+      return;
+    }
+    const open = Object.values(calendar.week ?? {}).some((hours) => hours && hours.length > 0);
+    if (!open) ctx.addIssue({ code: 'custom', path: ['week'], message: 'a calendar needs working hours on at least one weekday (or alwaysOpen: true)' });
+  });
+
+const SeverityCalendars = z.strictObject(
+  Object.fromEntries(SEVERITIES.map((s) => [s, CalendarName])) as Record<(typeof SEVERITIES)[number], typeof CalendarName>,
+);
+const AccountCalendars = z.strictObject(
+  Object.fromEntries(SEVERITIES.map((s) => [s, CalendarName.optional()])) as Record<(typeof SEVERITIES)[number], z.ZodOptional<typeof CalendarName>>,
+);
+
 export const PlaybookSchema = z
   .strictObject({
     severities: z.strictObject(
@@ -47,8 +96,24 @@ export const PlaybookSchema = z
       healthCheckAfter: Duration,
     }),
     idempotencyWindow: Duration,
+    /** Where the team works: the zone of calendars without one, for accounts without a time zone. */
+    teamTimeZone: TimeZone,
+    calendars: z.record(CalendarName, CalendarConfig),
+    /** Which calendar each severity's SLA clock counts in. */
+    severityCalendars: SeverityCalendars,
+    /** Per account id: calendars that replace the severity's default. */
+    accountCalendars: z.record(z.string().min(1), AccountCalendars).default({}),
   })
   .superRefine((playbook, ctx) => {
+    const calendarNamed = (name: string | undefined, path: (string | number)[]) => {
+      if (name !== undefined && !(name in playbook.calendars)) {
+        ctx.addIssue({ code: 'custom', path, message: `no calendar named "${name}" in calendars (known: ${Object.keys(playbook.calendars).join(', ')})` });
+      }
+    };
+    for (const severity of SEVERITIES) calendarNamed(playbook.severityCalendars[severity], ['severityCalendars', severity]);
+    for (const [account, overrides] of Object.entries(playbook.accountCalendars)) {
+      for (const severity of SEVERITIES) calendarNamed(overrides[severity], ['accountCalendars', account, severity]);
+    }
     const known = new Set(Object.keys(playbook.contacts));
     const check = (roles: string[], path: (string | number)[]) =>
       roles.forEach((role, index) => {
@@ -71,3 +136,4 @@ export type PlaybookFile = z.input<typeof PlaybookSchema>;
 export type Playbook = z.output<typeof PlaybookSchema>;
 export type SeverityTargets = Playbook['severities'][keyof Playbook['severities']];
 export type RoutingRuleConfig = Playbook['routing'][number];
+export type CalendarConfig = Playbook['calendars'][string];

@@ -26,6 +26,15 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** A timeline event as the metrics API reads it, from the events index. */
+export interface MetricEvent {
+  caseId: string;
+  severity: Severity;
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
 export interface KnownContact {
   accountId: string;
   accountName: string;
@@ -67,6 +76,8 @@ export interface EscalationRepository {
   claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** Processing failed: let a redelivery try again. */
   releaseInboundMessage(messageId: string): Promise<void>;
+  /** The metric-relevant timeline events between two instants (the metrics index), optionally of one severity. */
+  metricEvents(range: { from: Date; to: Date }, severity?: Severity): Promise<MetricEvent[]>;
   createIncident(incident: Incident): Promise<void>;
   getIncident(id: string): Promise<Incident | undefined>;
   /** Appends an update unless one with its id is there; guarded by the incident's version. */

@@ -13,6 +13,7 @@ import {
   type ActionName,
 } from './escalation';
 import { BroadcastResult, CreateIncidentRequest, IncidentUpdateRequest, IncidentView } from './incident';
+import { MetricsQuery } from './metrics';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -89,6 +90,13 @@ function operationFor(route: Route): Operation {
       summary: 'Public satisfaction survey link from the follow-up email: records one score (1–10) per case and answers with an HTML page',
       query: z.object({ score: z.number().int().min(1).max(10) }),
       response: { type: 'string', description: 'text/html thank-you page; 403 for an altered or expired link, 409 when already answered' },
+    };
+  }
+  if (key === 'GET /metrics') {
+    return {
+      summary: 'The playbook figures (PLAYBOOK §7) over a range: percentiles, compliance, satisfaction, churn, open cases by age, each beside its target',
+      query: MetricsQuery as unknown as z.ZodObject,
+      response: { type: 'object' },
     };
   }
   if (key === 'POST /incidents') {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { percentile, playbookMetrics, type MetricEventInput } from '../../functions/domain/playbook-metrics';
+import { parsePlaybook } from '../../functions/playbook/load';
+
+const playbook = parsePlaybook({});
+const HOUR = 3_600_000;
+const now = new Date('2026-06-30T12:00:00Z');
+let n = 0;
+const event = (caseId: string, severity: MetricEventInput['severity'], type: string, data: Record<string, unknown> = {}): MetricEventInput => ({
+  caseId,
+  severity,
+  type,
+  at: new Date(Date.UTC(2026, 5, 1) + n++ * 60_000).toISOString(),
+  data,
+});
+
+describe('percentile (nearest rank)', () => {
+  it('picks the value at the rank', () => {
+    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(percentile(values, 0.5)).toBe(5);
+    expect(percentile(values, 0.9)).toBe(9);
+    expect(percentile(values, 0.99)).toBe(10);
+    expect(percentile([], 0.5)).toBeNull();
+  });
+});
+
+describe('playbook metrics', () => {
+  const events = [
+    event('a', 'critical', 'acknowledged', { timeToAcknowledgeMs: 0.5 * HOUR, onTime: true }),
+    event('b', 'critical', 'deadline_breached', { kind: 'acknowledge' }),
+    event('b', 'critical', 'acknowledged', { timeToAcknowledgeMs: 2 * HOUR, onTime: false }),
+    event('c', 'high', 'acknowledged', { timeToAcknowledgeMs: 3 * HOUR, onTime: true }),
+    event('d', 'high', 'deadline_breached', { kind: 'acknowledge' }),
+    event('a', 'critical', 'customer_updated', { onTime: true }),
+    event('a', 'critical', 'customer_updated', { onTime: false }),
+    event('c', 'high', 'customer_updated', { onTime: true }),
+    event('a', 'critical', 'resolved', { timeToResolveMs: 20 * HOUR, onTime: true }),
+    event('c', 'high', 'resolved', { timeToResolveMs: 80 * HOUR, onTime: false }),
+    event('a', 'critical', 'follow_up_sent', { action: 'send_follow_up' }),
+    event('c', 'high', 'follow_up_sent', { action: 'send_follow_up' }),
+    event('a', 'critical', 'satisfaction_recorded', { score: 9 }),
+    event('a', 'critical', 'closed', { outcome: 'retained' }),
+    event('c', 'high', 'closed', { outcome: 'churned' }),
+    event('e', 'low', 'closed', {}),
+  ];
+  const report = playbookMetrics(events, [], now, playbook);
+
+  it('time to acknowledge by severity, against each severity target', () => {
+    expect(report.timeToAcknowledge.critical).toMatchObject({ count: 2, p50: 0.5 * HOUR, p99: 2 * HOUR, targetMs: HOUR, met: false });
+    expect(report.timeToAcknowledge.high).toMatchObject({ count: 1, p50: 3 * HOUR, targetMs: 4 * HOUR, met: true });
+    expect(report.timeToAcknowledge.low).toMatchObject({ count: 0, p50: null, met: null });
+    expect(report.timeToAcknowledge.all).toMatchObject({ count: 3, p50: 2 * HOUR, targetMs: HOUR, met: false });
+  });
+
+  it('compliance counts each case once; a breach without the action is late', () => {
+    expect(report.compliance.acknowledge).toMatchObject({ onTime: 2, total: 4, percent: 50, met: false });
+    expect(report.compliance.resolve).toMatchObject({ onTime: 1, total: 2, percent: 50 });
+    expect(report.updatesOnTime).toMatchObject({ onTime: 2, total: 3, percent: 66.67, targetPercent: 100, met: false });
+  });
+
+  it('satisfaction, response rate and churn against their targets', () => {
+    expect(report.satisfaction).toMatchObject({ average: 9, responses: 1, surveysSent: 2, responseRatePercent: 50, met: true });
+    expect(report.churn).toMatchObject({ churned: 1, retained: 1, ratePercent: 50, targetPercent: 5, met: false });
+    expect(report.timeToResolution.high).toMatchObject({ count: 1, p50: 80 * HOUR, targetMs: 72 * HOUR, met: false });
+  });
+});
