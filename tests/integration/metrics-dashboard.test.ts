@@ -31,7 +31,7 @@ const rank = (values: number[], q: number) => {
 };
 
 describe('metrics and the dashboard after a scripted mix of escalations', () => {
-  let cases: { id: string; severity: string }[] = [];
+  const cases: { id: string; severity: string }[] = [];
 
   beforeAll(async () => {
     const open = async (severity: string, title: string) => {
