@@ -1,6 +1,7 @@
 import { CreateEmailTemplateCommand, SESv2Client, UpdateEmailTemplateCommand } from '@aws-sdk/client-sesv2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { provideLocalAdapters } from '../functions/adapters/container';
+import { logger } from '../functions/adapters/logger';
 import { loadTemplates } from '../templates/catalogue';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -92,7 +93,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     stoppers.push(() => engine.stopAll());
     const rawMail = new MemoryRawMailStore();
-    provideLocalAdapters({ workflow: engine, now: clock.now, rawMail });
+    // EMF lines and info logs are for CloudWatch; on a laptop they would bury the output.
+    logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
+    provideLocalAdapters({ workflow: engine, now: clock.now, rawMail, metrics: { record: () => undefined } });
 
     for (const name of ['review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'reconcile-workflows']) {
       const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };

@@ -12,6 +12,7 @@ import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
 import { EmbeddedMetrics } from './emf-metrics';
+import { log } from './logger';
 import { S3RawMailStore } from './s3-raw-mail-store';
 import { SesMailer } from './ses-mailer';
 import { SignedSurveyLinks } from './signed-survey-links';
@@ -46,6 +47,7 @@ export function container(): Dependencies {
     workflow: localOverrides.workflow ?? stepFunctions(config),
     mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX),
     metrics: new EmbeddedMetrics(),
+    log,
     survey: new SignedSurveyLinks(config.PUBLIC_API_URL, surveyKey(config)),
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
     rawMail: localOverrides.rawMail ?? rawMailStore(config),

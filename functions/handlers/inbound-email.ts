@@ -45,13 +45,13 @@ export const handler = task(SesReceiptEvent, async (event) => {
     });
     if (refused.length) {
       deps.metrics.record('InboundEmails', 1, 'Count', { outcome: 'refused' });
-      console.warn(JSON.stringify({ level: 'WARN', message: 'inbound email refused', sesMessageId: mail.messageId, source: mail.source, refused }));
+      deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, source: mail.source, refused });
       results.push({ outcome: 'refused', reason: `failed checks: ${refused.join(', ')}` });
       continue;
     }
     const message = await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients);
     const result = await takeInEmail(deps, message);
-    if (result.outcome === 'refused') console.warn(JSON.stringify({ level: 'WARN', message: 'inbound email refused', sesMessageId: mail.messageId, reason: result.reason }));
+    if (result.outcome === 'refused') deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, reason: result.reason });
     results.push(result);
   }
   return { results };

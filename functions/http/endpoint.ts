@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -5,6 +6,7 @@ import type {
   Context as LambdaContext,
 } from 'aws-lambda';
 import type { z } from 'zod';
+import { API_CORRELATION_PATH, logger } from '../adapters/logger';
 import { HttpProblem, RequestValidationError, toProblem } from './problem';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -52,9 +54,7 @@ type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext<unknown, 
 const problemDetails = (): Middleware => ({
   onError: async (request) => {
     const problem = toProblem(request.error);
-    if (problem.status >= 500) {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', requestId: request.event.requestContext?.requestId, error: describe(request.error) }));
-    }
+    if (problem.status >= 500) logger.error('unhandled error', { error: describe(request.error) });
     request.response = {
       statusCode: problem.status,
       headers: { 'content-type': 'application/problem+json' },
@@ -125,7 +125,9 @@ export function endpoint<B extends z.ZodType | undefined = undefined, Q extends 
   spec: EndpointSpec<B, Q>,
   handle: (request: ApiRequest<Out<B>, Out<Q>>) => Promise<ApiResponse>,
 ) {
-  const chain = middy<ApiEvent, ApiResult, Error, ApiContext<unknown, unknown>>().use(problemDetails());
+  const chain = middy<ApiEvent, ApiResult, Error, ApiContext<unknown, unknown>>()
+    .use(injectLambdaContext(logger, { correlationIdPath: API_CORRELATION_PATH, resetKeys: true }) as Middleware)
+    .use(problemDetails());
   if (!spec.public) chain.use(callerIdentity());
   return chain.use(validInput(spec)).handler(async (event, context) => {
     const response = await handle({

@@ -142,7 +142,7 @@ export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked:
       const page = await deps.repository.list({ status }, { limit: 100, cursor }, deps.now());
       for (const escalation of page.items) {
         checked++;
-        await deliverPendingEmails(deps, escalation.id).catch((error) => console.error(JSON.stringify({ level: 'WARN', message: 'pending email still failing', caseId: escalation.id, error: String(error) })));
+        await deliverPendingEmails(deps, escalation.id).catch((error) => deps.log.warn('pending email still failing', { caseId: escalation.id, error: String(error) }));
         if (await deps.workflow.isRunning(escalation.id, escalation.generation)) continue;
         try {
           await rearm(deps, escalation, 'reconciliation: the workflow was missing');

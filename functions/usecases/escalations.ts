@@ -6,6 +6,7 @@ import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifec
 import { metricPoints } from '../domain/metric-points';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
+import type { Log } from '../ports/log';
 import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
 import type { RawMailStore } from '../ports/raw-mail-store';
@@ -20,6 +21,7 @@ export interface Dependencies {
   workflow: WorkflowEngine;
   mailer: Mailer;
   metrics: Metrics;
+  log: Log;
   survey: SurveyLinks;
   rawMail: RawMailStore;
   /** Where customer replies arrive; each case gets its own plus-address of it. */
@@ -68,7 +70,7 @@ async function startWorkflow(deps: Dependencies, escalation: Escalation) {
     await deps.workflow.start(escalation.id, escalation.generation);
   } catch (error) {
     deps.metrics.record('WorkflowStartFailures', 1, 'Count');
-    console.error(JSON.stringify({ level: 'ERROR', message: 'workflow start failed', caseId: escalation.id, generation: escalation.generation, error: String(error) }));
+    deps.log.error('workflow start failed', { caseId: escalation.id, generation: escalation.generation, error: String(error) });
   }
 }
 
@@ -160,7 +162,7 @@ async function sendAfterWrite(deps: Dependencies, change: Change) {
   try {
     await sendClaimed(deps, change.next.id, claimedBy(change.notifications, change.next.version));
   } catch (error) {
-    console.error(JSON.stringify({ level: 'WARN', message: 'email left pending', caseId: change.next.id, error: String(error) }));
+    deps.log.warn('email left pending', { caseId: change.next.id, error: String(error) });
   }
 }
 
