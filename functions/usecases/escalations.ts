@@ -51,12 +51,9 @@ export async function createEscalation(
       }
     : undefined;
   const created = await deps.repository.create(change, claim);
-  if (!created.replayed) {
-    recordMetrics(deps, change);
-    await sendAfterWrite(deps, change);
-  }
-  // A replay starts it too: harmless (the execution name is the same) and it heals a start that failed before.
-  await startWorkflow(deps, created.escalation);
+  if (!created.replayed) recordMetrics(deps, change);
+  // A replay starts the workflow too: harmless (same execution name), and it heals a start that failed before.
+  await Promise.all([created.replayed ? undefined : sendAfterWrite(deps, change), startWorkflow(deps, created.escalation)]);
   return created;
 }
 
@@ -142,19 +139,23 @@ export async function writeWithLock(
       continue;
     }
     recordMetrics(deps, change);
-    await sendAfterWrite(deps, change);
-    if (rearm) {
-      await startWorkflow(deps, change.next);
-      await deps.workflow.stop(id, current.generation, `superseded by generation ${change.next.generation}`).catch(() => undefined);
-    } else if (phaseOf(change.next) === 'finished' && phaseOf(current) !== 'finished') {
-      await deps.workflow.stop(id, current.generation, `escalation ${change.next.status}`).catch(() => undefined);
-    }
+    await Promise.all([sendAfterWrite(deps, change), rearrangeWorkflow(deps, current, change.next, rearm)]);
     return change.next;
   }
 }
 
 export function recordMetrics(deps: Dependencies, change: Change) {
   for (const point of metricPoints(change.next, change.events)) deps.metrics.record(point.name, point.value, point.unit, point.dimensions);
+}
+
+/** After a stored change: start the next generation if it needs an earlier wake-up, or stop a finished one. */
+async function rearrangeWorkflow(deps: Dependencies, before: Escalation, after: Escalation, rearm: boolean) {
+  if (rearm) {
+    await startWorkflow(deps, after);
+    await deps.workflow.stop(after.id, before.generation, `superseded by generation ${after.generation}`).catch(() => undefined);
+  } else if (phaseOf(after) === 'finished' && phaseOf(before) !== 'finished') {
+    await deps.workflow.stop(after.id, before.generation, `escalation ${after.status}`).catch(() => undefined);
+  }
 }
 
 /** The change is stored; an email that fails now stays pending for the workflow or the sweep. */

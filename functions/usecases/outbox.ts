@@ -27,22 +27,27 @@ export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
  * workflow step or the daily sweep sends it.
  */
 export async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
-  const failures: string[] = [];
-  for (const notification of notifications) {
-    try {
-      const { messageId } = await deps.mailer.send({
-        template: notification.template,
-        to: notification.to,
-        data: notification.data,
-        ...(notification.audience === 'customer' && deps.inboundAddress && { replyTo: replyAddressFor(caseId, deps.inboundAddress) }),
-      });
-      await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
-      deps.metrics.record('EmailsSent', 1, 'Count', { template: notification.template });
-    } catch (error) {
-      await deps.repository.settleNotification(caseId, notification, { error: String(error) }, deps.now());
-      deps.metrics.record('EmailsFailed', 1, 'Count', { template: notification.template });
-      failures.push(`${notification.template} to ${notification.to.join(', ')}: ${String(error)}`);
-    }
-  }
+  // Independent emails go out side by side: a case with five contacts waits for one send, not five.
+  const outcomes = await Promise.allSettled(notifications.map((notification) => sendOne(deps, caseId, notification)));
+  const failures = outcomes.flatMap((outcome, i) =>
+    outcome.status === 'rejected' ? [`${notifications[i]!.template} to ${notifications[i]!.to.join(', ')}: ${String(outcome.reason)}`] : [],
+  );
   if (failures.length) throw new EmailDeliveryError(`could not send ${failures.length} email(s): ${failures.join('; ')}`);
+}
+
+async function sendOne(deps: Dependencies, caseId: string, notification: StoredNotification) {
+  try {
+    const { messageId } = await deps.mailer.send({
+      template: notification.template,
+      to: notification.to,
+      data: notification.data,
+      ...(notification.audience === 'customer' && deps.inboundAddress && { replyTo: replyAddressFor(caseId, deps.inboundAddress) }),
+    });
+    await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
+    deps.metrics.record('EmailsSent', 1, 'Count', { template: notification.template });
+  } catch (error) {
+    await deps.repository.settleNotification(caseId, notification, { error: String(error) }, deps.now());
+    deps.metrics.record('EmailsFailed', 1, 'Count', { template: notification.template });
+    throw error;
+  }
 }
