@@ -235,14 +235,32 @@ export function holidaysBetween(calendar: Calendar, from: number, to: number): s
     .sort();
 }
 
+// Explanations show the same few instants (opening and closing times) over and over.
+const textCache = new Map<string, string>();
+
+function remembered(key: string, make: () => string): string {
+  const known = textCache.get(key);
+  if (known !== undefined) return known;
+  const made = make();
+  if (textCache.size >= WALL_CACHE_LIMIT) textCache.clear();
+  textCache.set(key, made);
+  return made;
+}
+
+/** Forgets every remembered conversion (tests use it to prove answers do not depend on the host). */
+export function clearCalendarCaches() {
+  wallCache.clear();
+  textCache.clear();
+}
+
 /** An instant as ISO 8601 with the zone's offset, e.g. 2026-03-09T12:00:00+01:00. */
 export function localIso(instant: number, zone: string): string {
-  return DateTime.fromMillis(instant, { zone }).toISO({ suppressMilliseconds: true })!;
+  return remembered(`iso|${zone}|${instant}`, () => DateTime.fromMillis(instant, { zone }).toISO({ suppressMilliseconds: true })!);
 }
 
 /** An instant as a person reads it: "Mon 9 Mar 2026 12:00". */
 export function localText(instant: number, zone: string): string {
-  return DateTime.fromMillis(instant, { zone }).toFormat('ccc d LLL yyyy HH:mm');
+  return remembered(`text|${zone}|${instant}`, () => DateTime.fromMillis(instant, { zone }).toFormat('ccc d LLL yyyy HH:mm'));
 }
 
 const DAY_NAMES: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };

@@ -1,14 +1,18 @@
 import type { Playbook } from '../playbook/schema';
 import { toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
-import { computeDeadlines } from './deadlines';
+import { afterWorkingTime, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
+import { policyOf } from './sla-policy';
 
 /**
  * What the workflow does at each deadline. Every scheduled check is derived from the case
  * as it is now, so a change through the API (acknowledge, update, pause, severity) moves
  * or cancels checks without anyone editing a schedule. A check that ran is remembered by
  * its key, which includes the instant it was due: a recomputed deadline is a new check.
+ *
+ * Every check is due at an instant counted in the case's calendar (its policy), so a
+ * reminder or an escalation to people falls in working hours unless the severity runs 24×7.
  */
 export const CHECK_ACTIONS = [
   'escalate_unacknowledged',
@@ -55,8 +59,6 @@ export type { Notification };
 /** How many performed check keys a case remembers; older ones can no longer come due. */
 const REMEMBERED_CHECKS = 50;
 
-const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
-
 export function phaseOf(escalation: Escalation): Phase {
   switch (escalation.status) {
     case 'open':
@@ -74,8 +76,9 @@ export function phaseOf(escalation: Escalation): Phase {
 }
 
 export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
-  const { deadlines, sla } = escalation;
-  const targets = playbook.severities[escalation.severity];
+  const { deadlines, sla, severity } = escalation;
+  const policy = policyOf(escalation, playbook);
+  const targets = policy.targets[severity];
   const checks: ScheduledCheck[] = [];
   const phase = phaseOf(escalation);
 
@@ -88,7 +91,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
         key: `update-escalation:${deadlines.nextUpdateBy}`,
         action: 'escalate_missed_update',
         kind: 'update',
-        at: plus(deadlines.nextUpdateBy, targets.updateEvery),
+        at: afterWorkingTime(policy, severity, sla, deadlines.nextUpdateBy, targets.updateEvery),
       });
     }
     checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
@@ -98,7 +101,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
         key: `rule:${rule.name}`,
         action: 'route_by_rule',
         kind: 'routing',
-        at: plus(sla.startedAt, rule.when.unresolvedFor + sla.pausedMs),
+        at: afterWorkingTime(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor + legacyCredit(sla)),
         rule: rule.name,
       });
     }
@@ -106,11 +109,11 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
 
   if (phase === 'resolved' && escalation.resolvedAt) {
     const resolvedAt = escalation.resolvedAt;
-    const { followUp } = playbook;
-    checks.push({ key: `follow-up:${resolvedAt}`, action: 'send_follow_up', kind: 'follow_up', at: plus(resolvedAt, followUp.after) });
-    checks.push({ key: `recovery-call:${resolvedAt}`, action: 'remind_recovery_call', kind: 'follow_up', at: plus(resolvedAt, followUp.recoveryCallAfter) });
-    checks.push({ key: `health-check:${resolvedAt}`, action: 'remind_health_check', kind: 'follow_up', at: plus(resolvedAt, followUp.healthCheckAfter) });
-    checks.push({ key: `auto-close:${resolvedAt}`, action: 'close_after_follow_up', kind: 'follow_up', at: plus(resolvedAt, followUp.healthCheckAfter) });
+    const due = followUpSchedule(policy, severity, resolvedAt);
+    checks.push({ key: `follow-up:${resolvedAt}`, action: 'send_follow_up', kind: 'follow_up', at: due.followUpAt });
+    checks.push({ key: `recovery-call:${resolvedAt}`, action: 'remind_recovery_call', kind: 'follow_up', at: due.recoveryCallAt });
+    checks.push({ key: `health-check:${resolvedAt}`, action: 'remind_health_check', kind: 'follow_up', at: due.healthCheckAt });
+    checks.push({ key: `auto-close:${resolvedAt}`, action: 'close_after_follow_up', kind: 'follow_up', at: due.healthCheckAt });
   }
 
   const done = new Set(escalation.actedOn ?? []);
@@ -167,8 +170,8 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     }
     const tier = escalation.tier + 1;
     const roles = rolesForTier(tier, playbook);
-    // The new tier gets a fresh deadline of its own, measured from now.
-    const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : { ...next.sla, updateClockFrom: nowIso };
+    // The new tier gets a fresh deadline of its own, measured from now (a missed promise is spent).
+    const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : restartUpdateClock(next.sla, now);
     next = { ...next, tier, routedTo: unique([...next.routedTo, ...roles]), sla };
     events.push(breachEvent(check, now, `${reason}; escalated to tier ${tier} (${roles.join(', ')})`, { tier, roles }));
     notify('deadline_breach_alert', recipientsFor(roles, playbook), { tier, reason });
@@ -226,7 +229,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       events.push({ type: 'closed', at: nowIso, actor: 'workflow', summary: 'closed after the follow-up period', data: { deadline: check.at, actedAt: nowIso } });
       break;
   }
-  next.deadlines = computeDeadlines(next.severity, next.sla, playbook, next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);
   return { next, events, notifications };
 }
 

@@ -2,7 +2,9 @@ import type { Playbook } from '../playbook/schema';
 import { intakeNotifications, type Notification } from './communications';
 import type { CreateEscalationInput } from '../schemas/escalation';
 import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
+import { RuleViolationError } from './errors';
 import { routeAtIntake } from './routing';
+import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
 import type { Channel, Outcome, Severity, Status, Trigger } from './vocabulary';
 
 export type Customer = CreateEscalationInput['customer'];
@@ -35,6 +37,11 @@ export interface Escalation {
   routedTo: string[];
   deadlines: Deadlines;
   sla: SlaClock;
+  /** Targets and calendars taken from the playbook at intake (or re-evaluation). Absent on cases stored before. */
+  policy?: SlaPolicy;
+  /** When the customer raised it: every SLA clock starts here. Absent on cases stored before (then createdAt). */
+  reportedAt?: string;
+  /** When the case was written. */
   createdAt: string;
   updatedAt: string;
   acknowledgedAt?: string;
@@ -80,6 +87,7 @@ export const EVENT_TYPES = [
   'email_bounced',
   'linked_to_incident',
   'incident_update_sent',
+  're_evaluated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -104,10 +112,26 @@ export interface Context {
   playbook: Playbook;
 }
 
-/** Intake: classify, compute deadlines, route. */
+/** A client's clock may run a little ahead of ours: a reportedAt this far in the future is taken as now. */
+export const REPORTED_AT_TOLERANCE_MS = 5 * 60_000;
+
+/** When the customer raised it: the request's reportedAt (never in the future), else now. */
+export function reportedAtFor(reportedAt: string | undefined, now: Date): string {
+  if (reportedAt === undefined) return now.toISOString();
+  const instant = Date.parse(reportedAt);
+  if (Number.isNaN(instant)) throw new RuleViolationError(`reportedAt ${reportedAt} is not an instant`, 'reportedAt');
+  if (instant > now.getTime() + REPORTED_AT_TOLERANCE_MS) {
+    throw new RuleViolationError(`reportedAt ${reportedAt} is in the future (it is now ${now.toISOString()})`, 'reportedAt');
+  }
+  return new Date(Math.min(instant, now.getTime())).toISOString();
+}
+
+/** Intake: classify, take the SLA policy, compute deadlines from when the customer raised it, route. */
 export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context): Change {
-  const startedAt = now.toISOString();
-  const sla: SlaClock = { startedAt, updateClockFrom: startedAt, pausedMs: 0 };
+  const createdAt = now.toISOString();
+  const reportedAt = reportedAtFor(input.reportedAt, now);
+  const sla: SlaClock = { startedAt: reportedAt, updateClockFrom: reportedAt, pausedMs: 0, pauses: [] };
+  const policy = snapshotPolicy(playbook, input.customer, now, Date.parse(reportedAt));
   const routing = routeAtIntake(input, playbook);
   const next: Escalation = {
     ...input,
@@ -117,22 +141,34 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
     status: 'open',
     tier: 0,
     routedTo: routing.roles,
-    deadlines: computeDeadlines(input.severity, sla, playbook),
+    deadlines: computeDeadlines(input.severity, sla, policy),
     sla,
-    createdAt: startedAt,
-    updatedAt: startedAt,
+    policy,
+    reportedAt,
+    createdAt,
+    updatedAt: createdAt,
     reopenCount: 0,
   };
+  const calendar = calendarFor(policy, input.severity);
   return {
     next,
     notifications: intakeNotifications(next, playbook),
     events: [
       {
         type: 'created',
-        at: startedAt,
+        at: createdAt,
         actor,
         summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}`,
-        data: { severity: input.severity, triggers: input.triggers, routedTo: routing.roles, matchedRules: routing.matchedRules, deadlines: next.deadlines },
+        data: {
+          severity: input.severity,
+          triggers: input.triggers,
+          routedTo: routing.roles,
+          matchedRules: routing.matchedRules,
+          reportedAt,
+          calendar: calendar.name,
+          timeZone: policy.timeZone,
+          deadlines: next.deadlines,
+        },
       },
     ],
   };

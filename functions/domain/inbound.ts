@@ -1,6 +1,7 @@
 import { PLUS_ADDRESS_PATTERN, REFERENCE_PATTERN } from './communications';
 import { computeDeadlines, resumeClock } from './deadlines';
 import type { Change, Context, Escalation } from './escalation';
+import { policyOf } from './sla-policy';
 
 // Customer email coming in: which case it belongs to, whether to trust it, what goes on the timeline.
 
@@ -83,15 +84,15 @@ export function recordCustomerReply(current: Escalation, message: InboundMessage
     },
   ];
   if (wasWaiting) {
-    const { clock, pausedForMs } = resumeClock(current.sla, ctx.now);
+    const { clock, pausedForMs, pause } = resumeClock(current.sla, ctx.now, message.from.address);
     next = { ...next, status: 'in_progress', sla: clock };
-    next.deadlines = computeDeadlines(next.severity, next.sla, ctx.playbook, next.resolvedAt);
+    next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
     events.push({
       type: 'resumed',
       at: now,
       actor: message.from.address,
       summary: `SLA clock resumed by the customer's reply after ${Math.round(pausedForMs / 60_000)} min`,
-      data: { from: current.sla.pausedSince, to: now, pausedForMs, deadlines: next.deadlines },
+      data: { from: current.sla.pausedSince, to: pause?.to ?? now, pausedForMs, ...(pause && { pause }), previousDeadlines: current.deadlines, deadlines: next.deadlines },
     });
   }
   return { next, events };

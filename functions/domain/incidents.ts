@@ -2,6 +2,7 @@ import { toCustomer } from './communications';
 import { computeDeadlines, restartUpdateClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import type { Change, Context, Escalation } from './escalation';
+import { policyOf } from './sla-policy';
 
 /** A problem hitting many customers: their escalations are linked and hear one update together. */
 export interface Incident {
@@ -44,7 +45,7 @@ export function receiveIncidentUpdate(current: Escalation, incident: Pick<Incide
     // An update to the customer restarts the update cadence, as a direct one would.
     ...(running && { sla: restartUpdateClock(current.sla, ctx.now) }),
   };
-  next.deadlines = computeDeadlines(next.severity, next.sla, ctx.playbook, next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
   return {
     next,
     notifications: toCustomer(next, 'incident_update', `incident:${incident.id}:${update.id}`, { incidentTitle: incident.title, message: update.message }),

@@ -1,10 +1,11 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
 import { toCustomer } from './communications';
-import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock } from './deadlines';
+import { computeDeadlines, humanDuration, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
-import type { Status } from './vocabulary';
+import { calendarFor, policyOf, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import type { Severity, Status } from './vocabulary';
 
 const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
 const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
@@ -21,6 +22,7 @@ export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
   reopen: ['resolved'],
   close: ['resolved'],
   notes: ['open', 'acknowledged', 'in_progress', 'waiting_on_customer', 'resolved', 'closed', 'out_of_scope'],
+  're-evaluate': [...ACTIVE, 'resolved'],
   edit: [...ACTIVE, 'resolved'],
 };
 
@@ -36,11 +38,38 @@ function assertAllowed(action: ActionName | 'edit', current: Escalation) {
   }
 }
 
-/** The next version of the case with the bookkeeping every change shares. */
+/**
+ * The next version of the case with the bookkeeping every change shares. Deadlines are
+ * recomputed from the case's own policy (the playbook as it was at intake), never from
+ * the playbook as it is now, unless the case predates policies.
+ */
 function advance(current: Escalation, changes: Partial<Escalation>, ctx: Context): Escalation {
   const next = { ...current, ...changes, version: current.version + 1, updatedAt: ctx.now.toISOString() };
-  next.deadlines = computeDeadlines(next.severity, next.sla, ctx.playbook, next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
   return next;
+}
+
+/** SLA time (the calendar's working time, pauses skipped) from when the customer raised it to now. */
+function workingTimeSince(current: Escalation, sla: Escalation['sla'], ctx: Context): number {
+  return workingTimeSpent(policyOf(current, ctx.playbook), current.severity, sla, sla.startedAt, ctx.now.toISOString());
+}
+
+/** What a person needs to see of a policy on the timeline: the targets and calendar of one severity. */
+export function policySummary(policy: SlaPolicy, severity: Severity) {
+  const calendar = calendarFor(policy, severity);
+  const targets = policy.targets[severity];
+  return {
+    ...(policy.live ? { source: 'current playbook' } : { source: 'case snapshot', takenAt: policy.takenAt }),
+    calendar: calendar.name,
+    timeZone: calendar.timeZone,
+    acknowledgeWithin: humanDuration(targets.acknowledgeWithin),
+    updateEvery: humanDuration(targets.updateEvery),
+    resolveWithin: humanDuration(targets.resolveWithin),
+  };
+}
+
+function changedDeadlines(before: Deadlines, after: Deadlines): string[] {
+  return (Object.keys({ ...before, ...after }) as (keyof Deadlines)[]).filter((key) => before[key] !== after[key]);
 }
 
 function event(type: EventType, ctx: Context, summary: string, data?: Record<string, unknown>): TimelineEvent {
@@ -58,14 +87,17 @@ const commands: { [A in ActionName]: Command<A> } = {
       { status: 'acknowledged', owner, acknowledgedAt: now, sla: restartUpdateClock(current.sla, ctx.now) },
       ctx,
     );
-    const minutes = Math.round((ctx.now.getTime() - Date.parse(current.createdAt)) / 60_000);
+    // Measured from when the customer raised it; the working time is what the SLA counted.
+    const timeToAcknowledgeMs = ctx.now.getTime() - Date.parse(current.sla.startedAt);
+    const minutes = Math.round(timeToAcknowledgeMs / 60_000);
     return {
       next,
       notifications: input.message ? toCustomer(next, 'customer_update', `v${next.version}`, { message: input.message }) : [],
       events: [
-        event('acknowledged', ctx, `${owner} took ownership, ${minutes} min after intake`, {
+        event('acknowledged', ctx, `${owner} took ownership, ${minutes} min after it was reported`, {
           owner,
-          timeToAcknowledgeMs: ctx.now.getTime() - Date.parse(current.createdAt),
+          timeToAcknowledgeMs,
+          workingTimeToAcknowledgeMs: workingTimeSince(current, current.sla, ctx),
           acknowledgeBy: current.deadlines.acknowledgeBy,
           onTime: ctx.now.getTime() <= Date.parse(current.deadlines.acknowledgeBy),
           ...(input.message && { message: input.message }),
@@ -111,7 +143,7 @@ const commands: { [A in ActionName]: Command<A> } = {
 
   resolve(current, input, ctx) {
     const now = ctx.now.toISOString();
-    const sla = resumeClock(current.sla, ctx.now).clock;
+    const sla = resumeClock(current.sla, ctx.now, ctx.actor).clock;
     const next = advance(current, { status: 'resolved', resolvedAt: now, resolution: input, sla }, ctx);
     return {
       next,
@@ -119,7 +151,8 @@ const commands: { [A in ActionName]: Command<A> } = {
       events: [
         event('resolved', ctx, `resolved: ${input.fix}`, {
           ...input,
-          timeToResolveMs: ctx.now.getTime() - Date.parse(current.createdAt),
+          timeToResolveMs: ctx.now.getTime() - Date.parse(current.sla.startedAt),
+          workingTimeToResolveMs: workingTimeSince(current, sla, ctx),
           resolveBy: next.deadlines.resolveBy,
           onTime: ctx.now.getTime() <= Date.parse(next.deadlines.resolveBy),
           followUpAt: next.deadlines.followUpAt,
@@ -130,30 +163,32 @@ const commands: { [A in ActionName]: Command<A> } = {
 
   'out-of-scope'(current, input, ctx) {
     // A pause ends with the case: its length is credited and its end recorded.
-    const sla = resumeClock(current.sla, ctx.now).clock;
+    const sla = resumeClock(current.sla, ctx.now, ctx.actor).clock;
     const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString(), sla }, ctx);
     return { next, notifications: toCustomer(next, 'customer_out_of_scope', `v${next.version}`, { ...input }), events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
   },
 
   pause(current, input, ctx) {
-    const next = advance(current, { status: 'waiting_on_customer', sla: pauseClock(current.sla, ctx.now) }, ctx);
+    const next = advance(current, { status: 'waiting_on_customer', sla: pauseClock(current.sla, ctx.now, { by: ctx.actor, reason: input.reason }) }, ctx);
     return {
       next,
-      events: [event('paused', ctx, `SLA clock paused: ${input.reason}`, { reason: input.reason, from: ctx.now.toISOString() })],
+      events: [event('paused', ctx, `SLA clock paused: ${input.reason}`, { reason: input.reason, by: ctx.actor, from: ctx.now.toISOString() })],
     };
   },
 
   resume(current, input, ctx) {
-    const { clock, pausedForMs } = resumeClock(current.sla, ctx.now);
+    const { clock, pausedForMs, pause } = resumeClock(current.sla, ctx.now, ctx.actor);
     const next = advance(current, { status: 'in_progress', sla: clock }, ctx);
     return {
       next,
       events: [
         event('resumed', ctx, `SLA clock resumed after ${Math.round(pausedForMs / 60_000)} min`, {
           from: current.sla.pausedSince,
-          to: ctx.now.toISOString(),
+          to: pause?.to ?? ctx.now.toISOString(),
           pausedForMs,
+          ...(pause && { pause }),
           ...(input.note && { note: input.note }),
+          previousDeadlines: current.deadlines,
           deadlines: next.deadlines,
         }),
       ],
@@ -178,6 +213,25 @@ const commands: { [A in ActionName]: Command<A> } = {
   notes(current, input, ctx) {
     const next = advance(current, {}, ctx);
     return { next, events: [event('note_added', ctx, input.text)] };
+  },
+
+  're-evaluate'(current, input, ctx) {
+    // The playbook as it is now replaces the policy the case started with; the timeline keeps both.
+    const before = policyOf(current, ctx.playbook);
+    const policy = snapshotPolicy(ctx.playbook, current.customer, ctx.now, Date.parse(current.sla.startedAt));
+    const next = advance(current, { policy }, ctx);
+    const changed = changedDeadlines(current.deadlines, next.deadlines);
+    return {
+      next,
+      events: [
+        event('re_evaluated', ctx, `SLA targets re-evaluated against the current playbook (${changed.length ? `moved ${changed.join(', ')}` : 'no deadline moved'}): ${input.reason}`, {
+          reason: input.reason,
+          before: { policy: policySummary(before, current.severity), deadlines: current.deadlines },
+          after: { policy: policySummary(policy, next.severity), deadlines: next.deadlines },
+          changed,
+        }),
+      ],
+    };
   },
 };
 
@@ -209,6 +263,7 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
         reason,
         previousDeadlines: current.deadlines,
         deadlines: next.deadlines,
+        policy: policySummary(policyOf(next, ctx.playbook), changed.severity),
       }),
     );
   }

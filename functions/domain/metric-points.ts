@@ -20,9 +20,10 @@ export function metricPoints(escalation: Escalation, events: TimelineEvent[]): M
       case 'created':
         return [{ name: 'EscalationsOpened', value: 1, unit: 'Count', dimensions: { severity } }];
       case 'acknowledged':
-        return [{ name: 'TimeToAcknowledge', value: Number(data.timeToAcknowledgeMs), unit: 'Milliseconds', dimensions: { severity } }];
+        // Working time: what the severity targets are measured in.
+        return [{ name: 'TimeToAcknowledge', value: Number(data.workingTimeToAcknowledgeMs ?? data.timeToAcknowledgeMs), unit: 'Milliseconds', dimensions: { severity } }];
       case 'resolved':
-        return [{ name: 'TimeToResolution', value: Number(data.timeToResolveMs), unit: 'Milliseconds', dimensions: { severity } }];
+        return [{ name: 'TimeToResolution', value: Number(data.workingTimeToResolveMs ?? data.timeToResolveMs), unit: 'Milliseconds', dimensions: { severity } }];
       case 'customer_updated':
         return [{ name: 'CustomerUpdates', value: 1, unit: 'Count', dimensions: { onTime: String(Boolean(data.onTime)) } }];
       case 'escalated':

@@ -87,20 +87,24 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
   const surveysSent = ofType('follow_up_sent').filter((event) => event.data.action === 'send_follow_up').length;
   const outcomes = ofType('closed').map((event) => event.data.outcome).filter((outcome) => outcome === 'retained' || outcome === 'churned');
   const churned = outcomes.filter((outcome) => outcome === 'churned').length;
-  const durations = (list: MetricEventInput[], field: string, severity?: Severity) =>
-    list.filter((event) => !severity || event.severity === severity).map((event) => Number(event.data[field]));
+  // Targets are in working time (a business-hours case is not late over a weekend): compare
+  // like with like, falling back to wall-clock time for events written before calendars.
+  const durations = (list: MetricEventInput[], kind: 'Acknowledge' | 'Resolve', severity?: Severity) =>
+    list
+      .filter((event) => !severity || event.severity === severity)
+      .map((event) => Number(event.data[`workingTimeTo${kind}Ms`] ?? event.data[`timeTo${kind}Ms`]));
 
   const timeToAcknowledge = {
-    all: distribution(durations(acknowledged, 'timeToAcknowledgeMs'), TARGETS.acknowledgeOverallMs),
-    ...bySeverity((severity) => distribution(durations(acknowledged, 'timeToAcknowledgeMs', severity), playbook.severities[severity].acknowledgeWithin)),
+    all: distribution(durations(acknowledged, 'Acknowledge'), TARGETS.acknowledgeOverallMs),
+    ...bySeverity((severity) => distribution(durations(acknowledged, 'Acknowledge', severity), playbook.severities[severity].acknowledgeWithin)),
   };
-  const timeToResolution = bySeverity((severity) => distribution(durations(resolved, 'timeToResolveMs', severity), playbook.severities[severity].resolveWithin));
+  const timeToResolution = bySeverity((severity) => distribution(durations(resolved, 'Resolve', severity), playbook.severities[severity].resolveWithin));
   const satisfactionAverage = scores.length ? round2(scores.reduce((a, b) => a + b, 0) / scores.length) : null;
   const churnRate = outcomes.length ? round2((churned / outcomes.length) * 100) : null;
 
   const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<string, number> }));
   for (const escalation of openCases) {
-    const age = now.getTime() - Date.parse(escalation.createdAt);
+    const age = now.getTime() - Date.parse(escalation.reportedAt ?? escalation.createdAt);
     const bucket = AGE_BUCKETS.find((candidate) => age < candidate.upToMs)!;
     open[escalation.severity].count++;
     open[escalation.severity].byAge[bucket.label]!++;

@@ -13,6 +13,6 @@ export const handler = endpoint({ body: CreateEscalationRequest }, async ({ body
   return {
     status: 201,
     headers: { location: locationOf(escalation), etag: etag(escalation), ...(replayed && { 'idempotent-replayed': 'true' }) },
-    body: toView(escalation),
+    body: toView(escalation, deps.playbook),
   };
 });

@@ -10,5 +10,5 @@ const deps = container();
 export const handler = endpoint({ body: PatchEscalationRequest }, async ({ params, body, principal, headers }) => {
   const ifMatch = parseIfMatch(headers['if-match'], true);
   const escalation = await editEscalationFacts(deps, params.id!, body, { principal, ifMatch });
-  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
+  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation, deps.playbook) };
 });

@@ -13,5 +13,5 @@ const actionOf = (event: ApiEvent) => event.routeKey.split('/').pop() as ActionN
 export const handler = endpoint({ bodyFor: (event) => ActionRequests[actionOf(event)] }, async ({ event, params, body, principal, headers }) => {
   const ifMatch = parseIfMatch(headers['if-match'], false);
   const escalation = await actOnEscalation(deps, params.id!, actionOf(event), body as never, { principal, ifMatch });
-  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
+  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation, deps.playbook) };
 });

@@ -9,5 +9,5 @@ const deps = container();
 export const handler = endpoint({}, async ({ params, headers }) => {
   const escalation = await getEscalation(deps, params.id!);
   if (matchesAny(headers['if-none-match'], escalation.version)) return { status: 304, headers: { etag: etag(escalation) } };
-  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
+  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation, deps.playbook) };
 });

@@ -8,5 +8,5 @@ const deps = container();
 
 export const handler = endpoint({ query: ListEscalationsQuery }, async ({ query: { limit, cursor, ...filter } }) => {
   const page = await listEscalations(deps, filter, { limit, cursor });
-  return { status: 200, body: { items: page.items.map(toView), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
+  return { status: 200, body: { items: page.items.map((escalation) => toView(escalation, deps.playbook)), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
 });

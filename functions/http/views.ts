@@ -1,9 +1,38 @@
+import { explainDeadlines, humanDuration } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
+import { calendarFor, policyOf } from '../domain/sla-policy';
+import type { Playbook } from '../playbook/schema';
 
-/** What the API shows of a case: the workflow's bookkeeping stays inside. */
-export function toView(escalation: Escalation) {
-  const { generation: _generation, sla, ...rest } = escalation;
-  return { ...rest, sla: { pausedMs: sla.pausedMs, ...(sla.pausedSince && { pausedSince: sla.pausedSince }) } };
+/**
+ * What the API shows of a case: the workflow's bookkeeping stays inside. Each deadline
+ * comes with its explanation, computed from the case's own policy (a case stored before
+ * policies were kept is explained with the current playbook).
+ */
+export function toView(escalation: Escalation, playbook: Playbook) {
+  const { generation: _generation, policy: _policy, sla, ...rest } = escalation;
+  const policy = escalation.policy ?? policyOf(escalation, playbook);
+  const pauses = (sla.pauses ?? []).map((pause) => ({
+    ...pause,
+    ...(pause.to && { pausedMs: Math.max(0, Date.parse(pause.to) - Date.parse(pause.from)) }),
+  }));
+  const targets = policy?.targets[escalation.severity];
+  return {
+    ...rest,
+    reportedAt: escalation.reportedAt ?? sla.startedAt,
+    ...(policy && { deadlineExplanations: explainDeadlines(escalation.severity, sla, policy, escalation.resolvedAt) }),
+    sla: {
+      pausedMs: sla.pausedMs,
+      ...(sla.pausedSince && { pausedSince: sla.pausedSince }),
+      pauses,
+      ...(policy &&
+        targets && {
+          calendar: calendarFor(policy, escalation.severity).name,
+          timeZone: policy.timeZone,
+          targets: { acknowledgeWithin: humanDuration(targets.acknowledgeWithin), updateEvery: humanDuration(targets.updateEvery), resolveWithin: humanDuration(targets.resolveWithin) },
+          ...(!policy.live && { policyTakenAt: policy.takenAt }),
+        }),
+    },
+  };
 }
 
 export const etag = (escalation: Escalation) => `"${escalation.version}"`;

@@ -75,3 +75,11 @@ export function loadPlaybook(path: string | undefined): Playbook {
   }
   return parsePlaybook(overrides, `playbook file ${path}`, { baseDir: dirname(resolve(path)) });
 }
+
+/**
+ * The files a playbook reads besides itself (its calendars' holidaysIcs), as written: relative
+ * to the playbook file. Whatever ships the playbook (the Lambda bundle) must ship these beside it.
+ */
+export function holidayFilesOf(playbook: Playbook): string[] {
+  return [...new Set(Object.values(playbook.calendars).flatMap((calendar) => (calendar.holidaysIcs ? [calendar.holidaysIcs] : [])))];
+}

@@ -35,12 +35,19 @@ export const Customer = z.strictObject({
   arr: z.number().nonnegative().max(1e12).optional().describe('annual recurring revenue, in the account currency'),
   healthScore: z.number().int().min(0).max(100).optional(),
   renewalDate: z.iso.date().optional(),
-  timezone: ianaTimeZone.optional(),
+  timezone: ianaTimeZone.optional().describe('the account\'s IANA time zone: business-hours calendars count in it, and deadlines are shown in it'),
   contacts: z.array(Contact).min(1).max(20),
 });
 
+/** A client clock may run slightly ahead; the domain takes such a reportedAt as now. */
+const REPORTED_AT_SKEW_MS = 5 * 60_000;
+
 export const CreateEscalationRequest = z.strictObject({
   customer: Customer,
+  reportedAt: isoInstant()
+    .refine((instant) => !(Date.parse(instant) > Date.now() + REPORTED_AT_SKEW_MS), 'reportedAt cannot be in the future')
+    .optional()
+    .describe('when the customer raised it (default: now); every SLA clock starts here'),
   title: singleLine(200),
   description: text(10_000).optional(),
   businessImpact: text(4_000).optional(),
@@ -94,6 +101,7 @@ export const ActionRequests = {
   reopen: z.strictObject({ reason: text(2_000) }),
   close: z.strictObject({ outcome: z.enum(OUTCOMES).optional(), note: text(4_000).optional() }),
   notes: z.strictObject({ text: text(10_000) }),
+  're-evaluate': z.strictObject({ reason: text(2_000).describe('why the case should run on the playbook as it is now') }),
 } as const;
 export type ActionName = keyof typeof ActionRequests;
 export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;
@@ -121,6 +129,51 @@ export const Deadlines = z.object({
   followUpAt: isoInstant().optional(),
 });
 
+const localInstant = () => z.string().describe('the same instant with the offset of a time zone, e.g. 2026-03-09T12:00:00+01:00');
+
+export const DeadlineExplanation = z.object({
+  at: isoInstant().describe('the deadline, UTC'),
+  atLocal: localInstant().describe('the deadline in the account\'s time zone'),
+  timeZone: z.string().describe('the account\'s time zone'),
+  calendar: z.object({
+    name: z.string(),
+    timeZone: z.string().describe('the zone the calendar\'s hours are read in'),
+    hours: z.string().describe('e.g. "Mon–Fri 09:00–17:00" or "24×7"'),
+    alwaysOpen: z.boolean(),
+  }),
+  method: z
+    .enum(['working_time', 'promised', 'after_resolution'])
+    .describe('working_time: the target counted in working time; promised: a sooner update promised to the customer; after_resolution: a wait after resolving, moved into working hours'),
+  countedFrom: isoInstant(),
+  countedFromLocal: localInstant(),
+  target: z.string().describe('e.g. "4h"'),
+  targetMs: z.number().int(),
+  counted: z.array(z.object({ from: localInstant(), to: localInstant(), ms: z.number().int() })).describe('the working stretches counted, in the calendar\'s zone'),
+  pausesSkipped: z.array(
+    z.object({ from: localInstant(), to: localInstant(), workingMs: z.number().int(), by: z.string().optional(), reason: z.string().optional() }),
+  ),
+  holidaysSkipped: z.array(z.iso.date()),
+  legacyPausedMs: z.number().int().optional().describe('paused time recorded before pauses were kept as records, added as a lump'),
+  dueBeforeWorkingHours: isoInstant().optional(),
+  summary: z.string(),
+});
+
+export const DeadlineExplanations = z.object({
+  acknowledgeBy: DeadlineExplanation,
+  nextUpdateBy: DeadlineExplanation,
+  resolveBy: DeadlineExplanation,
+  followUpAt: DeadlineExplanation.optional(),
+});
+
+export const PauseView = z.object({
+  from: isoInstant(),
+  to: isoInstant().optional().describe('absent while still paused'),
+  by: z.string().optional().describe('who paused the clock'),
+  reason: z.string().optional(),
+  resumedBy: z.string().optional(),
+  pausedMs: z.number().int().optional().describe('wall-clock length; absent while still paused'),
+});
+
 export const EscalationView = z.object({
   id: z.string(),
   version: z.number().int(),
@@ -139,10 +192,19 @@ export const EscalationView = z.object({
   owner: z.string().optional(),
   routedTo: z.array(z.string()).describe('playbook roles working the case'),
   deadlines: Deadlines,
+  deadlineExplanations: DeadlineExplanations.optional().describe('how each deadline was computed'),
   sla: z.object({
     pausedMs: z.number().int().describe('total time the clock has been paused'),
     pausedSince: isoInstant().optional(),
+    pauses: z.array(PauseView).describe('every pause: who, why, from, to'),
+    calendar: z.string().optional().describe('the calendar the severity counts in'),
+    timeZone: z.string().optional().describe('the account\'s time zone'),
+    targets: z.object({ acknowledgeWithin: z.string(), updateEvery: z.string(), resolveWithin: z.string() }).optional(),
+    policyTakenAt: isoInstant()
+      .optional()
+      .describe('when the targets and calendar were taken from the playbook; absent: the case predates this and follows the current playbook'),
   }),
+  reportedAt: isoInstant().describe('when the customer raised it; the SLA clocks start here'),
   createdAt: isoInstant(),
   updatedAt: isoInstant(),
   acknowledgedAt: isoInstant().optional(),

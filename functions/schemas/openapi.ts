@@ -58,6 +58,7 @@ const ACTION_SUMMARIES: Record<ActionName, string> = {
   reopen: 'Reopen a resolved case',
   close: 'Close a resolved case, optionally recording the outcome',
   notes: 'Add an internal note to the timeline',
+  're-evaluate': 'Take the targets and calendar from the current playbook again: deadlines are recomputed and the change recorded',
 };
 
 const ifMatch = (required: boolean) => ({

@@ -31,11 +31,25 @@ describe('intake', () => {
     expect(body).not.toHaveProperty('generation');
   });
 
-  it('applies the low severity targets (48 h to acknowledge, 14 days to resolve)', async () => {
+  it('applies the low severity targets (48 h to acknowledge, 14 days to resolve) in working time, Mon–Fri 09:00–17:00', async () => {
     const { body } = await create({ severity: 'low', triggers: [] });
-    const createdAt = Date.parse(body.createdAt);
-    expect(Date.parse(body.deadlines.acknowledgeBy) - createdAt).toBe(48 * HOUR);
-    expect(Date.parse(body.deadlines.resolveBy) - createdAt).toBe(14 * 24 * HOUR);
+    const reportedAt = Date.parse(body.reportedAt);
+    for (const [deadline, target] of [['acknowledgeBy', 48 * HOUR], ['resolveBy', 14 * 24 * HOUR]] as const) {
+      const why = body.deadlineExplanations[deadline];
+      expect(why).toMatchObject({ at: body.deadlines[deadline], method: 'working_time', targetMs: target, calendar: { name: 'business', timeZone: 'UTC' } });
+      // What was counted adds up to the target, lies in office hours (UTC: the account has no zone) and ends at the deadline.
+      expect(why.counted.reduce((sum: number, span: { ms: number }) => sum + span.ms, 0)).toBe(target);
+      expect(Date.parse(why.counted.at(-1).to)).toBe(Date.parse(body.deadlines[deadline]));
+      for (const span of why.counted as { from: string; to: string }[]) {
+        const [from, to] = [new Date(span.from), new Date(span.to)];
+        expect(from.getUTCDay()).toBeGreaterThanOrEqual(1);
+        expect(from.getUTCDay()).toBeLessThanOrEqual(5);
+        expect(from.getUTCHours()).toBeGreaterThanOrEqual(9);
+        expect(to.getUTCHours() * 60 + to.getUTCMinutes()).toBeLessThanOrEqual(17 * 60);
+        expect(to.toISOString().slice(0, 10)).toBe(from.toISOString().slice(0, 10));
+      }
+      expect(Date.parse(body.deadlines[deadline]) - reportedAt).toBeGreaterThanOrEqual(target);
+    }
     expect(body.routedTo).toEqual(['support']);
   });
 
@@ -88,10 +102,18 @@ describe('lifecycle over HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const resumed = await step('resume', { note: 'logs received' });
     expect(resumed.sla.pausedMs).toBeGreaterThanOrEqual(50);
-    expect(Date.parse(resumed.deadlines.resolveBy) - Date.parse(paused.deadlines.resolveBy)).toBe(resumed.sla.pausedMs);
+    // high counts office hours: the resolution deadline moves by the working time the pause covered (none at night).
+    const skipped = resumed.deadlineExplanations.resolveBy.pausesSkipped;
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0].workingMs).toBeLessThanOrEqual(resumed.sla.pausedMs);
+    expect(Date.parse(resumed.deadlines.resolveBy)).toBeGreaterThanOrEqual(Date.parse(paused.deadlines.resolveBy));
+    if (skipped[0].workingMs === 0) expect(resumed.deadlines.resolveBy).toBe(paused.deadlines.resolveBy);
     const resolved = await step('resolve', { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'automatic renewal alarms' });
     expect(resolved.status).toBe('resolved');
-    expect(Date.parse(resolved.deadlines.followUpAt) - Date.parse(resolved.resolvedAt)).toBe(24 * HOUR);
+    // The follow-up comes 24 h after resolution, moved into office hours when that falls outside them.
+    const followUp = resolved.deadlineExplanations.followUpAt;
+    expect(followUp).toMatchObject({ method: 'after_resolution', targetMs: 24 * HOUR, at: resolved.deadlines.followUpAt });
+    expect(Date.parse(followUp.dueBeforeWorkingHours ?? followUp.at)).toBe(Date.parse(resolved.resolvedAt) + 24 * HOUR);
     expect((await step('reopen', { reason: 'it failed again overnight' })).reopenCount).toBe(1);
     await step('resolve', { rootCause: 'second certificate', fix: 'renewed it too', prevention: 'inventory of certificates' });
     const closed = await step('close', { outcome: 'retained' });

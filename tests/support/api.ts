@@ -35,7 +35,7 @@ export interface SentMail {
  * The API as `npm start` runs it — local gateway, real handlers, the real state machine,
  * local SES, DynamoDB Local — on a table of its own, so test files never see each other's cases.
  */
-export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs'>> = {}): Promise<TestApi> {
+export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath'>> = {}): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -85,6 +85,12 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
     close: stack.stop,
   };
 }
+
+/**
+ * Every severity on a 24×7 calendar: compressed-time tests measure the engine, not the
+ * weekend (business hours would make their waits depend on the day the suite runs).
+ */
+export const ROUND_THE_CLOCK_PLAYBOOK = new URL('../fixtures/playbook-24x7.json', import.meta.url).pathname;
 
 export function escalationRequest(overrides: Record<string, unknown> = {}) {
   return {

@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { workingTimeBetween } from '../../functions/domain/business-calendar';
+import { closedPauses } from '../../functions/domain/deadlines';
 import { IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
+import { calendarFor } from '../../functions/domain/sla-policy';
 import { openEscalation, type Change, type Context, type Escalation } from '../../functions/domain/escalation';
 import { allowedActions, applyAction, editEscalation } from '../../functions/domain/lifecycle';
 import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
-import { ACTION_NAMES, ActionRequests, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
-import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook } from './fixtures';
+import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
+import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
 
 type Move = ActionName | 'edit';
 
@@ -23,6 +26,7 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
   reopen: { from: ['resolved'], to: 'in_progress' },
   close: { from: ['resolved'], to: 'closed' },
   notes: { from: [...STATUSES], to: 'same' },
+  're-evaluate': { from: [...ACTIVE, 'resolved'], to: 'same' },
   edit: { from: [...ACTIVE, 'resolved'], to: 'same' },
 };
 const MOVES = Object.keys(TABLE) as Move[];
@@ -40,6 +44,7 @@ const BODIES: { [A in ActionName]: unknown } = {
   reopen: { reason: 'it broke again' },
   close: { outcome: 'retained' },
   notes: { text: 'called the customer' },
+  're-evaluate': { reason: 'the playbook changed' },
 };
 const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
@@ -131,7 +136,8 @@ describe('transition table', () => {
     expect(next.resolvedAt).toBeUndefined();
     expect(next.resolution).toBeUndefined();
     expect(next.deadlines.followUpAt).toBeUndefined();
-    expect(next.deadlines.nextUpdateBy).toBe(later(now, playbook.severities.high.updateEvery).toISOString());
+    // Reopened Tue 16:00 UTC = 17:00 Berlin, closing time: 4 working hours are Wed 09:00–13:00 Berlin.
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-04T12:00:00.000Z');
     expect(events[0]).toMatchObject({ type: 'reopened', actor: ACTOR, at: now.toISOString(), data: { reason: 'it broke again' } });
     expect(walk(next, ['resolve', 'reopen']).reopenCount).toBe(2);
   });
@@ -153,14 +159,14 @@ describe('illegal moves', () => {
     const { action, status, allowed, message } = error as IllegalTransitionError;
     expect(action).toBe('acknowledge');
     expect(status).toBe('acknowledged');
-    expect([...allowed].sort()).toEqual(['edit', 'escalate', 'notes', 'out-of-scope', 'pause', 'resolve', 'updates']);
+    expect([...allowed].sort()).toEqual(['edit', 'escalate', 'notes', 'out-of-scope', 'pause', 're-evaluate', 'resolve', 'updates']);
     for (const name of allowed) expect(message).toContain(name);
   });
 
   it('closing an open case is refused; the allowed list is what an open case can do', () => {
     const error = thrown(() => act('close', open(), ctxAt(later(NOW, HOUR)))) as IllegalTransitionError;
     expect(error).toBeInstanceOf(IllegalTransitionError);
-    expect([...error.allowed].sort()).toEqual(['acknowledge', 'edit', 'escalate', 'notes', 'out-of-scope']);
+    expect([...error.allowed].sort()).toEqual(['acknowledge', 'edit', 'escalate', 'notes', 'out-of-scope', 're-evaluate']);
     expect(error.allowed).not.toContain('close');
   });
 
@@ -385,23 +391,41 @@ describe('editEscalation', () => {
   });
 
   it('a severity change after acknowledgement and a pause keeps the update clock and the paused time', () => {
+    // Account in Europe/Berlin, Mon–Fri 09:00–17:00. Reported Mon 11:00, acknowledged 12:00, paused 13:00–16:00 Berlin.
     let e = act('acknowledge', open('low'), at('2026-03-02T11:00:00Z')).next;
     e = act('pause', e, at('2026-03-02T12:00:00Z')).next;
-    e = act('resume', e, at('2026-03-02T15:00:00Z')).next; // 3 h paused; update clock from 11:00 + 3 h = 14:00
-    const { next } = editEscalation(e, patch({ severity: 'high', reason: 'more users affected' }), at('2026-03-02T16:00:00Z'));
-    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z');
-    expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T18:00:00.000Z');
-    expect(next.deadlines.resolveBy).toBe('2026-03-05T13:00:00.000Z');
+    e = act('resume', e, at('2026-03-02T15:00:00Z')).next;
+    const { next, events } = editEscalation(e, patch({ severity: 'high', reason: 'more users affected' }), at('2026-03-02T16:00:00Z'));
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z'); // 11:00 + 4 working hours = 15:00 Berlin
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-03T10:00:00.000Z'); // 12–13, 16–17 Mon, 09–11 Tue Berlin
+    expect(next.deadlines.resolveBy).toBe('2026-03-13T13:00:00.000Z'); // 72 working hours, the 3 paused ones skipped
+    expect(events[0]!.data).toMatchObject({ policy: { calendar: 'business', timeZone: 'Europe/Berlin', acknowledgeWithin: '4h', source: 'case snapshot' } });
+  });
+
+  it('a severity change into a 24×7 severity counts on the wall clock from then on', () => {
+    // Reported Friday 16:00 Berlin as high; raised to critical at 16:30: 1 h from the report, day or night.
+    const e = openEscalation('esc-1', input('high'), ctxAt('2026-03-06T15:00:00Z')).next;
+    expect(e.deadlines.acknowledgeBy).toBe('2026-03-09T11:00:00.000Z');
+    const { next } = editEscalation(e, patch({ severity: 'critical', reason: 'all stores down' }), at('2026-03-06T15:30:00Z'));
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-06T16:00:00.000Z');
+    expect(next.deadlines.resolveBy).toBe('2026-03-07T15:00:00.000Z');
   });
 
   it('a downgrade moves deadlines later and an upgrade moves them earlier, never before intake', () => {
+    const rank = (severity: (typeof SEVERITIES)[number]) => SEVERITIES.indexOf(severity);
     fc.assert(
       fc.property(fc.constantFrom(...SEVERITIES), fc.constantFrom(...SEVERITIES), (from, to) => {
         const e = open(from);
         const { next } = editEscalation(e, patch({ severity: to, reason: 'reassessed' }), at('2026-03-02T10:05:00Z'));
-        const t = playbook.severities[to];
-        expect(Date.parse(next.deadlines.acknowledgeBy) - NOW.getTime()).toBe(t.acknowledgeWithin);
-        expect(Date.parse(next.deadlines.resolveBy) - NOW.getTime()).toBe(t.resolveWithin);
+        // Recomputed from intake with the case's own policy, in the new severity's calendar.
+        const calendar = calendarFor(e.policy!, to);
+        const t = e.policy!.targets[to];
+        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.acknowledgeBy))).toBe(t.acknowledgeWithin);
+        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.resolveBy))).toBe(t.resolveWithin);
+        const [a, b] = [Date.parse(e.deadlines.acknowledgeBy), Date.parse(next.deadlines.acknowledgeBy)];
+        if (rank(to) > rank(from)) expect(b).toBeGreaterThan(a);
+        if (rank(to) < rank(from)) expect(b).toBeLessThan(a);
+        expect(b).toBeGreaterThan(NOW.getTime());
         expect(next.version).toBe(from === to ? 1 : 2);
       }),
     );
@@ -465,6 +489,7 @@ describe('bookkeeping shared by every command', () => {
     reopen: ['acknowledge', 'resolve'],
     close: ['acknowledge', 'resolve'],
     notes: [],
+    're-evaluate': [],
   };
 
   it.each(ACTION_NAMES)('%s increments version by exactly 1, sets updatedAt to ctx.now, and does not mutate its input', (action) => {
@@ -549,9 +574,22 @@ describe('property: any sequence of actions follows the table', () => {
           // Invariants of the SLA clock and the deadlines.
           if (e.status === 'waiting_on_customer') expect(e.sla.pausedSince).toBeDefined();
           if (e.status !== 'waiting_on_customer' && e.status !== 'out_of_scope') expect(e.sla.pausedSince).toBeUndefined();
-          expect(Date.parse(e.deadlines.resolveBy)).toBe(createdAt + playbook.severities[e.severity].resolveWithin + e.sla.pausedMs);
-          expect(Date.parse(e.deadlines.acknowledgeBy)).toBe(createdAt + playbook.severities[e.severity].acknowledgeWithin);
+          // resolveBy is the first instant by which the target's working time has run, pauses skipped;
+          // acknowledgeBy likewise from intake (a case is paused only once acknowledged).
+          const calendar = calendarFor(e.policy!, e.severity);
+          const pauses = closedPauses(e.sla);
+          const target = e.policy!.targets[e.severity];
+          const resolveBy = Date.parse(e.deadlines.resolveBy);
+          expect(workingTimeBetween(calendar, createdAt, resolveBy, pauses)).toBe(target.resolveWithin);
+          expect(workingTimeBetween(calendar, createdAt, resolveBy - 1, pauses)).toBeLessThan(target.resolveWithin);
+          expect(workingTimeBetween(calendar, createdAt, Date.parse(e.deadlines.acknowledgeBy))).toBe(target.acknowledgeWithin);
           for (const d of Object.values(e.deadlines)) expect(Date.parse(d!)).toBeGreaterThanOrEqual(createdAt);
+          // Every pause is a record of who and why; the total is the sum of the closed ones.
+          const closed = (e.sla.pauses ?? []).filter((pause) => pause.to);
+          expect(e.sla.pausedMs).toBe(closed.reduce((sum, pause) => sum + Date.parse(pause.to!) - Date.parse(pause.from), 0));
+          for (const pause of e.sla.pauses ?? []) expect(pause).toMatchObject({ by: ACTOR, reason: 'waiting for logs' });
+          // Same playbook throughout: re-evaluating retakes the same policy.
+          expect({ ...e.policy, takenAt: '' }).toEqual({ ...open(severity).policy, takenAt: '' });
           expect(e.resolvedAt !== undefined).toBe(e.status === 'resolved' || e.status === 'closed');
           expect(e.deadlines.followUpAt !== undefined).toBe(e.resolvedAt !== undefined);
           expect(e.tier).toBeGreaterThanOrEqual(0);
@@ -562,5 +600,117 @@ describe('property: any sequence of actions follows the table', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('reportedAt: every clock starts when the customer raised it', () => {
+  const reported = (reportedAt: string | undefined, now: string) =>
+    openEscalation('esc-1', CreateEscalationRequest.parse(validBody({ severity: 'high', ...(reportedAt && { reportedAt }) })), ctxAt(now));
+
+  it('counts from reportedAt; createdAt stays the moment the case was written', () => {
+    // Raised Friday 16:00 Berlin, typed in on Monday 08:00 Berlin: acknowledgement is due Monday 12:00 Berlin all the same.
+    const { next, events } = reported('2026-03-06T16:00:00+01:00', '2026-03-09T07:00:00Z');
+    expect(next.reportedAt).toBe('2026-03-06T15:00:00.000Z');
+    expect(next.createdAt).toBe('2026-03-09T07:00:00.000Z');
+    expect(next.sla.startedAt).toBe('2026-03-06T15:00:00.000Z');
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-09T11:00:00.000Z');
+    expect(events[0]!.data).toMatchObject({ reportedAt: '2026-03-06T15:00:00.000Z', calendar: 'business', timeZone: 'Europe/Berlin' });
+  });
+
+  it('defaults to now', () => {
+    const { next } = reported(undefined, '2026-03-09T07:00:00Z');
+    expect(next.reportedAt).toBe('2026-03-09T07:00:00.000Z');
+    expect(next.sla.startedAt).toBe(next.createdAt);
+  });
+
+  it('is never in the future: a few minutes of client clock skew is taken as now, more is refused naming the field', () => {
+    expect(reported('2026-03-09T07:03:00Z', '2026-03-09T07:00:00Z').next.reportedAt).toBe('2026-03-09T07:00:00.000Z');
+    const error = thrown(() => reported('2026-03-09T08:00:00Z', '2026-03-09T07:00:00Z'));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect((error as RuleViolationError).field).toBe('reportedAt');
+  });
+
+  it('time to acknowledge is measured from reportedAt, with the working time the SLA counted beside it', () => {
+    const e = reported('2026-03-06T16:00:00+01:00', '2026-03-09T07:00:00Z').next;
+    const { events } = act('acknowledge', e, at('2026-03-09T09:30:00Z')); // Monday 10:30 Berlin
+    expect(events[0]!.data).toMatchObject({ timeToAcknowledgeMs: 66.5 * HOUR, workingTimeToAcknowledgeMs: 2.5 * HOUR, onTime: true });
+  });
+});
+
+describe('pauses are records', () => {
+  it('who paused, why, from and to, and who resumed are on the clock and on the timeline', () => {
+    const ack = act('acknowledge', open('critical'), at('2026-03-02T10:30:00Z')).next;
+    const paused = act('pause', ack, ctxAt('2026-03-02T11:00:00Z', 'sam@example.com'));
+    expect(paused.next.sla.pauses).toEqual([{ from: '2026-03-02T11:00:00.000Z', by: 'sam@example.com', reason: 'waiting for logs' }]);
+    expect(paused.events[0]!.data).toMatchObject({ by: 'sam@example.com', reason: 'waiting for logs', from: '2026-03-02T11:00:00.000Z' });
+    const resumed = act('resume', paused.next, ctxAt('2026-03-02T12:00:00Z', 'lee@example.com'));
+    const record = { from: '2026-03-02T11:00:00.000Z', to: '2026-03-02T12:00:00.000Z', by: 'sam@example.com', reason: 'waiting for logs', resumedBy: 'lee@example.com' };
+    expect(resumed.next.sla.pauses).toEqual([record]);
+    expect(resumed.events[0]!.data).toMatchObject({ pause: record, previousDeadlines: paused.next.deadlines, deadlines: resumed.next.deadlines });
+  });
+});
+
+describe('the policy a case started with', () => {
+  const stricter = parsePlaybook({
+    severities: { high: { acknowledgeWithin: '1h', updateEvery: '2h', resolveWithin: '24h' } },
+    calendars: { business: { week: { mon: [['08:00', '20:00']] } } },
+  });
+  const ctxWith = (now: string, playbook = stricter): Context => ({ now: new Date(now), actor: ACTOR, playbook });
+
+  it('keeps its targets and calendar when the playbook changes: later changes recompute from the snapshot', () => {
+    const e = open('high'); // default playbook: 4 h, Mon–Fri 09:00–17:00 Berlin
+    const noted = applyAction('notes', e, { text: 'n' }, ctxWith('2026-03-02T11:00:00Z')).next;
+    expect(noted.deadlines).toEqual(e.deadlines);
+    const acked = applyAction('acknowledge', noted, {}, ctxWith('2026-03-02T11:00:00Z')).next;
+    expect(acked.deadlines.nextUpdateBy).toBe('2026-03-02T15:00:00.000Z'); // 4 h (the snapshot), not 2 h
+    const raised = editEscalation(acked, PatchEscalationRequest.parse({ severity: 'medium', reason: 'r' }), ctxWith('2026-03-02T11:30:00Z')).next;
+    expect(raised.deadlines.acknowledgeBy).toBe(open('medium').deadlines.acknowledgeBy);
+    expect(raised.policy).toEqual(e.policy);
+  });
+
+  it('a new case takes the playbook as it is now', () => {
+    const e = openEscalation('esc-2', input('high'), ctxWith(NOW.toISOString())).next;
+    expect(e.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z');
+    expect(e.policy!.targets.high.acknowledgeWithin).toBe(HOUR);
+  });
+
+  it('re-evaluate takes the current playbook, recomputes and records the change with before and after', () => {
+    const e = act('acknowledge', open('high'), at('2026-03-02T10:30:00Z')).next;
+    const { next, events } = applyAction('re-evaluate', e, { reason: 'new support hours' }, ctxWith('2026-03-02T11:00:00Z'));
+    expect(next.policy!.targets.high).toEqual({ acknowledgeWithin: HOUR, updateEvery: 2 * HOUR, resolveWithin: 24 * HOUR });
+    expect(next.policy!.takenAt).toBe('2026-03-02T11:00:00.000Z');
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z');
+    expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T12:30:00.000Z');
+    // 24 working hours from Mon 11:00 Berlin: Mon 11:00–20:00 (9 h), Tue 09:00–17:00 (8 h), Wed 09:00–16:00 (7 h).
+    expect(next.deadlines.resolveBy).toBe('2026-03-04T15:00:00.000Z');
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 're_evaluated',
+        actor: ACTOR,
+        data: {
+          reason: 'new support hours',
+          before: { policy: expect.objectContaining({ acknowledgeWithin: '4h', source: 'case snapshot', takenAt: NOW.toISOString() }), deadlines: e.deadlines },
+          after: { policy: expect.objectContaining({ acknowledgeWithin: '1h', calendar: 'business', timeZone: 'Europe/Berlin' }), deadlines: next.deadlines },
+          changed: ['acknowledgeBy', 'nextUpdateBy', 'resolveBy'],
+        },
+      }),
+    ]);
+    expect(events[0]!.summary).toContain('new support hours');
+  });
+
+  it('a case stored before policies were kept follows the current playbook, and re-evaluating freezes it', () => {
+    const { policy: _policy, reportedAt: _reportedAt, ...legacy } = open('high');
+    const stored = { ...legacy, sla: { startedAt: legacy.sla.startedAt, updateClockFrom: legacy.sla.updateClockFrom, pausedMs: 0 } } as Escalation;
+    const noted = applyAction('notes', stored, { text: 'n' }, ctxWith('2026-03-02T10:30:00Z')).next;
+    expect(noted.policy).toBeUndefined();
+    expect(noted.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z'); // the current playbook's 1 h
+    const frozen = applyAction('re-evaluate', noted, { reason: 'adopt' }, ctxWith('2026-03-02T10:40:00Z'));
+    expect(frozen.next.policy).toBeDefined();
+    expect(frozen.events[0]!.data).toMatchObject({ before: { policy: { source: 'current playbook' } }, changed: [] });
+  });
+
+  it('re-evaluate is refused once the case is closed', () => {
+    const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
+    expect(thrown(() => act('re-evaluate', closed, ctxAt(later(NOW, 9 * HOUR))))).toBeInstanceOf(IllegalTransitionError);
   });
 });

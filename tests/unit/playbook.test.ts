@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
 import { DEFAULT_PLAYBOOK } from '../../functions/playbook/defaults';
 import { Duration, formatDuration } from '../../functions/playbook/duration';
-import { loadPlaybook, parsePlaybook, PlaybookConfigError } from '../../functions/playbook/load';
+import { holidayFilesOf, loadPlaybook, parsePlaybook, PlaybookConfigError } from '../../functions/playbook/load';
 import { DAY, HOUR, MINUTE } from './fixtures';
 
 /** Runs fn, expects a PlaybookConfigError, returns its message. */
@@ -174,6 +174,108 @@ describe('invalid playbooks fail with a PlaybookConfigError naming the key', () 
 
   it('names the source in the message', () => {
     expect(configError(() => parsePlaybook({ idempotencyWindow: '0m' }, 'team.json'))).toContain('team.json');
+  });
+});
+
+describe('calendars', () => {
+  const defaults = parsePlaybook({});
+
+  it('by default critical runs 24×7 and the others Mon–Fri 09:00–17:00 in the account\'s zone (team zone UTC)', () => {
+    expect(defaults.severityCalendars).toEqual({ critical: '24x7', high: 'business', medium: 'business', low: 'business' });
+    expect(defaults.calendars['24x7']).toEqual({ alwaysOpen: true, holidays: [] });
+    const business = defaults.calendars.business!;
+    expect(business.timeZone).toBeUndefined();
+    expect(business.week).toEqual({ mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] });
+    expect(defaults.teamTimeZone).toBe('UTC');
+    expect(defaults.accountCalendars).toEqual({});
+  });
+
+  it('merges a team\'s calendar over the default one day by day, and adds new calendars', () => {
+    const playbook = parsePlaybook({
+      teamTimeZone: 'Europe/Berlin',
+      calendars: {
+        business: { week: { mon: [['08:00', '12:00'], ['13:00', '17:00']], fri: [] }, holidays: ['2026-12-25'] },
+        'support-extended': { timeZone: 'America/New_York', week: { sat: [['10:00', '14:00']], sun: [['00:00', '24:00']] } },
+      },
+      severityCalendars: { high: 'support-extended' },
+      accountCalendars: { 'acct-42': { medium: '24x7' } },
+    });
+    expect(playbook.calendars.business!.week!.mon).toEqual([['08:00', '12:00'], ['13:00', '17:00']]);
+    expect(playbook.calendars.business!.week!.tue).toEqual([['09:00', '17:00']]);
+    expect(playbook.calendars.business!.week!.fri).toEqual([]);
+    expect(playbook.calendars.business!.holidays).toEqual(['2026-12-25']);
+    expect(playbook.severityCalendars).toEqual({ critical: '24x7', high: 'support-extended', medium: 'business', low: 'business' });
+    expect(playbook.accountCalendars['acct-42']).toEqual({ medium: '24x7' });
+  });
+
+  it.each([
+    [{ calendars: { business: { week: { mon: [['9:00', '17:00']] } } } }, 'calendars.business.week.mon.0.0'],
+    [{ calendars: { business: { week: { mon: [['09:00', '25:00']] } } } }, 'calendars.business.week.mon.0.1'],
+    [{ calendars: { business: { week: { mon: [['24:00', '24:00']] } } } }, 'calendars.business.week.mon.0.0'],
+    [{ calendars: { business: { week: { mon: [['17:00', '09:00']] } } } }, 'calendars.business.week.mon.0'],
+    [{ calendars: { business: { week: { mon: [['09:00', '13:00'], ['12:00', '17:00']] } } } }, 'calendars.business.week.mon.1'],
+    [{ calendars: { business: { week: { mon: [['13:00', '17:00'], ['09:00', '12:00']] } } } }, 'calendars.business.week.mon.1'],
+    [{ calendars: { business: { week: { monday: [['09:00', '17:00']] } } } }, 'monday'],
+    [{ calendars: { business: { timeZone: 'Europe/Berln' } } }, 'calendars.business.timeZone'],
+    [{ calendars: { business: { holidays: ['2026-02-30'] } } }, 'calendars.business.holidays.0'],
+    [{ calendars: { business: { holidays: ['25.12.2026'] } } }, 'calendars.business.holidays.0'],
+    [{ calendars: { business: { week: { mon: [], tue: [], wed: [], thu: [], fri: [] } } } }, 'calendars.business.week'],
+    [{ calendars: { '24x7': { week: { mon: [['09:00', '17:00']] } } } }, 'calendars.24x7.week'],
+    [{ calendars: { '24x7': { holidays: ['2026-12-25'] } } }, 'calendars.24x7.holidays'],
+    [{ calendars: { 'bad name': { alwaysOpen: true } } }, 'calendars'],
+    [{ teamTimeZone: 'Mars/Olympus' }, 'teamTimeZone'],
+    [{ severityCalendars: { high: 'weekdays' } }, 'severityCalendars.high'],
+    [{ severityCalendars: { urgent: 'business' } }, 'urgent'],
+    [{ accountCalendars: { acme: { low: 'nights' } } }, 'accountCalendars.acme.low'],
+    [{ accountCalendars: { acme: { sometimes: 'business' } } }, 'sometimes'],
+  ])('rejects %j, naming %s', (overrides, key) => {
+    const message = configError(() => parsePlaybook(overrides));
+    expect(message).toContain(key);
+  });
+
+  it('accepts an interval ending at 24:00 and touching intervals', () => {
+    const playbook = parsePlaybook({ calendars: { business: { week: { sat: [['00:00', '12:00'], ['12:00', '24:00']] } } } });
+    expect(playbook.calendars.business!.week!.sat).toEqual([['00:00', '12:00'], ['12:00', '24:00']]);
+  });
+});
+
+describe('holidays from an iCalendar file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'playbook-ics-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ics = (...dates: string[]) =>
+    ['BEGIN:VCALENDAR', ...dates.flatMap((date) => ['BEGIN:VEVENT', `DTSTART;VALUE=DATE:${date}`, 'END:VEVENT']), 'END:VCALENDAR'].join('\r\n');
+
+  it('reads holidaysIcs relative to the playbook file and adds its dates to the list', () => {
+    writeFileSync(join(dir, 'de.ics'), ics('20261225', '20261226', '20261003'));
+    const path = join(dir, 'playbook.json');
+    writeFileSync(path, JSON.stringify({ calendars: { business: { holidays: ['2026-12-25', '2026-05-01'], holidaysIcs: 'de.ics' } } }));
+    expect(loadPlaybook(path).calendars.business!.holidays).toEqual(['2026-05-01', '2026-10-03', '2026-12-25', '2026-12-26']);
+  });
+
+  it('names the key and the file when it is missing or not a holiday calendar', () => {
+    const path = join(dir, 'missing.json');
+    writeFileSync(path, JSON.stringify({ calendars: { business: { holidaysIcs: 'nowhere.ics' } } }));
+    expect(configError(() => loadPlaybook(path))).toMatch(/calendars\.business\.holidaysIcs: cannot read .*nowhere\.ics/);
+
+    writeFileSync(join(dir, 'timed.ics'), ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'DTSTART:20261224T120000', 'END:VEVENT', 'END:VCALENDAR'].join('\n'));
+    const timed = join(dir, 'timed.json');
+    writeFileSync(timed, JSON.stringify({ calendars: { business: { holidaysIcs: 'timed.ics' } } }));
+    const message = configError(() => loadPlaybook(timed));
+    expect(message).toContain('calendars.business.holidaysIcs');
+    expect(message).toContain('timed.ics');
+    expect(message).toContain('not an all-day date');
+  });
+
+  it('holidayFilesOf names the files a bundle must carry beside the playbook', () => {
+    writeFileSync(join(dir, 'one.ics'), ics('20260101'));
+    const playbook = parsePlaybook({ calendars: { business: { holidaysIcs: 'one.ics' }, other: { week: { mon: [['09:00', '12:00']] }, holidaysIcs: 'one.ics' } } }, 'test', { baseDir: dir });
+    expect(holidayFilesOf(playbook)).toEqual(['one.ics']);
+    expect(holidayFilesOf(parsePlaybook({}))).toEqual([]);
+  });
+
+  it('parsePlaybook reads it relative to the given folder', () => {
+    writeFileSync(join(dir, 'one.ics'), ics('20260101'));
+    expect(parsePlaybook({ calendars: { business: { holidaysIcs: 'one.ics' } } }, 'test', { baseDir: dir }).calendars.business!.holidays).toEqual(['2026-01-01']);
   });
 });
 

@@ -173,3 +173,18 @@ describe('ActionRequests', () => {
     expect(issues(ActionRequests.acknowledge, { owner: 'a', urgent: true })[0]!.code).toBe('unrecognized_keys');
   });
 });
+
+describe('reportedAt and re-evaluate', () => {
+  it('accepts a past reportedAt with any offset and refuses one in the future, naming reportedAt', () => {
+    expect(CreateEscalationRequest.parse(validBody({ reportedAt: '2026-03-06T16:00:00+01:00' })).reportedAt).toBe('2026-03-06T16:00:00+01:00');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(paths(issues(CreateEscalationRequest, validBody({ reportedAt: future })))).toEqual(['reportedAt']);
+    expect(paths(issues(CreateEscalationRequest, validBody({ reportedAt: 'last Friday' })))).toEqual(['reportedAt']);
+    expect(CreateEscalationRequest.parse(validBody()).reportedAt).toBeUndefined();
+  });
+
+  it('re-evaluate needs a reason', () => {
+    expect(paths(issues(ActionRequests['re-evaluate'], {}))).toEqual(['reason']);
+    expect(ActionRequests['re-evaluate'].parse({ reason: ' new hours ' })).toEqual({ reason: 'new hours' });
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 // A month of case time in a few real seconds: one day passes in 86 ms.
@@ -8,7 +8,7 @@ const DAY = 86_400_000;
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 20 });
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20 });
 });
 afterAll(() => api?.close());
 

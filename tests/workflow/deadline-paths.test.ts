@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskHandler } from '../../local/workflow-engine';
-import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 // One path through statemachines/escalation.asl.json per test, end to end on the local
@@ -25,7 +25,7 @@ const faultInjection = (name: string, handler: TaskHandler): TaskHandler =>
       };
 
 beforeAll(async () => {
-  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 20, wrapTask: faultInjection });
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20, wrapTask: faultInjection });
 });
 afterAll(() => api?.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 const SCALE = 3600;
@@ -7,7 +7,7 @@ const COUNT = 200;
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 50 });
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 50 });
 });
 afterAll(() => api?.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 // Ten hours of case time per real second: the follow-up (+24 h) arrives after 2.4 s, and
@@ -8,7 +8,7 @@ const SCALE = 36_000;
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ timeScale: SCALE, retryIntervalMs: 20 });
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20 });
 });
 afterAll(() => api?.close());
 

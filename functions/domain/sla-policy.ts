@@ -1,0 +1,89 @@
+import type { Playbook } from '../playbook/schema';
+import type { Calendar } from './business-calendar';
+import { SEVERITIES, type Severity } from './vocabulary';
+
+/** What an SLA clock must reach, per severity (milliseconds of the calendar's working time). */
+export interface SeverityTargets {
+  acknowledgeWithin: number;
+  updateEvery: number;
+  resolveWithin: number;
+}
+
+/**
+ * The targets and calendars a case runs on, taken from the playbook at intake and kept on
+ * the case: a later change to the playbook applies to new escalations, and reaches an open
+ * one only when it is re-evaluated through the API (which records the change).
+ */
+export interface SlaPolicy {
+  /** When the policy was taken from the playbook (intake or re-evaluation). */
+  takenAt: string;
+  /** The account's time zone: instants are shown in it; calendars without a zone of their own count in it. */
+  timeZone: string;
+  /** Where that zone came from: the intake's customer.timezone, or the playbook's teamTimeZone. */
+  timeZoneSource: 'account' | 'team';
+  targets: Record<Severity, SeverityTargets>;
+  /** The calendar each severity counts in (after the account's overrides). */
+  calendarOf: Record<Severity, string>;
+  /** Those calendars, zones resolved; holidays before the clock started are left out. */
+  calendars: Record<string, Calendar>;
+  followUp: { after: number; recoveryCallAfter: number; healthCheckAfter: number };
+  /** Set on a policy read from the current playbook for a case stored before policies were kept. */
+  live?: true;
+}
+
+const DAY_MS = 86_400_000;
+/** How far ahead a case keeps holidays: beyond any resolution target, follow-up or likely reopening. */
+const HOLIDAY_HORIZON_MS = 2 * 366 * DAY_MS;
+
+/** Takes the policy for one account from the playbook as it is now. */
+export function snapshotPolicy(playbook: Playbook, customer: { accountId: string; timezone?: string }, now: Date, clockStart: number): SlaPolicy {
+  const timeZone = customer.timezone ?? playbook.teamTimeZone;
+  // No clock of the case counts before its start (a two-day margin covers every zone's date line),
+  // and none reaches years ahead: the case keeps only the holidays it can meet.
+  const firstHoliday = new Date(clockStart - 2 * DAY_MS).toISOString().slice(0, 10);
+  const lastHoliday = new Date(Math.max(clockStart, now.getTime()) + HOLIDAY_HORIZON_MS).toISOString().slice(0, 10);
+  const overrides = playbook.accountCalendars[customer.accountId] ?? {};
+  const calendarOf = Object.fromEntries(SEVERITIES.map((severity) => [severity, overrides[severity] ?? playbook.severityCalendars[severity]])) as Record<Severity, string>;
+  const calendars: Record<string, Calendar> = {};
+  for (const name of new Set(Object.values(calendarOf))) {
+    const config = playbook.calendars[name];
+    if (!config) throw new Error(`playbook has no calendar named "${name}"`);
+    calendars[name] = {
+      name,
+      ...(config.alwaysOpen && { alwaysOpen: true }),
+      timeZone: config.timeZone ?? timeZone,
+      week: config.week ?? {},
+      holidays: config.holidays.filter((date) => date >= firstHoliday && date <= lastHoliday),
+    };
+  }
+  const targets = Object.fromEntries(
+    SEVERITIES.map((severity) => {
+      const { acknowledgeWithin, updateEvery, resolveWithin } = playbook.severities[severity];
+      return [severity, { acknowledgeWithin, updateEvery, resolveWithin }];
+    }),
+  ) as Record<Severity, SeverityTargets>;
+  return {
+    takenAt: now.toISOString(),
+    timeZone,
+    timeZoneSource: customer.timezone ? 'account' : 'team',
+    targets,
+    calendarOf,
+    calendars,
+    followUp: { ...playbook.followUp },
+  };
+}
+
+/** The policy a case runs on: its own, or (stored before policies were kept) the current playbook's. */
+export function policyOf(
+  escalation: { policy?: SlaPolicy; customer: { accountId: string; timezone?: string }; sla: { startedAt: string }; createdAt: string },
+  playbook: Playbook,
+): SlaPolicy {
+  if (escalation.policy) return escalation.policy;
+  return { ...snapshotPolicy(playbook, escalation.customer, new Date(escalation.createdAt), Date.parse(escalation.sla.startedAt)), live: true };
+}
+
+export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {
+  const calendar = policy.calendars[policy.calendarOf[severity]];
+  if (!calendar) throw new Error(`policy has no calendar for ${severity}`);
+  return calendar;
+}
