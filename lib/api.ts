@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -16,9 +16,24 @@ export interface EscalationHttpApiProps {
   jwtAudience: string[];
 }
 
-/** API Gateway's scopes are namespaced; the route table speaks of plain `read` and `write`. */
+/** The stage-wide default: requests per second (steady) and burst, across all clients. */
+export const THROTTLE = { burstLimit: 100, rateLimit: 50 };
 
-const THROTTLE = { burstLimit: 100, rateLimit: 50 };
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * Each route's own limit, below the stage default. Writes fan out to DynamoDB transactions,
+ * Step Functions and SES, so they get less than reads; public routes (no token needed) the
+ * least, so an unauthenticated flood cannot spend the account's Lambda concurrency.
+ */
+export function throttleOf(route: Route): RouteThrottle {
+  if (!route.scope) return { rateLimit: 10, burstLimit: 20 };
+  if (route.scope === 'write') return { rateLimit: 20, burstLimit: 40 };
+  return { rateLimit: 50, burstLimit: 100 };
+}
 
 // One JSON object per request, so Logs Insights can query fields without parsing.
 const ACCESS_LOG_FIELDS = {
@@ -59,6 +74,7 @@ export class EscalationHttpApi extends Construct {
 
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of props.routes) {
       const handler = props.functions.get(route.handler);
       if (!handler) throw new Error(`route ${route.method} ${route.path} names handler "${route.handler}", which has no function`);
@@ -71,7 +87,12 @@ export class EscalationHttpApi extends Construct {
         ...(route.scope && { authorizer, authorizationScopes: [oauthScope(route.scope)] }),
       });
       if (!route.scope) acknowledgePublicRoute(httpRoute!, route);
+      const throttle = throttleOf(route);
+      routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+      // Route settings name routes by key: the stage may only be updated once they exist.
+      this.stage.node.addDependency(httpRoute!);
     }
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
   }
 
   get url(): string {
@@ -79,9 +100,10 @@ export class EscalationHttpApi extends Construct {
   }
 }
 
+/** The route table leaves one route without a scope: the survey link customers click (they have no token). */
 function acknowledgePublicRoute(httpRoute: HttpRoute, route: Route) {
   Validations.of(httpRoute).acknowledge({
     id: 'AwsSolutions-APIG4',
-    reason: `${route.method} ${route.path} is public on purpose (liveness probe / API description); it reads no customer data and the route table marks it without a scope.`,
+    reason: `${route.method} ${route.path} is the satisfaction link customers click in the follow-up email, public on purpose: customers have no token. The path carries an HMAC-signed, expiring token (key in Secrets Manager) that names the one case it may score, and records one score per case; the route is throttled to ${throttleOf(route).rateLimit} requests/s.`,
   });
 }

@@ -2,12 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EscalationApiStack } from './escalation-api-stack';
-import { parseStageConfig } from './stage-config';
+import { CONFIG_FILE_KEY, STAGE_KEYS, parseStageConfig } from './stage-config';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Context keys the stage configuration reads; everything else in the context is CDK's own. */
-const STAGE_KEYS = ['stage', 'jwtIssuer', 'jwtAudience', 'senderEmail'] as const;
 
 /**
  * Builds the whole app. bin/ and the infra tests share it, so the tests check exactly
@@ -15,8 +12,14 @@ const STAGE_KEYS = ['stage', 'jwtIssuer', 'jwtAudience', 'senderEmail'] as const
  */
 export function buildApp(context: Record<string, unknown> = {}) {
   const app = new App({ context });
-  const config = parseStageConfig(Object.fromEntries(STAGE_KEYS.map((key) => [key, app.node.tryGetContext(key)])));
-  const stack = new EscalationApiStack(app, `EscalationApi-${config.stage}`, { config, projectRoot: PROJECT_ROOT });
+  // Only the stage keys (and the file naming more of them): everything else in the context is CDK's own.
+  const keys = [...STAGE_KEYS, CONFIG_FILE_KEY];
+  const config = parseStageConfig(Object.fromEntries(keys.map((key) => [key, app.node.tryGetContext(key)])));
+  const stack = new EscalationApiStack(app, `EscalationApi-${config.stage}`, {
+    config,
+    projectRoot: PROJECT_ROOT,
+    description: `Customer-escalation API, stage ${config.stage}: HTTP API, Lambda, Step Functions, DynamoDB, SES`,
+  });
   // cdk-nag 3 is a policy-validation plugin: findings fail synth unless acknowledged.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack, config };

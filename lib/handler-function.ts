@@ -1,11 +1,15 @@
 import path from 'node:path';
-import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IConstruct } from 'constructs';
+import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, DLQ_RETENTION, settingsOf, type FunctionSettings } from './function-settings';
 import type { PlaybookBundle } from './playbook-bundle';
 
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
@@ -15,12 +19,10 @@ export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', '
 export type TableAccess = 'none' | 'read' | 'readWrite';
 
 export interface HandlerFunctionProps {
-  /** File name (without .ts) in functions/handlers. */
+  /** File name (without .ts) in functions/handlers; its memory, timeout and invocation come from FUNCTION_SETTINGS. */
   handler: string;
   projectRoot: string;
   playbook: PlaybookBundle;
-  /** @default 10 seconds: enough for a request; batch work (the daily sweep) asks for more. */
-  timeout?: Duration;
 }
 
 /** The escalation workflow as its callers address it: by ARN strings built from its fixed name. */
@@ -30,10 +32,29 @@ export interface WorkflowAddress {
   readonly executionsArn: string;
 }
 
-/** Who the emails come from, and the SES resources (identities, templates) a sender may use. */
+/** Who the emails come from, how they are sent, and the SES resources a sender may use. */
 export interface MailSender {
   readonly senderEmail: string;
+  /** Every send names it, so SES reports bounces and complaints through its event destination. */
+  readonly configurationSetName: string;
+  /** SES template names are account-wide: this stage's templates are deployed as `<prefix><name>`. */
+  readonly templatePrefix: string;
+  /** Customer emails get a Reply-To plus-address of it (only when inbound email is configured). */
+  readonly inboundAddress?: string;
   readonly sendingResourceArns: readonly string[];
+}
+
+/** The survey links in follow-up emails: HMAC-signed with a key from Secrets Manager, pointing at the API. */
+export interface SurveyLinkKey {
+  readonly signingKey: ISecret;
+  /** Base URL of the public satisfaction endpoint: the deployed API, never a localhost default. */
+  readonly publicApiUrl: string;
+}
+
+/** Where the SES receipt rule's S3 action stores raw inbound mail: `<prefix><SES message id>`. */
+export interface RawMailLocation {
+  readonly bucket: IBucket;
+  readonly prefix: string;
 }
 
 /** Exactly the calls functions/adapters/sfn-workflow.ts makes. */
@@ -41,45 +62,74 @@ export const WORKFLOW_START_ACTIONS = ['states:StartExecution'];
 export const WORKFLOW_EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:StopExecution'];
 /** SES v2 SendEmail, simple or templated, is authorized by this one action (functions/adapters/ses-mailer.ts). */
 export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];
+/** functions/adapters/container.ts reads the survey key with GetSecretValue, nothing else. */
+export const READ_SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
+/** functions/adapters/s3-raw-mail-store.ts: GetObject of one key. */
+export const READ_RAW_MAIL_ACTIONS = ['s3:GetObject'];
 
 // esbuild's ESM output has no `require`; some bundled CommonJS code (the AWS SDK's deps) calls it.
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-/** One Lambda running one file of functions/handlers, bundled locally with esbuild. */
+/** How every handler is bundled: by the local esbuild (no Docker), as minified ESM with source maps. */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  // Prefer the packages' ESM builds so esbuild can drop unused SDK code.
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  banner: ESM_REQUIRE_SHIM,
+  // Bundle the AWS SDK v3 too: the version we test is the version we run.
+  externalModules: [],
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
+
+/**
+ * One Lambda running one file of functions/handlers, bundled locally with esbuild. Each
+ * `use...` method sets the environment variables a capability needs together with its IAM
+ * grant, so a function never has one without the other.
+ */
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
+  readonly handler: string;
+  readonly settings: FunctionSettings;
+  /** Asynchronously invoked functions only: where an event lands after its retries fail. */
+  readonly deadLetterQueue?: Queue;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    this.handler = props.handler;
+    this.settings = settingsOf(props.handler);
     // An explicit group, so retention is ours and not "never expire".
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     // Our own role instead of AWSLambdaBasicExecutionRole: it may write to this one log group only.
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
 
+    if (this.settings.invocation === 'async') {
+      this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: DLQ_RETENTION,
+      });
+    }
+
     this.function = new NodejsFunction(this, 'Function', {
+      description: `${props.handler}: ${this.settings.why}`.slice(0, 256),
       entry: path.join(props.projectRoot, 'functions', 'handlers', `${props.handler}.ts`),
       projectRoot: props.projectRoot,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: this.settings.memorySize,
+      timeout: this.settings.timeout,
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.playbook.environment },
+      ...(this.deadLetterQueue && { deadLetterQueue: this.deadLetterQueue, retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE }),
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // Prefer the packages' ESM builds so esbuild can drop unused SDK code.
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        banner: ESM_REQUIRE_SHIM,
-        // Bundle the AWS SDK v3 too: the version we test is the version we run.
-        externalModules: [],
-        forceDockerBundling: false,
+        ...BUNDLING,
         ...(props.playbook.commandHooks && { commandHooks: props.playbook.commandHooks }),
       },
     });
@@ -102,9 +152,8 @@ export class HandlerFunction extends Construct {
     table.grant(this.function, ...(access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
     this.function.addEnvironment('TABLE_NAME', table.tableName);
 
-    const tableLogicalId = Stack.of(table).resolve((table.node.defaultChild as CfnElement).logicalId) as string;
     Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
       reason: 'Lists query the table\'s own GSIs (one per access pattern in TABLE_DESIGN); "<table ARN>/index/*" covers exactly this table\'s indexes and nothing else.',
     });
   }
@@ -125,15 +174,49 @@ export class HandlerFunction extends Construct {
     });
   }
 
-  /** Lets the handler send SES email from the sender identity with the deployed templates, and tells it the From address. */
+  /**
+   * Lets the handler send SES email from the sender identity with this stage's templates and
+   * configuration set, and tells it the From address, the set, the template prefix and (when
+   * inbound mail is configured) the address customers reply to.
+   */
   useMailer(mailer: MailSender): void {
     this.function.addEnvironment('SENDER_EMAIL', mailer.senderEmail);
+    this.function.addEnvironment('SES_CONFIGURATION_SET', mailer.configurationSetName);
+    this.function.addEnvironment('SES_TEMPLATE_PREFIX', mailer.templatePrefix);
+    if (mailer.inboundAddress) this.function.addEnvironment('INBOUND_ADDRESS', mailer.inboundAddress);
     this.function.addToRolePolicy(new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns] }));
+  }
+
+  /**
+   * Lets the handler read the survey signing key (never the key itself in the environment:
+   * its ARN) and tells it the public base URL the signed links point at.
+   */
+  useSurveyLinks(survey: SurveyLinkKey): void {
+    this.function.addEnvironment('SURVEY_SIGNING_KEY_SECRET_ARN', survey.signingKey.secretArn);
+    this.function.addEnvironment('PUBLIC_API_URL', survey.publicApiUrl);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: READ_SECRET_ACTIONS, resources: [survey.signingKey.secretArn] }));
+  }
+
+  /** Lets the handler read the raw inbound messages under the receipt rule's prefix, and tells it where they are. */
+  useRawMail(location: RawMailLocation): void {
+    this.function.addEnvironment('INBOUND_BUCKET', location.bucket.bucketName);
+    this.function.addEnvironment('INBOUND_PREFIX', location.prefix);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: READ_RAW_MAIL_ACTIONS, resources: [location.bucket.arnForObjects(`${location.prefix}*`)] }));
+
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`,
+      reason: 'Object keys are "<prefix><SES message id>", known only when a message arrives; the grant is GetObject under the receipt rule\'s prefix of this one bucket.',
+    });
   }
 }
 
+/** The logical ID CloudFormation (and cdk-nag) sees for an L2 construct's main resource. */
+export function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+}
+
 /** How cdk-nag names a resource in a finding: tokens such as the region become `<AWS::Region>`. */
-function nagResource(scope: Construct, arn: string): string {
+export function nagResource(scope: Construct, arn: string): string {
   const resolved = Stack.of(scope).resolve(arn) as string | { 'Fn::Join': [string, unknown[]] };
   if (typeof resolved === 'string') return resolved;
   return resolved['Fn::Join'][1]

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -65,8 +65,8 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
-    const handlerFunction = (handler: string, timeout?: Duration) => {
-      const fn = new HandlerFunction(this, `Handler-${handler}`, { handler, projectRoot: props.projectRoot, playbook: props.playbook, timeout });
+    const handlerFunction = (handler: string) => {
+      const fn = new HandlerFunction(this, `Handler-${handler}`, { handler, projectRoot: props.projectRoot, playbook: props.playbook });
       fn.useTable(props.table, 'readWrite');
       return fn;
     };
@@ -75,8 +75,9 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     const reviewDeadlines = handlerFunction(WORKFLOW_TASKS.ReviewDeadlinesFunctionArn);
     // Past MAX_ITERATIONS_PER_EXECUTION loops it continues the case in a new generation.
     reviewDeadlines.useWorkflow(this);
-    // Acts on a deadline, then sends every email the case owes: allow a few SES round trips.
-    const actOnDeadline = handlerFunction(WORKFLOW_TASKS.ActOnDeadlineFunctionArn, Duration.seconds(30));
+    // Acts on a deadline, then sends every email the case owes (the follow-up with signed
+    // survey links: the stack adds the signing key once the API's URL exists).
+    const actOnDeadline = handlerFunction(WORKFLOW_TASKS.ActOnDeadlineFunctionArn);
     actOnDeadline.useMailer(props.mailer);
     const recordFailure = handlerFunction(WORKFLOW_TASKS.RecordWorkflowFailureFunctionArn);
     this.tasks = new Map<TaskHandler, HandlerFunction>([
@@ -85,8 +86,8 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
       [WORKFLOW_TASKS.RecordWorkflowFailureFunctionArn, recordFailure],
     ]);
 
-    // Pages through every open case and asks Step Functions about each: minutes, not seconds.
-    this.reconciler = handlerFunction(RECONCILE_HANDLER, Duration.minutes(5));
+    // Pages through every open case, asks Step Functions about each, sends what is still owed.
+    this.reconciler = handlerFunction(RECONCILE_HANDLER);
     this.reconciler.useWorkflow(this);
     this.reconciler.useMailer(props.mailer);
 
@@ -121,8 +122,14 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     const schedule = new Schedule(this, 'DailyReconciliation', {
       description: 'Re-arms any open escalation whose workflow execution is missing (DESIGN.md: no task may lose a deadline).',
       schedule: RECONCILE_SCHEDULE,
-      // The sweep is idempotent; a few delivery retries within the hour, then tomorrow's run.
-      target: new LambdaInvoke(this.reconciler.function, { role, retryAttempts: 3, maxEventAge: Duration.hours(1) }),
+      // The sweep is idempotent; a few delivery retries within the hour, then the DLQ (alarmed)
+      // and tomorrow's run. Once delivered, Lambda's own async retries and DLQ take over.
+      target: new LambdaInvoke(this.reconciler.function, {
+        role,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+        ...(this.reconciler.deadLetterQueue && { deadLetterQueue: this.reconciler.deadLetterQueue }),
+      }),
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.reconciler.function)}.Arn>:*]`,
@@ -142,6 +149,8 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     const logGroup = new LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
       retention: RetentionDays.ONE_MONTH,
+      // A fixed name: a retained group would make the next deploy of this stage fail ("already exists").
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     const stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: this.stateMachineName,

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/http/routes';
-import { SCOPE_PREFIX } from '../../functions/http/routes';
+import { ROUTES, SCOPE_PREFIX } from '../../functions/http/routes';
+import { THROTTLE, throttleOf } from '../../lib/api';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
 import { TEST_CONTEXT, logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
 
@@ -84,6 +84,33 @@ describe('the HTTP API', () => {
     });
     const logGroupId = Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
     expect(resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]!.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('has the satisfaction link as its only public route that writes; every other public route only reads', () => {
+    expect(PUBLIC_ROUTES.filter((route) => route.writes).map(routeKey)).toEqual(['GET /csat/{token}']);
+    for (const route of PUBLIC_ROUTES) expect(route.method).toBe('GET');
+    // Every route that is not one of these few public ones has the authorizer (checked per route above).
+    expect(SCOPED_ROUTES.length + PUBLIC_ROUTES.length).toBe(ROUTES.length);
+  });
+
+  it.each(ROUTES.map((route) => [routeKey(route), route] as const))('%s has its own throttle, below the stage default', (key, route) => {
+    const { Properties } = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
+    const limit = throttleOf(route);
+    expect(Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit });
+    expect(limit.rateLimit).toBeLessThanOrEqual(THROTTLE.rateLimit);
+    expect(limit.burstLimit).toBeLessThanOrEqual(THROTTLE.burstLimit);
+  });
+
+  it('throttles public routes hardest and writes harder than reads', () => {
+    const rate = (scope?: 'read' | 'write') => throttleOf({ method: 'GET', path: '/x', handler: 'x', ...(scope && { scope }) }).rateLimit;
+    expect(rate()).toBeLessThan(rate('write'));
+    expect(rate('write')).toBeLessThan(rate('read'));
+  });
+
+  it('updates the stage only after every route it throttles exists', () => {
+    const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'));
+    const routeIds = Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+    expect(stage!.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('outputs the API URL and the table name', () => {

@@ -1,10 +1,19 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
+import { FUNCTION_SETTINGS } from '../../lib/function-settings';
+import { BUNDLING, HandlerFunction } from '../../lib/handler-function';
+import { playbookBundle } from '../../lib/playbook-bundle';
 import { HANDLERS_WITHOUT_TABLE } from '../../lib/table-access';
 import { logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
 
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
 
 const onlyBehindGet = (handler: string) => ROUTES.filter((route) => route.handler === handler).every((route) => route.method === 'GET' && !route.writes);
@@ -47,10 +56,17 @@ describe('the handler Lambdas', () => {
     for (const handler of HANDLERS_WITHOUT_TABLE) expect(HANDLERS).toContain(handler);
   });
 
-  it('has exactly one function per handler in the route table, besides the workflow\'s own', () => {
+  it('has exactly one function per handler in the route table, besides the workflow\'s own and email-events', () => {
     const workflowFunctions = stack.workflow.tasks.size + 1; // + the daily reconciliation
-    expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(HANDLERS.length + workflowFunctions);
+    const eventFunctions = 1; // email-events (inbound-email only with an inbound domain: inbound.test.ts)
+    expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
     expect([...stack.handlers.keys()].sort()).toEqual([...HANDLERS].sort());
+    expect(stack.functions).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
+  });
+
+  it('has memory, timeout and invocation chosen for every handler file', () => {
+    for (const fn of stack.functions) expect(FUNCTION_SETTINGS[fn.handler], fn.handler).toBeDefined();
+    expect(Object.keys(FUNCTION_SETTINGS)).toEqual(expect.arrayContaining([...HANDLERS, 'inbound-email', 'email-events', 'reconcile-workflows']));
   });
 
   it.each(HANDLERS)('%s runs on arm64 with nodejs22.x, X-Ray and its own log group', (handler) => {
@@ -58,10 +74,23 @@ describe('the handler Lambdas', () => {
     expect(Properties.Architectures).toEqual(['arm64']);
     expect(Properties.Runtime).toBe('nodejs22.x');
     expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
-    expect(Properties.Timeout).toBe(10);
     expect(Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[Properties.LoggingConfig.LogGroup.Ref]!;
     expect(logGroup.Properties.RetentionInDays).toBe(30);
+  });
+
+  it.each(HANDLERS)('%s has the memory and timeout chosen for it, and answers before the HTTP API gives up (30 s)', (handler) => {
+    const { Properties } = functionOf(handler);
+    const settings = FUNCTION_SETTINGS[handler]!;
+    expect(Properties.MemorySize).toBe(settings.memorySize);
+    expect(Properties.Timeout).toBe(settings.timeout.toSeconds());
+    expect(Properties.Timeout).toBeLessThan(30);
+    expect(settings.invocation).toBe('sync');
+  });
+
+  it('does not give every function the same size', () => {
+    const sizes = new Set(Object.values(resourcesOf(template, 'AWS::Lambda::Function')).map((fn) => `${fn.Properties.MemorySize}/${fn.Properties.Timeout}`));
+    expect(sizes.size).toBeGreaterThan(3);
   });
 
   it.each(HANDLERS)('%s uses no AWS managed policy', (handler) => {
@@ -96,4 +125,32 @@ describe('the handler Lambdas', () => {
     expect(resources.length).toBeGreaterThan(0);
     for (const resource of resources) expect([tableArn, indexArns]).toContainEqual(resource);
   });
+});
+
+describe('bundling', () => {
+  it('uses the local esbuild (no Docker): minified ESM for node22, source maps, the AWS SDK inside', () => {
+    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node22', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+  });
+
+  it('really bundles a handler offline: index.mjs with its source map, minified', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Bundle');
+      new HandlerFunction(stack, 'Health', { handler: 'health', projectRoot: PROJECT_ROOT, playbook: playbookBundle(PROJECT_ROOT) });
+      const assembly = app.synth();
+      const assets = readdirSync(assembly.directory).filter((entry) => entry.startsWith('asset.'));
+      expect(assets).toHaveLength(1);
+      const files = readdirSync(path.join(assembly.directory, assets[0]!)).sort();
+      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(path.join(assembly.directory, assets[0]!, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+      // Minified: a few very long lines (the banner, the code, legal comments), not source-shaped ones.
+      const lines = code.split('\n');
+      expect(code.length / lines.length).toBeGreaterThan(300);
+      expect(code).toContain('sourceMappingURL=index.mjs.map');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_DESIGN } from '../../functions/adapters/table-design';
 import { resourcesOf, synthesize, type Resource } from './synthesized';
@@ -25,6 +27,14 @@ describe('the escalation table', () => {
 
   it('expires records by the TABLE_DESIGN TTL attribute', () => {
     expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE_DESIGN.timeToLiveAttribute, Enabled: true });
+  });
+
+  it('uses the TTL attribute the repository sets, in epoch seconds, on idempotency and inbound-dedupe records', () => {
+    const source = readFileSync(fileURLToPath(new URL('../../functions/adapters/dynamodb-repository.ts', import.meta.url)), 'utf8');
+    const ttl = TABLE_DESIGN.timeToLiveAttribute;
+    // The idempotency claim (create) and the inbound message claim both write it, as DynamoDB TTL requires: seconds.
+    expect(source).toMatch(new RegExp(`${ttl}: Math\\.floor\\(claim\\.${ttl}\\.getTime\\(\\) / 1000\\)`));
+    expect(source).toMatch(new RegExp(`claimInboundMessage[\\s\\S]*${ttl} = :${ttl}[\\s\\S]*Math\\.floor\\(${ttl}\\.getTime\\(\\) / 1000\\)`));
   });
 
   it('has exactly the GSIs of TABLE_DESIGN, with their keys, projecting all attributes', () => {

@@ -5,13 +5,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../../functions/workflow/definition';
-import { loadTemplates } from '../../templates/catalogue';
 import { buildApp } from '../../lib/app';
-import type { EscalationApiStack } from '../../lib/escalation-api-stack';
+import { EMAIL_EVENTS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import type { HandlerFunction } from '../../lib/handler-function';
 import { tableAccessOf } from '../../lib/table-access';
 import { RECONCILE_HANDLER } from '../../lib/workflow';
-import { TEST_CONTEXT, logicalIdOf, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
+import { TEST_CONTEXT, functionsByHandler, logicalIdOf, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ASL_TEXT = readFileSync(path.join(PROJECT_ROOT, STATE_MACHINE_FILE), 'utf8');
@@ -23,11 +22,8 @@ const TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
 // the route table), the task that continues a long-running case in a new generation, the sweep.
 const WRITE_API_HANDLERS = HANDLERS.filter((handler) => tableAccessOf(handler, ROUTES) === 'readWrite');
 const WORKFLOW_STARTERS = [...WRITE_API_HANDLERS, WORKFLOW_TASKS.ReviewDeadlinesFunctionArn, RECONCILE_HANDLER];
-const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER];
+const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER];
 const NOT_STARTERS = ALL_FUNCTIONS.filter((handler) => !WORKFLOW_STARTERS.includes(handler));
-// Who sends email: the deadline task (alerts, reminders, follow-ups) and the sweep (what a re-armed case owes).
-const MAIL_SENDERS = [WORKFLOW_TASKS.ActOnDeadlineFunctionArn, RECONCILE_HANDLER];
-const NOT_MAIL_SENDERS = ALL_FUNCTIONS.filter((handler) => !MAIL_SENDERS.includes(handler));
 
 interface Statement {
   Effect: string;
@@ -51,10 +47,7 @@ describe('the escalation workflow', () => {
   }, 60_000);
 
   const handlerFunction = (handler: string): HandlerFunction => {
-    const found =
-      stack.handlers.get(handler) ??
-      stack.workflow.tasks.get(handler as (typeof TASK_HANDLERS)[number]) ??
-      (handler === RECONCILE_HANDLER ? stack.workflow.reconciler : undefined);
+    const found = functionsByHandler(stack).get(handler);
     if (!found) throw new Error(`no function for handler ${handler}`);
     return found;
   };
@@ -66,13 +59,12 @@ describe('the escalation workflow', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
   const statementsOf = (handler: string) => statementsOfRole(functionOf(handler).Properties.Role['Fn::GetAtt'][0]);
   const statesStatementsOf = (handler: string) => statementsOf(handler).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('states:')));
-  const sesStatementsOf = (handler: string) => statementsOf(handler).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('ses:')));
   const stateMachineArn = () => stack.resolve(stack.workflow.stateMachineArn);
   const executionsArn = () => stack.resolve(stack.workflow.executionsArn);
 
   it('derives the function groups from the route table and WORKFLOW_TASKS (guards the derivation below)', () => {
     expect(WRITE_API_HANDLERS).toEqual(expect.arrayContaining(['create-escalation', 'edit-escalation', 'escalation-action']));
-    expect(NOT_STARTERS).toEqual(expect.arrayContaining(['get-escalation', 'list-escalations', 'health', 'act-on-deadline', 'record-workflow-failure']));
+    expect(NOT_STARTERS).toEqual(expect.arrayContaining(['get-escalation', 'list-escalations', 'health', 'act-on-deadline', 'record-workflow-failure', 'email-events']));
     expect([...stack.workflow.tasks.keys()].sort()).toEqual([...TASK_HANDLERS].sort());
   });
 
@@ -129,6 +121,8 @@ describe('the escalation workflow', () => {
       const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId]!;
       expect(logGroup.Properties.RetentionInDays).toBe(30);
       expect(logGroup.Properties.LogGroupName).toBe('/aws/vendedlogs/states/escalation-workflow-dev');
+      // Its name is fixed: retained, it would block the next deploy of the stage.
+      expect(logGroup.DeletionPolicy).toBe('Delete');
     });
 
     it('may invoke exactly the three task functions, and no other Lambda', () => {
@@ -160,8 +154,10 @@ describe('the escalation workflow', () => {
       expect(functionOf(handler).Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     });
 
-    it('gives the daily sweep five minutes', () => {
-      expect(functionOf(RECONCILE_HANDLER).Properties.Timeout).toBe(300);
+    it('gives the daily sweep fifteen minutes (the most Lambda allows) and the tasks what they were sized for', () => {
+      expect(functionOf(RECONCILE_HANDLER).Properties.Timeout).toBe(900);
+      expect(functionOf(WORKFLOW_TASKS.ActOnDeadlineFunctionArn).Properties).toMatchObject({ Timeout: 30, MemorySize: 512 });
+      expect(functionOf(WORKFLOW_TASKS.ReviewDeadlinesFunctionArn).Properties).toMatchObject({ Timeout: 10, MemorySize: 256 });
     });
   });
 
@@ -206,7 +202,7 @@ describe('the escalation workflow', () => {
       });
     });
 
-    it('runs with a role the scheduler alone assumes, allowed to invoke reconcile-workflows only', () => {
+    it('runs with a role the scheduler alone assumes, allowed to invoke reconcile-workflows and to dead-letter into its DLQ only', () => {
       const schedule = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'))[0]!;
       const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
       const trust = resourcesOf(template, 'AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement;
@@ -214,42 +210,20 @@ describe('the escalation workflow', () => {
       expect(trust[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
       expect(trust[0].Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
       const statements = statementsOfRole(roleId);
-      expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
+      expect(actionsOf(statements).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
       const reconcileArn = functionArnOf(RECONCILE_HANDLER);
-      expect(resourcesIn(statements)).toEqual([reconcileArn, { 'Fn::Join': ['', [reconcileArn, ':*']] }]);
-    });
-  });
-
-  describe('email', () => {
-    it('deploys one SES template per directory of templates/, from its files', () => {
-      const deployed = Object.values(resourcesOf(template, 'AWS::SES::Template')).map((resource) => resource.Properties.Template);
-      const sources = loadTemplates();
-      expect(sources.length).toBeGreaterThan(0);
-      expect(deployed).toHaveLength(sources.length);
-      for (const source of sources) {
-        expect(deployed).toContainEqual({ TemplateName: source.name, SubjectPart: source.subject, HtmlPart: source.html, TextPart: source.text });
-      }
+      const invoking = statements.filter((statement) => actionsOf([statement]).includes('lambda:InvokeFunction'));
+      expect(resourcesIn(invoking)).toEqual([reconcileArn, { 'Fn::Join': ['', [reconcileArn, ':*']] }]);
+      const deadLettering = statements.filter((statement) => actionsOf([statement]).includes('sqs:SendMessage'));
+      expect(resourcesIn(deadLettering)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(stack.workflow.reconciler.deadLetterQueue!), 'Arn'] }]);
     });
 
-    it.each(MAIL_SENDERS)('%s is told the sender address', (handler) => {
-      expect(functionOf(handler).Properties.Environment.Variables.SENDER_EMAIL).toBe(TEST_CONTEXT.senderEmail);
-    });
-
-    it.each(MAIL_SENDERS)('%s may send email as the sender identity with the deployed templates, nothing wider', (handler) => {
-      const statements = sesStatementsOf(handler);
-      expect(actionsOf(statements)).toEqual(['ses:SendEmail']);
-      const resources = resourcesIn(statements).map((resource) => JSON.stringify(resource));
-      for (const resource of resources) expect(resource).not.toContain('*');
-      const names = resources.map((resource) => resource.replace(/.*:(identity|template)\/([^"]+)".*/, '$1/$2')).sort();
-      const domain = TEST_CONTEXT.senderEmail.split('@')[1];
-      expect(names).toEqual(
-        [`identity/${TEST_CONTEXT.senderEmail}`, `identity/${domain}`, ...loadTemplates().map((source) => `template/${source.name}`)].sort(),
-      );
-    });
-
-    it.each(NOT_MAIL_SENDERS)('%s may not send email', (handler) => {
-      expect(sesStatementsOf(handler)).toEqual([]);
-      expect(functionOf(handler).Properties.Environment.Variables.SENDER_EMAIL).toBeUndefined();
+    it('retries a failed delivery a few times within the hour, then dead-letters it', () => {
+      const schedule = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'))[0]!;
+      expect(schedule.Properties.Target).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.workflow.reconciler.deadLetterQueue!), 'Arn'] } },
+      });
     });
   });
 

@@ -1,0 +1,265 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  Shading,
+  Stats,
+  TextWidget,
+  type Alarm,
+  type HorizontalAnnotation,
+  type IMetric,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { INDEX_NAMES } from '../functions/adapters/table-design';
+import type { Playbook } from '../functions/playbook/schema';
+import type { HandlerFunction } from './handler-function';
+import { DEADLINE_BREACH_THRESHOLDS, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from './monitoring';
+import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, SEVERITIES, SEVERITY_COLORS, emfMetric, sumOver } from './metrics-catalogue';
+
+const HOUR_MS = 3_600_000;
+/** Playbook metrics are sparse (a few cases a day): one point per day reads best. */
+const PLAYBOOK_PERIOD = Duration.days(1);
+const OPS_PERIOD = Duration.minutes(5);
+
+/** PLAYBOOK.md §7, the targets that are not per-severity configuration. */
+export const PLAYBOOK_TARGETS = {
+  /** Time to acknowledge, every severity: < 1 h. */
+  acknowledgeHours: 1,
+  /** Customer updates on time: every one. */
+  updatesOnTimePercent: 100,
+  /** Satisfaction after an escalation: > 7 / 10. */
+  satisfaction: 7,
+  /** Escalation → churn: < 5 %. */
+  churnPercent: 5,
+} as const;
+
+export interface EscalationDashboardProps {
+  stage: string;
+  /** The deployed playbook (playbook.json over the defaults): its per-severity targets are drawn. */
+  playbook: Playbook;
+  /** Template names as the metrics carry them (without the stage prefix). */
+  templates: readonly string[];
+  functions: readonly HandlerFunction[];
+  stateMachine: StateMachine;
+  api: HttpApi;
+  table: Table;
+  alarms: readonly Alarm[];
+}
+
+/**
+ * One CloudWatch dashboard: a widget per playbook metric with its target drawn as a
+ * horizontal annotation, then the operational view (Lambda, workflow, DynamoDB, API, SES).
+ */
+export class EscalationDashboard extends Construct {
+  readonly dashboard: Dashboard;
+  readonly dashboardName: string;
+
+  constructor(scope: Construct, id: string, props: EscalationDashboardProps) {
+    super(scope, id);
+    this.dashboardName = `escalation-api-${props.stage}`;
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: this.dashboardName, defaultInterval: Duration.days(14) });
+    const { playbook } = props;
+    const hoursOf = (ms: number) => Math.round((ms / HOUR_MS) * 100) / 100;
+
+    const heading = (markdown: string) => new TextWidget({ markdown, width: 24, height: 1 });
+    const graph = (title: string, left: IMetric[], options: { annotations?: HorizontalAnnotation[]; label?: string; min?: number; max?: number; width?: number; right?: IMetric[]; stacked?: boolean } = {}) =>
+      new GraphWidget({
+        title,
+        left,
+        right: options.right ?? [],
+        width: options.width ?? 12,
+        height: 6,
+        leftAnnotations: options.annotations ?? [],
+        leftYAxis: { min: options.min ?? 0, ...(options.max !== undefined && { max: options.max }), ...(options.label && { label: options.label, showUnits: false }) },
+        stacked: options.stacked ?? false,
+      });
+
+    // A per-severity line of a Milliseconds metric, in hours.
+    const inHours = (metricName: string, severity: string, statistic: string) =>
+      new MathExpression({
+        expression: `m_${severity} / ${HOUR_MS}`,
+        usingMetrics: { [`m_${severity}`]: emfMetric(metricName, { severity }, { statistic, period: PLAYBOOK_PERIOD }) },
+        label: severity,
+        color: SEVERITY_COLORS[severity as keyof typeof SEVERITY_COLORS],
+        period: PLAYBOOK_PERIOD,
+      });
+    const perSeverityTarget = (hoursFor: (severity: (typeof SEVERITIES)[number]) => number, what: string): HorizontalAnnotation[] =>
+      SEVERITIES.map((severity) => ({ value: hoursFor(severity), label: `${severity} ${what} ${hoursFor(severity)} h`, color: SEVERITY_COLORS[severity] }));
+    const ratePercent = (id: string, label: string, part: Metric, whole: Metric[]) => {
+      const usingMetrics: Record<string, IMetric> = { [`${id}_part`]: part };
+      whole.forEach((metric, index) => (usingMetrics[`${id}_w${index}`] = metric));
+      const total = whole.map((_, index) => `FILL(${id}_w${index}, 0)`).join(' + ');
+      return new MathExpression({ expression: `100 * FILL(${id}_part, 0) / (${total})`, usingMetrics, label, period: PLAYBOOK_PERIOD });
+    };
+    const perSeverity = (metricName: string, statistic: string) =>
+      SEVERITIES.map((severity) => emfMetric(metricName, { severity }, { statistic, period: PLAYBOOK_PERIOD, label: severity, color: SEVERITY_COLORS[severity] }));
+
+    const onTime = emfMetric('CustomerUpdates', { onTime: 'true' }, { period: PLAYBOOK_PERIOD, label: 'on time' });
+    const late = emfMetric('CustomerUpdates', { onTime: 'false' }, { period: PLAYBOOK_PERIOD, label: 'late' });
+    const outcome = (value: string) => emfMetric('EscalationOutcomes', { outcome: value }, { period: PLAYBOOK_PERIOD, label: value });
+
+    const playbookWidgets: IWidget[] = [
+      heading(`## Playbook targets (PLAYBOOK.md §7) — stage ${props.stage}\nDashed lines are the targets; per-severity targets come from the deployed playbook.`),
+      graph('Time to acknowledge (p90, hours)', SEVERITIES.map((severity) => inHours('TimeToAcknowledge', severity, Stats.percentile(90))), {
+        label: 'hours',
+        annotations: [
+          { value: PLAYBOOK_TARGETS.acknowledgeHours, label: `target < ${PLAYBOOK_TARGETS.acknowledgeHours} h`, color: '#000000', fill: Shading.NONE },
+          ...perSeverityTarget((severity) => hoursOf(playbook.severities[severity].acknowledgeWithin), 'within'),
+        ],
+      }),
+      graph('Time to resolution (p90, hours)', SEVERITIES.map((severity) => inHours('TimeToResolution', severity, Stats.percentile(90))), {
+        label: 'hours',
+        annotations: perSeverityTarget((severity) => hoursOf(playbook.severities[severity].resolveWithin), 'within'),
+      }),
+      graph('Customer updates on time (%)', [ratePercent('upd', 'on time %', onTime, [onTime, late])], {
+        label: '%',
+        max: 100,
+        annotations: [{ value: PLAYBOOK_TARGETS.updatesOnTimePercent, label: `target ${PLAYBOOK_TARGETS.updatesOnTimePercent} %`, color: '#2ca02c' }],
+        right: [onTime, late],
+      }),
+      graph('Satisfaction after escalation (average, 1–10)', perSeverity('SatisfactionScore', Stats.AVERAGE), {
+        max: 10,
+        annotations: [{ value: PLAYBOOK_TARGETS.satisfaction, label: `target > ${PLAYBOOK_TARGETS.satisfaction} / 10`, color: '#2ca02c', fill: Shading.BELOW }],
+      }),
+      graph('Escalation → churn rate (%)', [ratePercent('churn', 'churned %', outcome('churned'), OUTCOMES.map(outcome))], {
+        label: '%',
+        annotations: [{ value: PLAYBOOK_TARGETS.churnPercent, label: `target < ${PLAYBOOK_TARGETS.churnPercent} %`, color: '#d62728', fill: Shading.ABOVE }],
+        right: OUTCOMES.map(outcome),
+      }),
+      graph('Escalations opened', perSeverity('EscalationsOpened', Stats.SUM), { stacked: true }),
+      graph(
+        'Deadline breaches per hour (all kinds)',
+        SEVERITIES.map((severity) =>
+          sumOver('DeadlineBreaches', 'kind', DEADLINE_KINDS, { severity }, { period: Duration.hours(1), label: severity, idPrefix: `b_${severity}_`, color: SEVERITY_COLORS[severity] }),
+        ),
+        {
+          annotations: [
+            { value: 0, label: 'target: none', color: '#2ca02c' },
+            ...SEVERITIES.map((severity) => ({ value: DEADLINE_BREACH_THRESHOLDS[severity], label: `${severity} alarm ≥ ${DEADLINE_BREACH_THRESHOLDS[severity]}`, color: SEVERITY_COLORS[severity] })),
+          ],
+        },
+      ),
+      graph(
+        'Deadline lag by kind (p90, seconds): deadline to action',
+        DEADLINE_KINDS.map(
+          (kind) =>
+            new MathExpression({
+              expression: `lag_${kind} / 1000`,
+              usingMetrics: { [`lag_${kind}`]: emfMetric('DeadlineLag', { kind }, { statistic: Stats.percentile(90), period: Duration.hours(1) }) },
+              label: kind,
+              period: Duration.hours(1),
+            }),
+        ),
+        { label: 'seconds' },
+      ),
+      graph('Tier reached (maximum)', perSeverity('TierReached', Stats.MAXIMUM), {
+        annotations: [{ value: playbook.ladder.length, label: `top of the ladder (tier ${playbook.ladder.length})`, color: '#7f7f7f' }],
+      }),
+      graph('Emails sent, by template', props.templates.map((template) => emfMetric('EmailsSent', { template }, { period: Duration.hours(1), label: template })), { stacked: true }),
+      graph('Emails failed, by template', props.templates.map((template) => emfMetric('EmailsFailed', { template }, { period: Duration.hours(1), label: template })), {
+        annotations: [{ value: 0, label: 'target: none', color: '#2ca02c' }],
+      }),
+      graph('Emails bounced', [emfMetric('EmailsBounced', {}, { period: Duration.hours(1), label: 'bounced' })], { width: 6 }),
+      graph('Email complaints', [emfMetric('EmailComplaints', {}, { period: Duration.hours(1), label: 'complaints' })], { width: 6 }),
+      graph('Inbound emails, by outcome', INBOUND_OUTCOMES.map((value) => emfMetric('InboundEmails', { outcome: value }, { period: Duration.hours(1), label: value })), { stacked: true }),
+      graph('Workflow task failures', [emfMetric('WorkflowFailures', {}, { label: 'failures' })], { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] }),
+      graph('Workflow start failures', [emfMetric('WorkflowStartFailures', {}, { label: 'start failures' })], { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] }),
+      graph('Workflows re-armed by the daily sweep', [emfMetric('WorkflowsRearmed', {}, { period: PLAYBOOK_PERIOD, label: 're-armed' })], { width: 8 }),
+    ];
+
+    const lambdaMetric = (build: (fn: HandlerFunction) => IMetric) => props.functions.map(build);
+    const sm = props.stateMachine;
+    const operationalWidgets: IWidget[] = [
+      heading('## Operations'),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 }),
+      graph('Lambda errors', lambdaMetric((fn) => fn.function.metricErrors({ period: OPS_PERIOD, label: fn.handler })), {
+        annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }],
+      }),
+      graph('Lambda duration (p90, ms)', lambdaMetric((fn) => fn.function.metricDuration({ period: OPS_PERIOD, statistic: Stats.percentile(90), label: fn.handler }))),
+      graph('Lambda throttles', lambdaMetric((fn) => fn.function.metricThrottles({ period: OPS_PERIOD, label: fn.handler }))),
+      graph(
+        'Dead-letter queues (messages waiting)',
+        props.functions.filter((fn) => fn.deadLetterQueue).map((fn) => fn.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ period: OPS_PERIOD, statistic: Stats.MAXIMUM, label: fn.handler })),
+        { annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] },
+      ),
+      graph(
+        'Workflow executions',
+        [
+          sm.metricStarted({ period: OPS_PERIOD, label: 'started' }),
+          sm.metricSucceeded({ period: OPS_PERIOD, label: 'succeeded' }),
+          sm.metricAborted({ period: OPS_PERIOD, label: 'aborted (superseded)' }),
+        ],
+        { right: [sm.metricFailed({ period: OPS_PERIOD, label: 'failed' }), sm.metricTimedOut({ period: OPS_PERIOD, label: 'timed out' })] },
+      ),
+      graph(
+        'DynamoDB throttles',
+        [
+          props.table.metric('ReadThrottleEvents', { period: OPS_PERIOD, statistic: Stats.SUM, label: 'table reads' }),
+          props.table.metric('WriteThrottleEvents', { period: OPS_PERIOD, statistic: Stats.SUM, label: 'table writes' }),
+          // A GSI that cannot keep up throttles the table's writes.
+          ...INDEX_NAMES.map((index) =>
+            props.table.metric('WriteThrottleEvents', { period: OPS_PERIOD, statistic: Stats.SUM, label: `${index} writes`, dimensionsMap: { TableName: props.table.tableName, GlobalSecondaryIndexName: index } }),
+          ),
+        ],
+        {
+          right: [
+            props.table.metricThrottledRequestsForOperations({
+              period: OPS_PERIOD,
+              label: 'throttled requests (the calls the app makes)',
+              operations: [Operation.GET_ITEM, Operation.QUERY, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.TRANSACT_WRITE_ITEMS],
+            }),
+          ],
+        },
+      ),
+      graph('API requests, 4xx and 5xx', [props.api.metricCount({ period: OPS_PERIOD, statistic: Stats.SUM, label: 'requests' })], {
+        right: [
+          props.api.metricClientError({ period: OPS_PERIOD, statistic: Stats.SUM, label: '4xx' }),
+          props.api.metricServerError({ period: OPS_PERIOD, statistic: Stats.SUM, label: '5xx' }),
+        ],
+      }),
+      graph('API latency (ms)', [
+        props.api.metricLatency({ period: OPS_PERIOD, statistic: Stats.percentile(50), label: 'p50' }),
+        props.api.metricLatency({ period: OPS_PERIOD, statistic: Stats.percentile(90), label: 'p90' }),
+        props.api.metricLatency({ period: OPS_PERIOD, statistic: Stats.percentile(99), label: 'p99' }),
+        props.api.metricIntegrationLatency({ period: OPS_PERIOD, statistic: Stats.percentile(90), label: 'integration p90' }),
+      ]),
+      graph(
+        'SES reputation (account)',
+        [
+          new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: Stats.MAXIMUM, period: Duration.hours(1), label: 'bounce rate' }),
+          new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: Stats.MAXIMUM, period: Duration.hours(1), label: 'complaint rate' }),
+        ],
+        {
+          annotations: [
+            { value: SES_BOUNCE_RATE_THRESHOLD, label: `bounce alarm ${SES_BOUNCE_RATE_THRESHOLD * 100} %`, color: '#d62728' },
+            { value: SES_COMPLAINT_RATE_THRESHOLD, label: `complaint alarm ${SES_COMPLAINT_RATE_THRESHOLD * 100} %`, color: '#ff7f0e' },
+          ],
+        },
+      ),
+    ];
+
+    // Rows of at most the dashboard's 24 columns, in the order above.
+    let row: IWidget[] = [];
+    const flush = () => {
+      if (row.length) this.dashboard.addWidgets(...row);
+      row = [];
+    };
+    for (const widget of [...playbookWidgets, ...operationalWidgets]) {
+      if (row.reduce((width, placed) => width + placed.width, 0) + widget.width > 24) flush();
+      row.push(widget);
+    }
+    flush();
+  }
+
+  /** The console link to this dashboard. */
+  get url(): string {
+    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboardName}`;
+  }
+}

@@ -1,0 +1,160 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { HandlerFunction } from './handler-function';
+import { DEADLINE_KINDS, SEVERITIES, emfMetric, sumOver } from './metrics-catalogue';
+
+type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * Deadline breaches (all kinds) per severity in one hour that raise the alarm. A critical
+ * case missing a deadline is news at once; for lower severities a few an hour are a trend.
+ */
+export const DEADLINE_BREACH_THRESHOLDS: Record<Severity, number> = { critical: 1, high: 3, medium: 5, low: 10 };
+export const DEADLINE_BREACH_PERIOD = Duration.hours(1);
+/** Every other alarm looks at 5-minute periods. */
+export const ALARM_PERIOD = Duration.minutes(5);
+/** SES reviews an account at a 5 % bounce rate and a 0.1 % complaint rate (and pauses it at 10 % / 0.5 %). */
+export const SES_BOUNCE_RATE_THRESHOLD = 0.05;
+export const SES_COMPLAINT_RATE_THRESHOLD = 0.001;
+/** API 5xx responses in 5 minutes. */
+export const API_5XX_THRESHOLD = 5;
+
+export interface EscalationMonitoringProps {
+  stage: string;
+  /** Every Lambda of the app: each gets an Errors and a Throttles alarm, each DLQ a depth alarm. */
+  functions: readonly HandlerFunction[];
+  api: HttpApi;
+  /** Alarms made elsewhere (the workflow's failed executions) that should notify too. */
+  alarms?: readonly Alarm[];
+  topicKey: IKey;
+  /** An email address subscribed to the alarm topic (it must confirm the first message). */
+  alarmEmail?: string;
+}
+
+/** Every alarm of the app, each notifying one SNS topic. */
+export class EscalationMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: EscalationMonitoringProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Escalation API alarms (${props.stage})`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
+    // CloudWatch may publish, for alarms of this account only.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.action = new SnsAction(this.topic);
+    for (const alarm of props.alarms ?? []) this.notify(alarm);
+
+    // The playbook: deadlines missed, per severity (the five kinds summed).
+    for (const severity of SEVERITIES) {
+      this.alarm(`DeadlineBreaches-${severity}`, {
+        description: `${DEADLINE_BREACH_THRESHOLDS[severity]} or more ${severity} deadlines (acknowledge, update, resolve, routing, follow-up) were missed within an hour: the team is not keeping up with ${severity} escalations. Each breach is on its case's timeline.`,
+        metric: sumOver('DeadlineBreaches', 'kind', DEADLINE_KINDS, { severity }, { period: DEADLINE_BREACH_PERIOD, label: `${severity} breaches`, idPrefix: 'kind' }),
+        threshold: DEADLINE_BREACH_THRESHOLDS[severity],
+      });
+    }
+
+    // The workflow: a task failed after its retries (recorded on the case), or a start failed.
+    this.alarm('WorkflowFailures', {
+      description: 'A workflow task failed after its retries; the case timeline says which and why. The daily reconciliation re-arms the case.',
+      metric: emfMetric('WorkflowFailures', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+    this.alarm('WorkflowStartFailures', {
+      description: 'A changed case could not start its workflow (its deadlines are not being watched until the daily reconciliation re-arms it). See the function logs for "workflow start failed".',
+      metric: emfMetric('WorkflowStartFailures', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
+    // Every Lambda: unhandled errors; every asynchronous one: its DLQ.
+    for (const fn of props.functions) {
+      this.alarm(`${fn.handler}-Errors`, {
+        description: `The ${fn.handler} Lambda failed (an unhandled error or a timeout). See its log group.`,
+        metric: fn.function.metricErrors({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+        threshold: 1,
+      });
+      if (fn.deadLetterQueue) {
+        this.alarm(`${fn.handler}-DeadLetters`, {
+          description: `An event for ${fn.handler} failed all its retries and waits in its dead-letter queue; inspect it, fix the cause and redrive it.`,
+          metric: fn.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
+          threshold: 1,
+        });
+      }
+    }
+
+    // No function has reserved concurrency, so a throttle means the account's (regional)
+    // concurrency is used up, which throttles every function at once: one alarm on Lambda's
+    // account-wide Throttles covers them all (the dashboard shows which function it hit).
+    this.alarm('LambdaThrottles', {
+      description: 'Lambda throttled invocations in this account and region: the concurrency limit is reached. API requests fail with 5xx/429 and asynchronous events are retried. See the dashboard\'s "Lambda throttles" for which function, and ask for a higher limit in Service Quotas.',
+      metric: new Metric({ namespace: 'AWS/Lambda', metricName: 'Throttles', statistic: Stats.SUM, period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
+    // SES: the account's reputation, which SES itself acts on.
+    this.alarm('SesBounceRate', {
+      description: `The SES account's bounce rate reached ${SES_BOUNCE_RATE_THRESHOLD * 100} %: SES reviews the account at 5 % and may pause sending at 10 %. Check the bounced addresses on the cases' timelines.`,
+      metric: sesReputation('Reputation.BounceRate'),
+      threshold: SES_BOUNCE_RATE_THRESHOLD,
+    });
+    this.alarm('SesComplaintRate', {
+      description: `The SES account's complaint rate reached ${SES_COMPLAINT_RATE_THRESHOLD * 100} %: SES reviews the account at 0.1 % and may pause sending at 0.5 %.`,
+      metric: sesReputation('Reputation.ComplaintRate'),
+      threshold: SES_COMPLAINT_RATE_THRESHOLD,
+    });
+
+    // The API: server errors.
+    this.alarm('Api5xx', {
+      description: `The HTTP API answered ${API_5XX_THRESHOLD} or more requests with a 5xx within 5 minutes. See the access logs and the Lambda errors.`,
+      metric: props.api.metricServerError({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      threshold: API_5XX_THRESHOLD,
+    });
+  }
+
+  private alarm(id: string, props: { description: string; metric: IMetric; threshold: number }): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: props.description,
+      metric: props.metric,
+      threshold: props.threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data means nothing happened: no breach, no error, no message in the queue.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.notify(alarm);
+    return alarm;
+  }
+
+  private notify(alarm: Alarm) {
+    alarm.addAlarmAction(this.action);
+    this.alarms.push(alarm);
+  }
+}
+
+function sesReputation(metricName: string): Metric {
+  return new Metric({ namespace: 'AWS/SES', metricName, statistic: Stats.MAXIMUM, period: Duration.hours(1) });
+}

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SEVERITIES } from '../../functions/domain/vocabulary';
+import { buildApp } from '../../lib/app';
+import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS } from '../../lib/monitoring';
+import { STAGE_KEYS } from '../../lib/stage-config';
+import { INBOUND_CONTEXT, TEST_CONTEXT } from './synthesized';
+
+const DOC = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+
+describe('docs/deploy.md', () => {
+  it.each([
+    ['prerequisites', /## 1\. Prerequisites/],
+    ['bootstrap', /npm run cdk -- bootstrap aws:\/\//],
+    ['the SES sandbox', /sandbox/i],
+    ['production access', /Request production access[\s\S]*put-account-details --production-access-enabled/],
+    ['verifying a sender', /aws sesv2 create-email-identity --email-identity/],
+    ['the MX record', /MX record[\s\S]*inbound-smtp\.<region>\.amazonaws\.com/],
+    ['activating the receipt rule set', /aws ses set-active-receipt-rule-set --rule-set-name/],
+    ['the first deploy', /npm run cdk -- deploy/],
+    ['a smoke test with curl', /## 8\. Smoke test with curl[\s\S]*curl -s \$API\/health/],
+    ['teardown', /npm run cdk -- destroy[\s\S]*--no-deletion-protection-enabled/],
+    ['the cost at 100 and 10,000 escalations', /\| Escalations a month \| 100 \| 10,000 \|/],
+  ])('covers %s', (_, pattern) => {
+    expect(DOC).toMatch(pattern);
+  });
+
+  it('documents every stage configuration key', () => {
+    for (const key of STAGE_KEYS) expect(DOC).toContain(`| \`${key}\` |`);
+    expect(DOC).toContain('-c configFile=');
+  });
+
+  it('states the alarm thresholds the stack deploys', () => {
+    for (const severity of SEVERITIES) expect(DOC).toContain(`${severity} ≥ ${DEADLINE_BREACH_THRESHOLDS[severity]}`);
+    expect(DOC).toContain(`${API_5XX_THRESHOLD} or more API 5xx`);
+  });
+
+  it('counts the alarms the stack deploys', () => {
+    const count = (context: Record<string, unknown>) => buildApp(context).stack.monitoring.alarms.length;
+    expect(DOC).toContain(`${count(TEST_CONTEXT)} CloudWatch alarms (${count(INBOUND_CONTEXT)} with inbound email)`);
+  }, 60_000);
+
+  it('explains every kind of cdk-nag acknowledgement', () => {
+    for (const rule of ['IAM5', 'L1', 'APIG4', 'SMG4', 'S1']) expect(DOC).toMatch(new RegExp(`\\| ${rule}[ |]`));
+  });
+});
