@@ -1,3 +1,3 @@
 import { endpoint } from '../http/endpoint';
 
-export const handler = endpoint({ public: true }, async () => ({ status: 200, body: { status: 'ok' } }));
+export const handler = endpoint({}, async () => ({ status: 200, body: { status: 'ok' } }));

@@ -3,4 +3,4 @@ import { buildOpenApiDocument } from '../schemas/openapi';
 
 const document = buildOpenApiDocument();
 
-export const handler = endpoint({ public: true }, async () => ({ status: 200, body: document }));
+export const handler = endpoint({}, async () => ({ status: 200, body: document }));

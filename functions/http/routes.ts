@@ -1,17 +1,20 @@
 import { ACTION_NAMES } from '../schemas/escalation';
 
-export type Scope = 'read' | 'write';
+export type Scope = 'read' | 'write' | 'admin';
 
-/** OAuth scopes are namespaced: a token carries `escalations/read`, `escalations/write`. */
+/** OAuth scopes are namespaced: a token carries `escalations/read`, `escalations/write`, `escalations/admin`. */
 export const SCOPE_PREFIX = 'escalations/';
 export const oauthScope = (scope: Scope) => `${SCOPE_PREFIX}${scope}`;
+
+/** Applying a changed playbook to a running case overrides the targets it was promised: a lead's call. */
+const ADMIN_ACTIONS = new Set<string>(['re-evaluate']);
 
 export interface Route {
   method: 'GET' | 'POST' | 'PATCH';
   path: string;
   /** File name in functions/handlers; one Lambda each. */
   handler: string;
-  /** OAuth scope the route requires; none means public (no authorizer). */
+  /** OAuth scope the route requires; none means public (no authorizer): only the survey link customers click. */
   scope?: Scope;
   /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
   writes?: true;
@@ -27,14 +30,14 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/escalations/{id}', handler: 'get-escalation', scope: 'read' },
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
-  ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: 'write' })),
+  ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },
   { method: 'POST', path: '/incidents/{id}/updates', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/csat/{token}', handler: 'record-satisfaction', writes: true },
-  { method: 'GET', path: '/health', handler: 'health' },
-  { method: 'GET', path: '/openapi.json', handler: 'openapi' },
+  { method: 'GET', path: '/health', handler: 'health', scope: 'read' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'read' },
 ];
 
 export const HANDLERS = [...new Set(ROUTES.map((route) => route.handler))];

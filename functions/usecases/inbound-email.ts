@@ -15,6 +15,7 @@ export type InboundOutcome =
 /** A customer email: onto its case, or a new case for a known account, or refused. Stored once. */
 export async function takeInEmail(deps: Dependencies, message: InboundMessage): Promise<InboundOutcome> {
   if (!(await deps.repository.claimInboundMessage(message.messageId, new Date(deps.now().getTime() + DEDUPE_WINDOW_MS)))) {
+    deps.metrics.record('InboundEmails', 1, 'Count', { outcome: 'duplicate' });
     return { outcome: 'duplicate' };
   }
   try {

@@ -231,10 +231,11 @@ describe('lists', () => {
 });
 
 describe('service endpoints', () => {
-  it('GET /health answers without a token', async () => {
-    const response = await fetch(`${api.url}/health`);
+  it('GET /health answers with a token, and only with one', async () => {
+    expect((await fetch(`${api.url}/health`)).status).toBe(401);
+    const response = await api.call('GET', '/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.body).toEqual({ status: 'ok' });
   });
 
   it('GET /openapi.json documents every route with its request schema', async () => {
