@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Environment every Lambda reads. CDK sets each variable together with its IAM grant. */
 const ConfigSchema = z.object({

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What differs between deployments of the same app. Read from CDK context (`-c key=value`),

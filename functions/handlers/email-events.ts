@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { container } from '../adapters/container';
 import { recordDeliveryProblem } from '../usecases/email-events';
 import { task } from '../workflow/task';

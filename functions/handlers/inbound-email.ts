@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { container } from '../adapters/container';
 import { parseMime } from '../adapters/mime';
 import { refusedVerdicts, type Verdict } from '../domain/inbound';

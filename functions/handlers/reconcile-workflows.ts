@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { container } from '../adapters/container';
 import { reconcileWorkflows } from '../usecases/deadlines';
 import { task } from '../workflow/task';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { container } from '../adapters/container';
 import { endpoint } from '../http/endpoint';
 import { toProblem } from '../http/problem';

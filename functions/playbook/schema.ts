@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
 import { SEVERITIES, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
 import { Duration } from './duration';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CreateIncidentRequest = z.strictObject({
   title: z.string().trim().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be a single line: no line breaks or control characters'),

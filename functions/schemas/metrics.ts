@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from '../domain/vocabulary';
 
 const DAY = 86_400_000;

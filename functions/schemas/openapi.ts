@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
 import {
   ActionRequests,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CaseGeneration = { caseId: z.string().min(1), generation: z.number().int().min(1) };
 
