@@ -48,6 +48,8 @@ export interface Plan {
   due?: ScheduledCheck;
   /** When to wake up next, if nothing is due now. */
   wakeAt?: string;
+  /** The check that will then be due: the workflow goes straight to its state on waking. */
+  upcoming?: ScheduledCheck;
 }
 
 export interface CheckOutcome extends Change {
@@ -126,7 +128,7 @@ export function planNext(escalation: Escalation, now: Date, playbook: Playbook):
   const phase = phaseOf(escalation);
   const [next] = scheduledChecks(escalation, playbook);
   if (!next) return { phase: phase === 'paused' ? 'paused' : phase === 'finished' ? 'finished' : phase };
-  return Date.parse(next.at) <= now.getTime() ? { phase, due: next } : { phase, wakeAt: next.at };
+  return Date.parse(next.at) <= now.getTime() ? { phase, due: next } : { phase, wakeAt: next.at, upcoming: next };
 }
 
 /**

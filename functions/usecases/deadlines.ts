@@ -22,45 +22,60 @@ export interface ReviewInput {
 
 export interface ReviewResult {
   phase: Phase | 'superseded';
-  /** The action the state machine routes to, or sleep / stop. */
-  next: CheckAction | 'sleep' | 'stop';
-  /** Always an instant, so the Wait state can read it; only meaningful with next = sleep. */
+  /** The check to act on when the Wait ends (or at once), or stop. */
+  next: CheckAction | 'stop';
+  /** When that check is due (now, if it already is): the Wait state reads it. */
   wakeAt: string;
   check: ScheduledCheck | null;
   iteration: number;
 }
 
+/** The workflow's first step: read the case and plan. Every act step returns the next plan too. */
 export async function reviewDeadlines(deps: Dependencies, input: ReviewInput): Promise<ReviewResult> {
+  return nextStep(deps, await deps.repository.get(input.caseId), input);
+}
+
+/**
+ * What the workflow does next with this case: wait for its earliest check and go straight to
+ * that check's state, or stop (paused, finished, or a newer generation owns the case).
+ */
+async function nextStep(deps: Dependencies, escalation: Escalation | undefined, input: { generation: number; iteration?: number | undefined }): Promise<ReviewResult> {
   const now = deps.now();
   const iteration = (input.iteration ?? 0) + 1;
   const stop = (phase: ReviewResult['phase']): ReviewResult => ({ phase, next: 'stop', wakeAt: now.toISOString(), check: null, iteration });
-  const escalation = await deps.repository.get(input.caseId);
   if (!escalation || escalation.generation !== input.generation) return stop('superseded');
   if (iteration > MAX_ITERATIONS_PER_EXECUTION) {
     await rearm(deps, escalation, 'execution history limit: continued in a new generation');
     return stop('superseded');
   }
   const plan = planNext(escalation, now, deps.playbook);
-  if (plan.due) return { phase: plan.phase, next: plan.due.action, wakeAt: now.toISOString(), check: plan.due, iteration };
-  if (plan.wakeAt) return { phase: plan.phase, next: 'sleep', wakeAt: plan.wakeAt, check: null, iteration };
-  return stop(plan.phase);
+  const check = plan.due ?? plan.upcoming;
+  if (!check) return stop(plan.phase);
+  return { phase: plan.phase, next: check.action, wakeAt: plan.due ? now.toISOString() : check.at, check, iteration };
 }
 
 export interface ActInput {
   caseId: string;
   generation: number;
   checkKey: string;
+  iteration?: number | undefined;
 }
 
-/** Performs the named check if it is still due, then sends whatever emails the case still owes. */
-export async function actOnDeadline(deps: Dependencies, input: ActInput): Promise<{ acted: boolean }> {
+/**
+ * Performs the named check if it is still due, sends what the case owes, and returns the
+ * next plan from the case as written: no second read between a deadline and the next wait.
+ */
+export async function actOnDeadline(deps: Dependencies, input: ActInput): Promise<ReviewResult> {
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const escalation = await deps.repository.get(input.caseId);
-    if (!escalation || escalation.generation !== input.generation) return { acted: false };
+    if (!escalation || escalation.generation !== input.generation) return nextStep(deps, escalation, input);
     const now = deps.now();
     const check = scheduledChecks(escalation, deps.playbook).find((candidate) => candidate.key === input.checkKey);
     // Gone (a retry after it ran, or the case changed) or not yet due: only owed emails are left to send.
-    if (!check || Date.parse(check.at) > now.getTime()) break;
+    if (!check || Date.parse(check.at) > now.getTime()) {
+      await deliverPendingEmails(deps, input.caseId);
+      return nextStep(deps, escalation, input);
+    }
     const outcome = performCheck(escalation, check, now, deps.playbook);
     for (const notification of outcome.notifications) {
       if (notification.template === 'satisfaction_follow_up') notification.data.surveyLinks = await deps.survey.linksFor(escalation.id, now);
@@ -75,10 +90,9 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
     await sendClaimed(deps, input.caseId, claimedBy(outcome.notifications, outcome.next.version));
     // Also whatever an API request could not send (its change was stored, its email left pending).
     await deliverPendingEmails(deps, input.caseId);
-    return { acted: true };
+    return nextStep(deps, outcome.next, input);
   }
-  await deliverPendingEmails(deps, input.caseId);
-  return { acted: false };
+  throw new VersionConflictError(`escalation ${input.caseId} kept changing; the task will be retried`);
 }
 
 function recordCheckMetrics(deps: Dependencies, check: ScheduledCheck, now: Date, outcome: Change) {

@@ -23,7 +23,11 @@ function opened(severity: Severity, reportedAt: string, timezone = 'Europe/Berli
 describe('the workflow sleeps until deadlines counted in working time', () => {
   it('a high case reported Friday 16:00 Berlin wakes the workflow on Monday 12:00 Berlin, not on Friday evening', () => {
     const e = opened('high', '2026-03-06T15:00:00Z');
-    expect(planNext(e, new Date('2026-03-06T15:00:01Z'), playbook)).toEqual({ phase: 'awaiting_acknowledgement', wakeAt: '2026-03-09T11:00:00.000Z' });
+    expect(planNext(e, new Date('2026-03-06T15:00:01Z'), playbook)).toEqual({
+      phase: 'awaiting_acknowledgement',
+      wakeAt: '2026-03-09T11:00:00.000Z',
+      upcoming: expect.objectContaining({ action: 'escalate_unacknowledged', at: '2026-03-09T11:00:00.000Z' }),
+    });
     expect(planNext(e, new Date('2026-03-07T03:00:00Z'), playbook).due).toBeUndefined();
     expect(planNext(e, new Date('2026-03-09T11:00:00Z'), playbook).due).toMatchObject({ action: 'escalate_unacknowledged', at: '2026-03-09T11:00:00.000Z' });
   });

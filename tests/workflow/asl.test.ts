@@ -38,10 +38,22 @@ describe('statemachines/escalation.asl.json', () => {
   });
 
   it('routes every action the rules can ask for, and sleeps only in Wait states reading the planned instant', () => {
-    const routed = definition.States.RouteByPhase.Choices.map((choice: { StringEquals?: string }) => choice.StringEquals).filter(Boolean);
+    const routed = definition.States.ActOnDueCheck.Choices.map((choice: { StringEquals?: string }) => choice.StringEquals);
     for (const action of CHECK_ACTIONS) expect(routed, action).toContain(action);
     const waits = Object.values(definition.States).filter((state) => state.Type === 'Wait');
     expect(waits.length).toBe(3);
-    for (const wait of waits) expect(wait.TimestampPath).toBe('$.plan.wakeAt');
+    for (const wait of waits) {
+      expect(wait.TimestampPath).toBe('$.plan.wakeAt');
+      expect(wait.Next).toBe('ActOnDueCheck');
+    }
+  });
+
+  it('every act returns the next plan, so a deadline costs one task and one read', () => {
+    const acts = Object.values(definition.States).filter((state) => state.Type === 'Task' && state.Parameters.FunctionName.includes('act-on-deadline'));
+    expect(acts.length).toBe(7);
+    for (const state of acts) {
+      expect(state.ResultPath).toBe('$.plan');
+      expect(state.Next).toBe('RouteByPhase');
+    }
   });
 });
