@@ -58,7 +58,8 @@ export interface RawMailLocation {
 }
 
 /** Exactly the calls functions/adapters/sfn-workflow.ts makes. */
-export const WORKFLOW_START_ACTIONS = ['states:StartExecution'];
+// ListExecutions is on the state machine: the daily sweep lists running executions in one pass.
+export const WORKFLOW_START_ACTIONS = ['states:StartExecution', 'states:ListExecutions'];
 export const WORKFLOW_EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:StopExecution'];
 /** SES v2 SendEmail, simple or templated, is authorized by this one action (functions/adapters/ses-mailer.ts). */
 export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];

@@ -112,6 +112,10 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     return this.executions.get(executionName(caseId, generation))?.status === 'RUNNING';
   }
 
+  async *runningExecutions() {
+    for (const record of this.executions.values()) if (record.status === 'RUNNING') yield record.name;
+  }
+
   execution(caseId: string, generation: number): ExecutionRecord | undefined {
     const record = this.executions.get(executionName(caseId, generation));
     return record && { name: record.name, status: record.status, ...(record.error && { error: record.error }) };

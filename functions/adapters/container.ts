@@ -92,7 +92,15 @@ function stepFunctions(config: Config): WorkflowEngine {
     const missing = async () => {
       throw new Error('STATE_MACHINE_ARN is not set for this function');
     };
-    return { start: missing, stop: missing, isRunning: missing };
+    return {
+      start: missing,
+      stop: missing,
+      isRunning: missing,
+      runningExecutions: async function* () {
+        yield* [];
+        await missing();
+      },
+    };
   }
   return new StepFunctionsWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
 }

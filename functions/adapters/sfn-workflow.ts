@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { executionName, type WorkflowEngine } from '../ports/workflow';
 
 /** Step Functions: one execution per case generation, named so that a retried start is a no-op. */
@@ -43,5 +43,14 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       if (error instanceof ExecutionDoesNotExist) return false;
       throw error;
     }
+  }
+
+  async *runningExecutions() {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
+      for (const execution of page.executions ?? []) if (execution.name) yield execution.name;
+      nextToken = page.nextToken;
+    } while (nextToken);
   }
 }

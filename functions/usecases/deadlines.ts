@@ -2,6 +2,7 @@ import { performCheck, planNext, scheduledChecks, type CheckAction, type Phase, 
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Status } from '../domain/vocabulary';
 import { recordMetrics, type Dependencies } from './escalations';
+import { executionName } from '../ports/workflow';
 import { VersionConflictError } from './errors';
 import { claimedBy, deliverPendingEmails, sendClaimed } from './outbox';
 
@@ -145,11 +146,14 @@ const WATCHED_STATUSES: Status[] = ['open', 'acknowledged', 'in_progress', 'reso
 
 /**
  * The daily sweep: every case with a deadline still pending must have a running workflow.
- * Queries the status index (no Scan); a case whose execution is gone gets a new generation.
+ * One listing of the running executions, one Query per status (no Scan, no call per case);
+ * a case whose execution is gone gets a new generation.
  */
 export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked: number; rearmed: string[] }> {
   const rearmed: string[] = [];
   let checked = 0;
+  const running = new Set<string>();
+  for await (const name of deps.workflow.runningExecutions()) running.add(name);
   for (const status of WATCHED_STATUSES) {
     let cursor: string | undefined;
     do {
@@ -157,7 +161,7 @@ export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked:
       for (const escalation of page.items) {
         checked++;
         await deliverPendingEmails(deps, escalation.id).catch((error) => deps.log.warn('pending email still failing', { caseId: escalation.id, error: String(error) }));
-        if (await deps.workflow.isRunning(escalation.id, escalation.generation)) continue;
+        if (running.has(executionName(escalation.id, escalation.generation))) continue;
         try {
           await rearm(deps, escalation, 'reconciliation: the workflow was missing');
           rearmed.push(escalation.id);

@@ -170,6 +170,7 @@ describe('the escalation workflow', () => {
       const statements = statesStatementsOf(handler);
       const starting = statements.filter((statement) => actionsOf([statement]).includes('states:StartExecution'));
       expect(resourcesIn(starting)).toEqual([stateMachineArn()]);
+      expect(actionsOf(starting).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
       const perExecution = statements.filter((statement) => !starting.includes(statement));
       expect(actionsOf(perExecution).sort()).toEqual(['states:DescribeExecution', 'states:StopExecution']);
       expect(resourcesIn(perExecution)).toEqual([executionsArn()]);
