@@ -11,14 +11,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { HANDLERS } from '../functions/http/routes';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
 import { emitResult, kb, printTable, say } from './lib/report';
 import { round, summarize } from './lib/stats';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 15);
+const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 13);
 const WARMUP_RUNS = 2;
 const HANDLER_DIR = path.join(ROOT, 'functions', 'handlers');
 const HELLO = path.join(ROOT, 'bench', 'fixtures', 'hello-world.ts');
@@ -65,6 +65,22 @@ function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: 
     drift,
   };
 }
+
+/**
+ * What-if (measured, not the code as it is): the same source with `import { z } from 'zod'`
+ * rewritten to `import * as z from 'zod'`. The named import binds zod's whole namespace
+ * object, so every locale it re-exports is bundled; the namespace import lets esbuild keep
+ * only what is used.
+ */
+const zodNamespaceImport: Plugin = {
+  name: 'what-if-zod-namespace-import',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"),
+      loader: 'ts',
+    }));
+  },
+};
 
 interface Lambda {
   name: string;
@@ -116,7 +132,7 @@ function attribute(metafile: Metafile, outfile: string): Attribution {
   const sorted = [...byPackage.entries()].sort((a, b) => b[1] - a[1]);
   const awsSdkBytes = sorted.filter(([name]) => SDK_FAMILY.test(name)).reduce((sum, [, bytes]) => sum + bytes, 0);
   return {
-    topPackages: sorted.slice(0, 5).map(([name, bytes]) => ({ name, bytes, share: round(bytes / total, 3) })),
+    topPackages: sorted.slice(0, 10).map(([name, bytes]) => ({ name, bytes, share: round(bytes / total, 3) })),
     awsSdkBytes,
     awsSdkShare: round(awsSdkBytes / total, 3),
     sdkClients: sorted.map(([name]) => name).filter((name) => name.startsWith('@aws-sdk/client-')),
@@ -170,7 +186,8 @@ interface Row {
   bytes: number;
   gzipBytes: number;
   mapBytes: number;
-  sdkExternalBytes?: number;
+  zodNamespaceBytes?: number;
+  zodNamespaceSdkExternalBytes?: number;
   attribution?: Attribution;
   init?: { totalMs: number; importMs: number; bootMs: number; runs: number; p90TotalMs: number };
   error?: string;
@@ -188,9 +205,12 @@ async function main() {
       const outfile = path.join(outDir, target.name, 'index.mjs');
       try {
         const result = await build({ ...cdk.options, entryPoints: [target.entry], outfile, absWorkingDir: ROOT });
-        // What if the AWS SDK came from the Lambda runtime instead (not the design: see docs/performance.md)?
-        const external = await build({ ...cdk.options, entryPoints: [target.entry], outfile: path.join(outDir, `${target.name}-sdk-external`, 'index.mjs'), absWorkingDir: ROOT, external: ['@aws-sdk/*', '@smithy/*'] });
-        const externalOut = Object.entries(external.metafile!.outputs).find(([file]) => file.endsWith('index.mjs'))![1];
+        // What-ifs (sizes only): zod imported as a namespace; and that plus the AWS SDK taken
+        // from the Lambda runtime instead of bundled (not the design: see docs/performance.md).
+        const whatIf = async (label: string, extra: BuildOptions) => {
+          const other = await build({ ...cdk.options, entryPoints: [target.entry], outfile: path.join(outDir, `${target.name}-${label}`, 'index.mjs'), absWorkingDir: ROOT, plugins: [zodNamespaceImport], ...extra });
+          return Object.entries(other.metafile!.outputs).find(([file]) => file.endsWith('index.mjs'))![1].bytes;
+        };
         const code = readFileSync(outfile);
         rows.push({
           name: target.name,
@@ -198,7 +218,8 @@ async function main() {
           bytes: code.length,
           gzipBytes: gzipSync(code).length,
           mapBytes: statSync(`${outfile}.map`).size,
-          sdkExternalBytes: externalOut.bytes,
+          zodNamespaceBytes: await whatIf('zod-namespace', {}),
+          zodNamespaceSdkExternalBytes: await whatIf('zod-namespace-sdk-external', { external: ['@aws-sdk/*', '@smithy/*'] }),
           attribution: attribute(result.metafile!, outfile),
         });
       } catch (error) {
@@ -238,7 +259,7 @@ async function main() {
     const top = (row: Row) => row.attribution?.topPackages[0];
     printTable(
       `Lambda bundles (minified ESM as CDK builds them) and init time: fresh Node ${process.version} process, median of ${RUNS}`,
-      ['function', 'role', 'KB', 'gzip KB', 'map KB', 'init ms', '× hello', 'import ms', 'AWS SDK share', 'largest package', 'its share', 'KB if SDK external'],
+      ['function', 'role', 'KiB', 'gzip KiB', 'map KiB', 'init ms', '× hello', 'import ms', 'AWS SDK share', 'largest package', 'its share', 'KiB if zod ns', '…and SDK external'],
       rows.map((row) => [
         row.name,
         row.role,
@@ -251,11 +272,24 @@ async function main() {
         row.attribution ? `${Math.round(row.attribution.awsSdkShare * 100)}%` : row.error,
         top(row)?.name,
         top(row) ? `${Math.round(top(row)!.share * 100)}%` : undefined,
-        row.sdkExternalBytes === undefined ? undefined : kb(row.sdkExternalBytes),
+        row.zodNamespaceBytes === undefined ? undefined : kb(row.zodNamespaceBytes),
+        row.zodNamespaceSdkExternalBytes === undefined ? undefined : kb(row.zodNamespaceSdkExternalBytes),
       ]),
       'init ms = process start → handler module imported (Node bootstrap + module load and top-level code: SDK clients, config, playbook), the part of Lambda INIT a bundle controls plus the runtime start it cannot. ' +
-        'import ms = the module load alone. AWS SDK share = @aws-sdk/* + @smithy/* + @aws-crypto/* bytes in the output. The last column is a what-if (SDK from the runtime), not the design.',
+        'import ms = the module load alone. AWS SDK share = @aws-sdk/* + @smithy/* + @aws-crypto/* bytes in the output. ' +
+        'The last two columns are what-ifs, measured on rewritten builds: `import * as z from "zod"` instead of `import { z }`, and that with the AWS SDK left to the Lambda runtime.',
     );
+    const example = functions.find((row) => row.name === 'get-escalation' && row.attribution) ?? functions.find((row) => row.attribution);
+    if (example?.attribution) {
+      printTable(
+        `What a typical bundle is made of: ${example.name} (${kb(example.bytes)} KiB), largest inputs by package (esbuild metafile)`,
+        ['package', 'KiB', 'share'],
+        [
+          ...example.attribution.topPackages.map((p) => [p.name, kb(p.bytes), `${Math.round(p.share * 1000) / 10}%`]),
+          ['AWS SDK v3 in total (@aws-sdk/*, @smithy/*, @aws-crypto/*)', kb(example.attribution.awsSdkBytes), `${Math.round(example.attribution.awsSdkShare * 1000) / 10}%`],
+        ],
+      );
+    }
     const clientSets = new Map<string, string[]>();
     for (const row of functions) {
       const key = row.attribution?.sdkClients.join(', ') || '(none)';
@@ -277,7 +311,7 @@ async function main() {
         bytes: row.bytes,
         gzipBytes: row.gzipBytes,
         mapBytes: row.mapBytes,
-        bytesIfSdkExternal: row.sdkExternalBytes,
+        whatIfBytes: { zodNamespaceImport: row.zodNamespaceBytes, zodNamespaceImportAndSdkExternal: row.zodNamespaceSdkExternalBytes },
         initMs: row.init?.totalMs,
         initP90Ms: row.init?.p90TotalMs,
         importMs: row.init?.importMs,

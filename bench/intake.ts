@@ -8,18 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { container } from '../functions/adapters/container';
 import { escalationRequest, startBenchStack, type BenchStack } from './lib/local';
 import { findSdkClient, SdkMeter, type SdkCall } from './lib/meter';
 import { emitResult, printTable, quietMetrics, say } from './lib/report';
 import { round, roundSummary, summarize, type Summary } from './lib/stats';
 
-const PAIRS = Number(process.env.BENCH_INTAKE_PAIRS ?? 500);
+const PAIRS = Number(process.env.BENCH_INTAKE_PAIRS ?? 400);
 const KEYED_PAIRS = Math.round(PAIRS / 2);
 const WARMUP = 100;
 const CONCURRENCY = [1, 8, 32];
-const THROUGHPUT_MS = Number(process.env.BENCH_INTAKE_THROUGHPUT_MS ?? 6_000);
+const THROUGHPUT_MS = Number(process.env.BENCH_INTAKE_THROUGHPUT_MS ?? 5_000);
 
 interface LoopResult {
   clients: number;
@@ -72,19 +72,37 @@ async function main() {
       await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: item }));
       return performance.now() - t0;
     };
+    // A reference point: the items intake's own transaction writes (the case, its "created"
+    // event, the outbox entries for the emails it owes), as one raw TransactWriteItems.
+    const { Items: partition = [] } = await dynamo.client.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `ESC#${id}` } } }),
+    );
+    const createItems = partition.filter((item) => {
+      const sk = item.sk?.S ?? '';
+      return sk === 'CASE' || sk.startsWith('OUTBOX#') || (sk.startsWith('EVENT#') && !sk.includes('#n:'));
+    });
+    const rawTransact = async () => {
+      const pk = { S: `ESC#${randomUUID()}` };
+      const t0 = performance.now();
+      await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: createItems.map((item) => ({ Put: { TableName: tableName, Item: { ...item, pk } } })) }));
+      return performance.now() - t0;
+    };
 
-    say(`intake: warming up (${WARMUP} requests and puts)…`);
+    say(`intake: warming up (${WARMUP} requests, puts and transactions)…`);
     for (let i = 0; i < WARMUP; i++) {
       await intake();
       await rawPut();
+      await rawTransact();
     }
 
-    say(`intake: ${PAIRS} sequential POST /escalations, each followed by one raw PutItem…`);
+    say(`intake: ${PAIRS} sequential POST /escalations, each followed by one raw PutItem and one raw TransactWriteItems…`);
     const posts: number[] = [];
     const puts: number[] = [];
+    const transacts: number[] = [];
     for (let i = 0; i < PAIRS; i++) {
       posts.push((await intake()).ms);
       puts.push(await rawPut());
+      transacts.push(await rawTransact());
     }
 
     say(`intake: ${KEYED_PAIRS} more with an Idempotency-Key header…`);
@@ -130,6 +148,7 @@ async function main() {
 
     const post = roundSummary(summarize(posts));
     const put = roundSummary(summarize(puts));
+    const transact = roundSummary(summarize(transacts));
     const withKey = roundSummary(summarize(keyed));
     const putForKeyed = roundSummary(summarize(keyedPuts));
     const ratioP50 = round(post.p50 / put.p50);
@@ -139,6 +158,7 @@ async function main() {
       ['operation', 'n', 'p50', 'p90', 'p99', 'max', 'p50 ratio', 'p99 ratio'],
       [
         ['raw PutItem (same item, same process)', put.n, put.p50, put.p90, put.p99, put.max, 1, 1],
+        [`raw TransactWriteItems of intake's ${createItems.length} items (reference)`, transact.n, transact.p50, transact.p90, transact.p99, transact.max, round(transact.p50 / put.p50), round(transact.p99 / put.p99)],
         ['POST /escalations via local gateway', post.n, post.p50, post.p90, post.p99, post.max, ratioP50, ratioP99],
         ['  … with Idempotency-Key', withKey.n, withKey.p50, withKey.p90, withKey.p99, withKey.max, round(withKey.p50 / putForKeyed.p50), round(withKey.p99 / putForKeyed.p99)],
       ],
@@ -182,6 +202,7 @@ async function main() {
     emitResult('intake', {
       itemBytes,
       rawPut: put,
+      rawCreateTransaction: { items: createItems.length, ...transact },
       intake: post,
       ratioP50,
       ratioP99,

@@ -7,12 +7,22 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
 import { freePort } from '../../local/free-port';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 export const PRINCIPAL = 'bench@example.com';
+
+/**
+ * The default playbook with every severity on the 24x7 calendar. SLA clocks of the other
+ * severities count office hours, so a bench started on a Sunday would see every deadline
+ * land on Monday at the same instant; with this playbook a bench measures the same thing
+ * whatever the day. Benches that depend on deadline timing use it.
+ */
+// The same fixture the compressed-time tests use: every severity on the 24×7 calendar.
+export const ROUND_THE_CLOCK_PLAYBOOK = path.resolve(import.meta.dirname, '..', '..', 'tests', 'fixtures', 'playbook-24x7.json');
 
 export async function startDynamo(): Promise<LocalDynamo> {
   return startDynamoDbLocal(await freePort());
@@ -32,7 +42,7 @@ export interface BenchStack {
  * reconciliation sweep is pushed out of the bench's way (it would otherwise run every
  * 86.4 s / timeScale and add its queries to whatever is being measured).
  */
-export async function startBenchStack(options: { timeScale: number } & Partial<Pick<LocalStackOptions, 'wrapTask' | 'retryIntervalMs'>>): Promise<BenchStack> {
+export async function startBenchStack(options: { timeScale: number } & Partial<Pick<LocalStackOptions, 'wrapTask' | 'retryIntervalMs' | 'playbookPath'>>): Promise<BenchStack> {
   const dynamo = await startDynamo();
   const tableName = `bench-${randomUUID()}`;
   const token = randomUUID();

@@ -6,7 +6,11 @@
  *     write units, 4 KB read units, transactions doubled, a GSI write per changed index).
  *   - InvocationMeter: wraps each handler function (a Lambda) to count and time its calls.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+
+/** Which wrapped handler (Lambda) an SDK call was made from: InvocationMeter sets it, SdkMeter reads it. */
+const invoker = new AsyncLocalStorage<string>();
 
 type Handler = (...args: never[]) => Promise<unknown>;
 
@@ -31,6 +35,8 @@ export interface SdkCall {
   /** performance.now() when the call started, and how long it took. */
   start: number;
   ms: number;
+  /** The metered handler the call came from, if any. */
+  from?: string;
   /** Capacity units on the table itself, and per GSI; undefined when the call failed. */
   table?: number;
   indexes?: Record<string, number>;
@@ -56,6 +62,7 @@ export class SdkMeter {
         if (!this.enabled) return next(args);
         const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
         const kind = READS.test(command) ? 'read' : 'write';
+        const from = invoker.getStore();
         if (this.options.consumedCapacity) args.input.ReturnConsumedCapacity = 'INDEXES';
         const started = performance.now();
         try {
@@ -70,10 +77,10 @@ export class SdkMeter {
             total += entry.CapacityUnits ?? 0;
             for (const [name, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) indexes[name] = (indexes[name] ?? 0) + (value.CapacityUnits ?? 0);
           }
-          this.calls.push({ command, kind, start: started, ms: performance.now() - started, table, indexes, total });
+          this.calls.push({ command, kind, start: started, ms: performance.now() - started, from, table, indexes, total });
           return result;
         } catch (error) {
-          this.calls.push({ command, kind, start: started, ms: performance.now() - started, error: (error as Error).name });
+          this.calls.push({ command, kind, start: started, ms: performance.now() - started, from, error: (error as Error).name });
           throw error;
         }
       },
@@ -87,14 +94,15 @@ export class SdkMeter {
 }
 
 /**
- * The repository keeps its DynamoDBDocumentClient in a private field; find it by shape
- * rather than by name, so a rename inside the adapter does not break the bench.
+ * Adapters keep their SDK client (the repository's DynamoDBDocumentClient, the mailer's
+ * SESv2Client) in a private field; find it by shape rather than by name, so a rename
+ * inside an adapter does not break the bench.
  */
 export function findSdkClient(holder: object): unknown {
   for (const value of Object.values(holder)) {
     if (value && typeof value === 'object' && 'middlewareStack' in value && typeof (value as { send?: unknown }).send === 'function') return value;
   }
-  throw new Error('no AWS SDK client found on the repository; the SDK meter needs one');
+  throw new Error(`no AWS SDK client found on ${holder.constructor.name}; the SDK meter needs one`);
 }
 
 export interface Invocation {
@@ -114,7 +122,7 @@ export class InvocationMeter {
       const started = performance.now();
       let ok = false;
       try {
-        const result = await handler(...args);
+        const result = await invoker.run(name, () => handler(...args));
         ok = true;
         return result;
       } finally {

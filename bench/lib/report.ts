@@ -47,19 +47,21 @@ export function emitResult(bench: string, result: Record<string, unknown>) {
  * publish metrics on Lambda). In a bench they would bury the tables, so they are counted
  * and dropped; the count is reported where it matters (metrics per escalation).
  */
-export function quietMetrics(): { count: () => number } {
+export function quietMetrics(): { count: () => number; bytes: () => number } {
   let emf = 0;
+  let emfBytes = 0;
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     if (text.startsWith('{"_aws"')) {
       emf += text.split('\n').filter((line) => line.startsWith('{"_aws"')).length;
+      emfBytes += Buffer.byteLength(text);
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       callback?.();
       return true;
     }
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
-  return { count: () => emf };
+  return { count: () => emf, bytes: () => emfBytes };
 }
 
 export const ms = (value: number) => Math.round(value * 100) / 100;

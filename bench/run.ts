@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: runs every benchmark in its own Node process (each starts and stops its
+ * own DynamoDB Local and local stack), streams its tables, collects its JSON line, writes
+ * bench/results/latest.json (plus a timestamped copy) and prints the figures against
+ * bench/budgets.json. Over-budget figures are reported here and fail `npm run bench:check`.
+ *
+ *   npm run bench                     all benches (about 7 minutes on 2 cores)
+ *   npm run bench -- intake cost      only these; their results replace those in latest.json
+ */
+import { execSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BENCH_DIR, formatValue, judge, LATEST, loadResults, RESULTS_DIR, type Results } from './lib/budgets';
+import { JSON_LINE_PREFIX, printTable, say } from './lib/report';
+
+const BENCHES = ['intake', 'cold-start', 'deadline-lag', 'cost'] as const;
+
+function runBench(name: string): Promise<{ result?: Record<string, unknown>; seconds: number; code: number | null }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(BENCH_DIR, `${name}.ts`)], {
+      cwd: path.dirname(BENCH_DIR),
+      // Node 20 here, Node 22 on Lambda: the SDK's upgrade notice is noise in a bench.
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let result: Record<string, unknown> | undefined;
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith(JSON_LINE_PREFIX)) result = JSON.parse(line) as Record<string, unknown>;
+        process.stdout.write(`${line}\n`);
+      }
+    });
+    child.on('close', (code) => resolve({ result, seconds: (performance.now() - started) / 1000, code }));
+  });
+}
+
+function git() {
+  try {
+    const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execSync('git status --porcelain', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(BENCHES as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}`);
+  const selected = asked.length ? BENCHES.filter((name) => asked.includes(name)) : [...BENCHES];
+
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const previous = asked.length ? loadResults() : undefined;
+  const results: Results = {
+    startedAt,
+    git: git(),
+    node: process.version,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1024 ** 3)} GB, ${os.platform()} ${os.release()}`,
+    benches: { ...(previous?.benches ?? {}) },
+  };
+  const failures: string[] = [];
+  const timings: [string, number, number?, number?][] = [];
+  for (const name of selected) {
+    say(`\n━━ bench: ${name} ━━`);
+    // Other work on the machine moves the tails: the load average is kept with each result.
+    const loadBefore = Math.round(os.loadavg()[0]! * 100) / 100;
+    const { result, seconds, code } = await runBench(name);
+    const loadAfter = Math.round(os.loadavg()[0]! * 100) / 100;
+    timings.push([name, Math.round(seconds), loadBefore, loadAfter]);
+    if (!result || code !== 0) {
+      failures.push(`${name} (exit ${code}${result ? '' : ', no result line'})`);
+      continue;
+    }
+    const { bench: _bench, ...figures } = result;
+    results.benches[name] = { ...figures, at: new Date().toISOString(), seconds: Math.round(seconds), loadAverage: { before: loadBefore, after: loadAfter } };
+  }
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
+
+  // Results describe one machine at one moment: .gitignore keeps bench/results/ out of git.
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify({ ...results, totalSeconds }, null, 2)}\n`;
+  writeFileSync(LATEST, json);
+  writeFileSync(path.join(RESULTS_DIR, `${startedAt.replace(/[:.]/g, '-')}.json`), json);
+
+  printTable(
+    'Bench run',
+    ['bench', 'seconds', '1-min load before', 'after'],
+    [...timings, ['total', totalSeconds, null, null]],
+    `Results: ${path.relative(process.cwd(), LATEST)}. ${os.cpus().length} CPUs: a load average above that means other work competed with the bench.`,
+  );
+  const verdicts = judge(results);
+  printTable(
+    'Budgets (bench/budgets.json)',
+    ['budget', 'subject', 'figure', 'budget max', 'verdict'],
+    verdicts.map((v) => [v.id, v.subject, v.note ?? formatValue(v.value, v.unit), formatValue(v.max, v.unit), v.pass ? 'pass' : 'OVER BUDGET']),
+    '`npm run bench:check` fails while any budget is over; see docs/performance.md for what dominates each figure.',
+  );
+  if (failures.length) {
+    say(`\nbench: ${failures.join('; ')} did not finish`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
