@@ -13,6 +13,8 @@ import { startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
 import { freePort } from '../../local/free-port';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
+export { escalationRequest } from '../../tests/fixtures/escalation-request';
+
 export const PRINCIPAL = 'bench@example.com';
 
 /**
@@ -139,25 +141,6 @@ export function apiClient(url: string, token: string): ApiClient {
   };
 }
 
-/** A valid POST /escalations body (the same shape the integration tests use). */
-export function escalationRequest(overrides: Record<string, unknown> = {}) {
-  return {
-    customer: {
-      accountId: 'acme',
-      name: 'Acme Corp',
-      segment: 'enterprise',
-      arr: 240000,
-      healthScore: 62,
-      renewalDate: '2027-03-31',
-      contacts: [{ email: 'cto@acme.test', name: 'Dana Reyes', role: 'CTO' }],
-    },
-    title: 'Checkout fails for every customer',
-    businessImpact: 'No orders since 09:10',
-    severity: 'critical',
-    triggers: ['platform_down'],
-    ...overrides,
-  };
-}
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in item order. */
 export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {

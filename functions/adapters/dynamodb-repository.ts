@@ -218,8 +218,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async get(id: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: caseKey(id), ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    return this.item<Escalation>(caseKey(id), true);
   }
 
   async save(change: Change, expectedVersion: number) {
@@ -331,16 +330,18 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     );
   }
 
+  /** One item by key, without its key attributes. */
+  private async item<T>(key: Record<string, string>, consistent = false): Promise<T | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ...(consistent && { ConsistentRead: true }) }));
+    return Item ? (withoutKeys(Item) as T) : undefined;
+  }
+
   async caseForSentMessage(sesMessageId: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: sentMessageKey(sesMessageId) }));
-    return Item?.caseId as string | undefined;
+    return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
   }
 
   async accountForContact(email: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: contactKey(email) }));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...contact } = Item;
-    return contact as KnownContact;
+    return this.item<KnownContact>(contactKey(email));
   }
 
   async claimInboundMessage(messageId: string, expiresAt: Date) {
@@ -415,10 +416,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async getIncident(id: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...incident } = Item;
-    return incident as Incident;
+    return this.item<Incident>(incidentKey(id), true);
   }
 
   async saveIncident(incident: Incident, expectedVersion: number) {

@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
+export { escalationRequest } from '../fixtures/escalation-request';
+
 export interface TestApi {
   url: string;
   token: string;
@@ -92,21 +94,3 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
  */
 export const ROUND_THE_CLOCK_PLAYBOOK = new URL('../fixtures/playbook-24x7.json', import.meta.url).pathname;
 
-export function escalationRequest(overrides: Record<string, unknown> = {}) {
-  return {
-    customer: {
-      accountId: 'acme',
-      name: 'Acme Corp',
-      segment: 'enterprise',
-      arr: 240000,
-      healthScore: 62,
-      renewalDate: '2027-03-31',
-      contacts: [{ email: 'cto@acme.test', name: 'Dana Reyes', role: 'CTO' }],
-    },
-    title: 'Checkout fails for every customer',
-    businessImpact: 'No orders since 09:10',
-    severity: 'critical',
-    triggers: ['platform_down'],
-    ...overrides,
-  };
-}
