@@ -53,29 +53,20 @@ interface ActCall {
 async function main() {
   const emf = quietMetrics();
   // Real wall-clock instants (ms) of task calls, keyed by case, for the lag breakdown.
-  const reviewStarts = new Map<string, number[]>();
   const acts: ActCall[] = [];
   const bench: BenchStack = await startBenchStack({
     timeScale: SCALE,
     playbookPath: ROUND_THE_CLOCK_PLAYBOOK,
     wrapTask: (name, handler) => {
-      if (name === 'review-deadlines') {
-        return async (input, context) => {
-          const { caseId } = input as { caseId: string };
-          const list = reviewStarts.get(caseId) ?? [];
-          list.push(Date.now());
-          reviewStarts.set(caseId, list);
-          return handler(input, context);
-        };
-      }
       if (name === 'act-on-deadline') {
         return async (input, context) => {
           const { caseId, checkKey } = input as { caseId: string; checkKey: string };
           const call: ActCall = { caseId, deadline: checkKey.startsWith('ack:') ? checkKey.slice(4) : '', start: Date.now() };
           acts.push(call);
           try {
-            const result = (await handler(input, context)) as { acted?: boolean };
-            call.acted = result?.acted === true;
+            // An act returns the next plan: it acted when that plan no longer names its check.
+            const result = (await handler(input, context)) as { check?: { key?: string } | null };
+            call.acted = result?.check?.key !== checkKey;
             return result;
           } catch (error) {
             call.error = String(error);
@@ -164,21 +155,21 @@ async function main() {
     const lags = found.map((b) => b.lagScaledMs / SCALE);
     const lag = roundSummary(summarize(lags));
 
-    // Breakdown: wake-up (deadline → the ReviewDeadlines that found it due) and act start.
+    // Breakdown: wake-up (deadline → the act state the Wait leads to) and the act itself.
     const wake: number[] = [];
     const toAct: number[] = [];
     const actDuration: number[] = [];
     // local/scaled-clock.ts truncates the real wake-up instant to the millisecond, so a Wait
-    // can end just before the deadline in case time: ReviewDeadlines then finds nothing due
-    // and the execution loops once more before acting. Step Functions never wakes early.
+    // can end just before the deadline in case time: the act then finds nothing due yet and
+    // the execution waits once more before acting. Step Functions never wakes early.
     const lagWithoutEarlyWake: number[] = [];
     let earlyWakes = 0;
     for (const b of found) {
       const deadlineReal = Date.parse(clock.toReal(b.deadline));
-      const act = acts.find((a) => a.caseId === b.id && a.deadline === b.deadline && a.acted);
-      const reviews = (reviewStarts.get(b.id) ?? []).filter((t) => t >= deadlineReal - 5 && (!act || t <= act.start)).sort((x, y) => x - y);
-      if (reviews[0] !== undefined) wake.push(reviews[0] - deadlineReal);
-      if (reviews.length > 1) earlyWakes++;
+      const forThisDeadline = acts.filter((a) => a.caseId === b.id && a.deadline === b.deadline).sort((x, y) => x.start - y.start);
+      const act = forThisDeadline.find((a) => a.acted);
+      if (forThisDeadline[0]) wake.push(forThisDeadline[0].start - deadlineReal);
+      if (forThisDeadline.some((a) => !a.acted && (!act || a.start < act.start))) earlyWakes++;
       else lagWithoutEarlyWake.push(b.lagScaledMs / SCALE);
       if (act) {
         toAct.push(act.start - deadlineReal);
@@ -202,7 +193,7 @@ async function main() {
       [
         ['deadline → action (timeline lagMs / scale)', lag.n, lag.p50, lag.p90, lag.p99, lag.max],
         ['  … cases without an early wake-up of the scaled clock', lagNoEarly.n, lagNoEarly.p50, lagNoEarly.p90, lagNoEarly.p99, lagNoEarly.max],
-        ['  deadline → ReviewDeadlines starts (Wait wake-up)', wake.length, ...pick(summarize(wake))],
+        ['  deadline → the Wait ends in its act state', wake.length, ...pick(summarize(wake))],
         ['  deadline → ActOnDeadline starts', toAct.length, ...pick(summarize(toAct))],
         ['  ActOnDeadline duration (read, write, email, settle)', actDuration.length, ...pick(summarize(actDuration))],
         ['  DynamoDB call latency during the wave', calls.length, ...pick(dynamoDuringWave.callLatency)],

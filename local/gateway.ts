@@ -176,6 +176,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else res.end();
     }
   });
+  // Node closes idle keep-alive sockets after 5 s; a client reusing one at that moment gets
+  // ECONNRESET. Keep them longer than any client's idle pool, as load balancers do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
