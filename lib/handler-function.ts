@@ -60,7 +60,7 @@ export interface RawMailLocation {
 /** Exactly the calls functions/adapters/sfn-workflow.ts makes. */
 // ListExecutions is on the state machine: the daily sweep lists running executions in one pass.
 export const WORKFLOW_START_ACTIONS = ['states:StartExecution', 'states:ListExecutions'];
-export const WORKFLOW_EXECUTION_ACTIONS = ['states:DescribeExecution', 'states:StopExecution'];
+export const WORKFLOW_EXECUTION_ACTIONS = ['states:StopExecution'];
 /** SES v2 SendEmail, simple or templated, is authorized by this one action (functions/adapters/ses-mailer.ts). */
 export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];
 /** functions/adapters/container.ts reads the survey key with GetSecretValue, nothing else. */

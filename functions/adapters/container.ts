@@ -95,7 +95,6 @@ function stepFunctions(config: Config): WorkflowEngine {
     return {
       start: missing,
       stop: missing,
-      isRunning: missing,
       runningExecutions: async function* () {
         yield* [];
         await missing();

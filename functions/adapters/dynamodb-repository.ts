@@ -206,14 +206,12 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   private async replay(claim: IdempotencyClaim): Promise<Escalation> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: idempotencyKey(claim.principal, claim.key), ConsistentRead: true }),
-    );
-    if (!Item || Item.fingerprint !== claim.fingerprint) {
+    const record = await this.item<{ caseId: string; fingerprint: string }>(idempotencyKey(claim.principal, claim.key), true);
+    if (!record || record.fingerprint !== claim.fingerprint) {
       throw new IdempotencyKeyReusedError(`Idempotency-Key "${claim.key}" was already used with a different request`);
     }
-    const escalation = await this.get(Item.caseId as string);
-    if (!escalation) throw new Error(`idempotency record points at missing case ${Item.caseId}`);
+    const escalation = await this.get(record.caseId);
+    if (!escalation) throw new Error(`idempotency record points at missing case ${record.caseId}`);
     return escalation;
   }
 

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { executionName, type WorkflowEngine } from '../ports/workflow';
 
 /** Step Functions: one execution per case generation, named so that a retried start is a no-op. */
@@ -32,16 +32,6 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       await this.sfn.send(new StopExecutionCommand({ executionArn: this.executionArn(caseId, generation), cause: reason.slice(0, 256) }));
     } catch (error) {
       if (!(error instanceof ExecutionDoesNotExist)) throw error;
-    }
-  }
-
-  async isRunning(caseId: string, generation: number) {
-    try {
-      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(caseId, generation) }));
-      return status === 'RUNNING';
-    } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) return false;
-      throw error;
     }
   }
 

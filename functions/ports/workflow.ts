@@ -4,8 +4,6 @@ export interface WorkflowEngine {
   start(caseId: string, generation: number): Promise<void>;
   /** Best effort: an execution that is already gone is fine. */
   stop(caseId: string, generation: number, reason: string): Promise<void>;
-  /** Whether that generation's execution is still running. */
-  isRunning(caseId: string, generation: number): Promise<boolean>;
   /**
    * The names of every running execution, page by page: the daily sweep lists them once
    * (ListExecutions returns 1,000 a call) instead of asking about each case.

@@ -172,7 +172,7 @@ describe('the escalation workflow', () => {
       expect(resourcesIn(starting)).toEqual([stateMachineArn()]);
       expect(actionsOf(starting).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
       const perExecution = statements.filter((statement) => !starting.includes(statement));
-      expect(actionsOf(perExecution).sort()).toEqual(['states:DescribeExecution', 'states:StopExecution']);
+      expect(actionsOf(perExecution).sort()).toEqual(['states:StopExecution']);
       expect(resourcesIn(perExecution)).toEqual([executionsArn()]);
       for (const statement of statements) expect(statement.Effect).toBe('Allow');
     });
