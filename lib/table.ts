@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_DESIGN } from '../functions/adapters/table-design';
+import { TABLE_DESIGN, type IndexProjection } from '../functions/adapters/table-design';
 
 /**
  * The single table, built only from TABLE_DESIGN so the deployed keys and indexes are
@@ -23,13 +23,15 @@ export class EscalationTable extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const [indexName, keys] of Object.entries(TABLE_DESIGN.indexes)) {
+    for (const [indexName, index] of Object.entries(TABLE_DESIGN.indexes)) {
+      const projection: IndexProjection = index.projection;
       this.table.addGlobalSecondaryIndex({
         indexName,
-        partitionKey: { name: keys.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: keys.sortKey, type: AttributeType.STRING },
-        // Lists return whole cases, so a narrower projection would cost a second read per item.
-        projectionType: ProjectionType.ALL,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        ...(projection === 'all'
+          ? { projectionType: ProjectionType.ALL }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...projection.include] }),
       });
     }
   }

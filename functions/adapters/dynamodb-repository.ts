@@ -1,10 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -39,6 +41,19 @@ import {
 const UNFILTERED_LIST_MONTHS = 24;
 /** Filtered queries read at most this many pages per request, then hand back a cursor. */
 const MAX_PAGES_PER_REQUEST = 10;
+/** BatchGetItem's limit on keys per call. */
+const BATCH_GET_LIMIT = 100;
+/** Throttled batch reads are retried with backoff this many times before the request fails. */
+const MAX_BATCH_ATTEMPTS = 6;
+
+function matches(escalation: Escalation, filter: ListFilter): boolean {
+  return (
+    (filter.status === undefined || escalation.status === filter.status) &&
+    (filter.severity === undefined || escalation.severity === filter.severity) &&
+    (filter.owner === undefined || escalation.owner === filter.owner) &&
+    (filter.accountId === undefined || escalation.customer.accountId === filter.accountId)
+  );
+}
 
 const KEY_ATTRIBUTES = new Set<string>([
   TABLE_DESIGN.partitionKey,
@@ -462,7 +477,10 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         }
       }
       const result = await this.db.send(new QueryCommand(input));
-      items.push(...(result.Items ?? []).map(fromItem));
+      // The index copies only the filter attributes: read the cases themselves, and keep those
+      // that still match (an index lags its table by a moment).
+      const cases = await this.casesByKey((result.Items ?? []).map((item) => ({ pk: item.pk as string, sk: item.sk as string })));
+      items.push(...cases.filter((escalation) => matches(escalation, filter)));
       startKey = result.LastEvaluatedKey;
       if (!startKey) {
         // An unfiltered list goes on in the month before, until the walk's bound.
@@ -474,6 +492,22 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       items,
       ...(!exhausted && { nextCursor: encodeCursor({ index, ...(month && { month }), ...(startKey && { key: startKey }) }) }),
     };
+  }
+
+  /** Cases by table key, in the order given; ones deleted meanwhile are left out. */
+  private async casesByKey(keys: { pk: string; sk: string }[]): Promise<Escalation[]> {
+    const found = new Map<string, Escalation>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
+      for (let attempt = 1; pending?.length; attempt++) {
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        for (const item of result.Responses?.[this.table] ?? []) found.set(item.pk as string, fromItem(item));
+        pending = result.UnprocessedKeys?.[this.table]?.Keys;
+        if (pending?.length && attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} case reads unprocessed after ${attempt} attempts`);
+      }
+    }
+    return keys.flatMap((key) => found.get(key.pk) ?? []);
   }
 
   private planList(filter: ListFilter) {

@@ -2,6 +2,16 @@ import { nextPendingDeadline } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
 
 /**
+ * The case attributes list filters test. Case indexes copy only these besides their keys:
+ * a case is written a dozen times in its life, and an index is written only when its keys or
+ * copied attributes change, so most case writes touch no index. Lists read the cases
+ * themselves by key after the index query.
+ */
+export const LIST_FILTER_ATTRIBUTES = ['status', 'severity', 'owner'] as const;
+
+export type IndexProjection = { include: readonly string[] } | 'all';
+
+/**
  * The single table, described once. The DynamoDB adapter builds keys from it, CDK and
  * the local stack create the table and its indexes from it, so they cannot drift.
  *
@@ -20,17 +30,25 @@ export const TABLE_DESIGN = {
   timeToLiveAttribute: 'expiresAt',
   indexes: {
     /** Cases in one status, most urgent deadline first (lists, the reconciliation sweep). */
-    byStatusAndDeadline: { partitionKey: 'byStatusPK', sortKey: 'byStatusSK' },
+    byStatusAndDeadline: { partitionKey: 'byStatusPK', sortKey: 'byStatusSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
     /** Every case of one customer account, newest first. */
-    byAccount: { partitionKey: 'byAccountPK', sortKey: 'byAccountSK' },
+    byAccount: { partitionKey: 'byAccountPK', sortKey: 'byAccountSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
     /** Cases one owner holds, newest first; sparse until someone acknowledges. */
-    byOwner: { partitionKey: 'byOwnerPK', sortKey: 'byOwnerSK' },
+    byOwner: { partitionKey: 'byOwnerPK', sortKey: 'byOwnerSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
     /** Cases opened in one calendar month (UTC), newest first: unfiltered lists. */
-    byCreatedMonth: { partitionKey: 'byCreatedMonthPK', sortKey: 'byCreatedMonthSK' },
-    /** Timeline events of one type in one month, in time order: the metrics API (sparse: metric events only). */
-    byEventTypeAndMonth: { partitionKey: 'byEventTypeAndMonthPK', sortKey: 'byEventTypeAndMonthSK' },
+    byCreatedMonth: { partitionKey: 'byCreatedMonthPK', sortKey: 'byCreatedMonthSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
+    /**
+     * Timeline events of one type in one month, in time order: the metrics API (sparse: metric
+     * events only). Events are written once, so copying them whole saves a read per event.
+     */
+    byEventTypeAndMonth: { partitionKey: 'byEventTypeAndMonthPK', sortKey: 'byEventTypeAndMonthSK', projection: 'all' },
   },
-} as const;
+} as const satisfies {
+  partitionKey: string;
+  sortKey: string;
+  timeToLiveAttribute: string;
+  indexes: Record<string, { partitionKey: string; sortKey: string; projection: IndexProjection }>;
+};
 
 export type IndexName = keyof typeof TABLE_DESIGN.indexes;
 export const INDEX_NAMES = Object.keys(TABLE_DESIGN.indexes) as IndexName[];
