@@ -64,8 +64,8 @@ async function main() {
     // A Wait entered again with the very instant the previous Wait of that execution slept
     // until means the previous one woke early: local/scaled-clock.ts converts case time to
     // real time truncated to the millisecond, which at this scale is minutes of case time.
-    // Step Functions never wakes before the timestamp, so these extra loops (ReviewDeadlines,
-    // RouteByPhase, Wait) are counted and taken out of the figure priced below.
+    // Step Functions never wakes before the timestamp, so these extra loops (the act that
+    // finds nothing due yet, RouteToNextCheck, Wait) are counted and taken out of the figure priced below.
     let earlyWakeLoops = 0;
     const machine = (stack.engine as unknown as { machine?: { run?: (...args: unknown[]) => RunResult } }).machine;
     if (!machine?.run) throw new Error('cannot reach the local engine\'s StateMachine (local/workflow-engine.ts changed?): state transitions cannot be counted');
@@ -212,7 +212,8 @@ async function main() {
     const lifecycleCalls = tableMeter.calls.filter((c) => !surveyNames.has(c.from ?? ''));
     const capacity = capacityOf(lifecycleCalls);
     const rawTransitions = [...entered.values()].reduce((total, n) => total + n, 0) + retried;
-    // Each early wake-up cost one loop AWS would not run: 3 transitions, 1 ReviewDeadlines, 1 GetItem (1 RRU).
+    // Each early wake-up cost one loop AWS would not run: 3 transitions (the act, RouteToNextCheck,
+    // the Wait again), 1 act-on-deadline invocation that finds nothing due, 1 GetItem (1 RRU).
     const transitions = rawTransitions - 3 * earlyWakeLoops;
     const lambdaMs = lifecycleInvocations.reduce((total, i) => total + i.ms, 0);
     // Lambda bills each invocation's duration rounded up to the millisecond.

@@ -39,7 +39,7 @@ export interface ScheduledCheck {
   rule?: string;
 }
 
-/** The workflow's phase, as the state machine's RouteByPhase choice reads it. */
+/** The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused. */
 export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'finished';
 
 export interface Plan {

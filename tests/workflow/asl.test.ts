@@ -37,23 +37,73 @@ describe('statemachines/escalation.asl.json', () => {
     }
   });
 
-  it('routes every action the rules can ask for, and sleeps only in Wait states reading the planned instant', () => {
-    const routed = definition.States.ActOnDueCheck.Choices.map((choice: { StringEquals?: string }) => choice.StringEquals);
-    for (const action of CHECK_ACTIONS) expect(routed, action).toContain(action);
-    const waits = Object.values(definition.States).filter((state) => state.Type === 'Wait');
-    expect(waits.length).toBe(3);
-    for (const wait of waits) {
-      expect(wait.TimestampPath).toBe('$.plan.wakeAt');
-      expect(wait.Next).toBe('ActOnDueCheck');
+  const ROUTER = 'RouteToNextCheck';
+  const router = () => definition.States[ROUTER] as { Type: string; Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
+  const actionBranches = () => router().Choices.filter((choice) => choice.Variable === '$.plan.next' && choice.StringEquals !== 'stop');
+  const isActTask = (name: string) => definition.States[name]?.Type === 'Task' && definition.States[name].Parameters.FunctionName.includes('act-on-deadline');
+
+  it('stops first: a newer generation, a paused clock or nothing pending end the execution before any Wait', () => {
+    expect(router().Type).toBe('Choice');
+    expect(router().Choices.slice(0, 3)).toEqual([
+      { Variable: '$.plan.phase', StringEquals: 'superseded', Next: 'SupersededByNewerGeneration' },
+      { Variable: '$.plan.phase', StringEquals: 'paused', Next: 'ClockPaused' },
+      { Variable: '$.plan.next', StringEquals: 'stop', Next: 'NothingPending' },
+    ]);
+  });
+
+  it('has one branch for every action the rules can ask for, and none for an action they do not know', () => {
+    const routed = actionBranches().map((choice) => choice.StringEquals);
+    for (const action of CHECK_ACTIONS) expect(routed, `${action} has a branch in ${ROUTER}`).toContain(action);
+    for (const action of routed) expect(CHECK_ACTIONS as readonly string[], `${ROUTER} routes ${action}, which is no CheckAction`).toContain(action);
+    expect(new Set(routed).size, 'one branch per action').toBe(routed.length);
+    expect(router().Choices.length).toBe(3 + CHECK_ACTIONS.length);
+  });
+
+  it('sends each action straight to a Wait named for it, which leads to the act on that check', () => {
+    for (const branch of actionBranches()) {
+      const wait = definition.States[branch.Next];
+      expect(wait?.Type, `${branch.StringEquals} → ${branch.Next}`).toBe('Wait');
+      expect(isActTask(wait.Next), `${branch.Next} → ${wait.Next}`).toBe(true);
+    }
+    const waitsUsed = actionBranches().map((branch) => branch.Next);
+    expect(new Set(waitsUsed).size, 'each action has a Wait of its own').toBe(waitsUsed.length);
+  });
+
+  it('sleeps only in Wait states reading the planned instant, each leading to a Task', () => {
+    const waits = Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait');
+    expect(waits.length).toBe(CHECK_ACTIONS.length + 1);
+    for (const [name, wait] of waits) {
+      expect(wait.TimestampPath, name).toBe('$.plan.wakeAt');
+      expect(definition.States[wait.Next]?.Type, `${name} → ${wait.Next}`).toBe('Task');
     }
   });
 
-  it('every act returns the next plan, so a deadline costs one task and one read', () => {
-    const acts = Object.values(definition.States).filter((state) => state.Type === 'Task' && state.Parameters.FunctionName.includes('act-on-deadline'));
+  it('sleeps, then plans again from the case, on a check it has no branch for', () => {
+    const fallback = definition.States[router().Default];
+    expect(fallback.Type).toBe('Wait');
+    expect(fallback.Next).toBe('ReviewDeadlines');
+  });
+
+  it('every act returns the next plan, so a deadline costs three transitions: Wait, act, route', () => {
+    const acts = Object.entries(definition.States).filter(([name]) => isActTask(name));
     expect(acts.length).toBe(7);
-    for (const state of acts) {
-      expect(state.ResultPath).toBe('$.plan');
-      expect(state.Next).toBe('RouteByPhase');
+    for (const [name, state] of acts) {
+      expect(state.ResultPath, name).toBe('$.plan');
+      expect(state.Next, name).toBe(ROUTER);
     }
+    expect(definition.States.ReviewDeadlines.Next).toBe(ROUTER);
+  });
+
+  it('reaches every state from StartAt', () => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const state = definition.States[name];
+      const targets = [state.Next, state.Default, ...(state.Choices ?? []).map((c: { Next: string }) => c.Next), ...(state.Catch ?? []).map((c: { Next: string }) => c.Next)];
+      for (const target of targets) if (target) visit(target);
+    };
+    visit(definition.StartAt);
+    expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
   });
 });
