@@ -126,6 +126,7 @@ async function main() {
     const warm = await call('POST', '/escalations', escalationRequest({ severity: SEVERITY, triggers: [], title: 'warm-up' }), 201);
     await call('POST', `/escalations/${warm.id as string}/out-of-scope`, { reason: 'warm-up', guidance: 'none' });
     await waitFor(async () => stack.engine.runningCount() === 0, Date.now() + 10_000);
+    await stack.caseChanges.drained();
     await sleep(200);
     invocations.reset();
     tableMeter.reset();
@@ -199,6 +200,8 @@ async function main() {
     // Until the workflow closes the case after the follow-up period and its execution ends.
     const closeBy = Date.parse(clock.toReal(new Date(resolvedAt + 30 * 24 * HOUR).toISOString()));
     await waitFor(async () => Date.now() > closeBy && stack.engine.runningCount() === 0, closeBy + 20_000);
+    // The closing write's stream record (the stream consumers act on nothing by then, but are invoked and billed).
+    await stack.caseChanges.drained();
     await sleep(200);
     const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: `ESC#${id}` }, sk: { S: 'CASE' } } }));
     const finalStatus = Item?.status?.S;

@@ -1,8 +1,10 @@
 import { Annotations, CfnOutput, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { HANDLERS, ROUTES } from '../functions/http/routes';
+import { STREAM_CONSUMERS } from '../functions/adapters/stored-changes';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
 import { loadTemplates } from '../templates/catalogue';
 import { EscalationHttpApi } from './api';
@@ -23,6 +25,11 @@ export const SURVEY_VERIFIER = 'record-satisfaction';
 export const SURVEY_SIGNER = WORKFLOW_TASKS.ActOnDeadlineFunctionArn;
 export const EMAIL_EVENTS_HANDLER = 'email-events';
 export const INBOUND_EMAIL_HANDLER = 'inbound-email';
+type StreamConsumer = keyof typeof STREAM_CONSUMERS;
+export const CASE_WORKFLOWS_HANDLER = 'case-workflows' satisfies StreamConsumer;
+export const QUEUED_EMAILS_HANDLER = 'queued-emails' satisfies StreamConsumer;
+/** A stream batch that keeps failing is retried this often (bisected), then described in the consumer's queue. */
+export const STREAM_RETRY_ATTEMPTS = 5;
 
 export interface EscalationApiStackProps extends StackProps {
   config: StageConfig;
@@ -35,6 +42,10 @@ export class EscalationApiStack extends Stack {
   readonly handlers: ReadonlyMap<string, HandlerFunction>;
   /** Records SES bounces and complaints on the case (SNS → Lambda). */
   readonly emailEvents: HandlerFunction;
+  /** From the table's stream: starts and stops each case's workflow. */
+  readonly caseWorkflows: HandlerFunction;
+  /** From the table's stream: sends the emails each change queued. */
+  readonly queuedEmails: HandlerFunction;
   /** Takes in customers' email (SES receipt rule → Lambda); only with an inbound domain. */
   readonly inboundEmail?: HandlerFunction;
   /** Every Lambda of the app. */
@@ -89,13 +100,9 @@ export class EscalationApiStack extends Stack {
     for (const name of HANDLERS) {
       const handler = newFunction(name);
       const access = tableAccessOf(name, ROUTES);
+      // An API handler only reads and writes the table: what a write sets off follows from
+      // the table's stream (below), off the request path.
       if (access !== 'none') handler.useTable(table, access);
-      // A handler that changes a case may move its deadlines (it starts and stops its
-      // workflow) and owes the emails the change produces.
-      if (access === 'readWrite') {
-        handler.useWorkflow(this.workflow);
-        handler.useMailer(this.email);
-      }
       handlers.set(name, handler);
     }
     this.handlers = handlers;
@@ -105,12 +112,35 @@ export class EscalationApiStack extends Stack {
     this.emailEvents.useTable(table, 'readWrite');
     this.email.deliverEventsTo(this.emailEvents);
 
+    // What follows a write, from the table's stream: two consumers, each at its own place in the
+    // stream (a shard allows two readers), so a burst of emails never delays a workflow start.
+    const followStream = (handler: StreamConsumer) => {
+      const consumer = newFunction(handler);
+      consumer.useTable(table, 'readWrite');
+      const selects = STREAM_CONSUMERS[handler];
+      const sortKey = 'sortKey' in selects ? FilterRule.isEqual(selects.sortKey) : FilterRule.beginsWith(selects.sortKeyPrefix);
+      consumer.function.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 100,
+          bisectBatchOnError: true,
+          retryAttempts: STREAM_RETRY_ATTEMPTS,
+          onFailure: new SqsDlq(consumer.deadLetterQueue!),
+          // The same records functions/adapters/stored-changes.ts reads.
+          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...selects.eventNames), dynamodb: { Keys: { sk: { S: sortKey } } } })],
+        }),
+      );
+      return consumer;
+    };
+    this.caseWorkflows = followStream(CASE_WORKFLOWS_HANDLER);
+    this.caseWorkflows.useWorkflow(this.workflow);
+    this.queuedEmails = followStream(QUEUED_EMAILS_HANDLER);
+    this.queuedEmails.useMailer(this.email);
+
     if (config.inboundDomain && inboundAddress) {
       // A reply lands on its case (maybe resuming it); a known contact's new mail opens one.
       this.inboundEmail = newFunction(INBOUND_EMAIL_HANDLER);
       this.inboundEmail.useTable(table, 'readWrite');
-      this.inboundEmail.useWorkflow(this.workflow);
-      this.inboundEmail.useMailer(this.email);
       this.inbound = new EscalationInbound(this, 'Inbound', { stage: config.stage, domain: config.inboundDomain, address: inboundAddress, handler: this.inboundEmail });
     }
 
@@ -133,6 +163,8 @@ export class EscalationApiStack extends Stack {
       ...this.workflow.tasks.values(),
       this.workflow.reconciler,
       this.emailEvents,
+      this.caseWorkflows,
+      this.queuedEmails,
       ...(this.inboundEmail ? [this.inboundEmail] : []),
     ];
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 
-/** How a handler is invoked: by API Gateway or Step Functions (synchronous), or fire-and-forget. */
-export type Invocation = 'sync' | 'async';
+/** How a handler is invoked: by API Gateway or Step Functions (synchronous), fire-and-forget, or by the table's stream. */
+export type Invocation = 'sync' | 'async' | 'stream';
 
 export interface FunctionSettings {
   /** MB; Lambda gives CPU in proportion, so memory also buys cold-start and JSON/zod speed. */
@@ -10,6 +10,8 @@ export interface FunctionSettings {
   /**
    * `async`: invoked with InvocationType Event (SES receipt rule, SNS, EventBridge Scheduler).
    * Such a function gets retries and an SQS dead-letter queue, so a failed event is kept.
+   * `stream`: the table's stream through an event source mapping; a batch that keeps failing
+   * is described in the same kind of queue (its on-failure destination).
    */
   invocation: Invocation;
   why: string;
@@ -32,11 +34,11 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   'get-timeline': api(256, 10, 'one GetItem and one Query'),
   'list-escalations': api(256, 10, 'one Query on an index, at most 100 items'),
   metrics: api(512, 29, 'pages through a range of timeline events and every open case, then computes the playbook figures'),
-  // API, writing: a transaction, a workflow start/stop and a few SES sends in the request path
-  'create-escalation': api(512, 15, 'transaction + StartExecution + the acknowledgement emails, on the user-facing path'),
-  'edit-escalation': api(512, 15, 'read, transaction, maybe a new workflow generation and emails'),
-  'escalation-action': api(512, 15, 'read, transaction, maybe a new workflow generation and emails'),
-  incidents: api(512, 29, 'a broadcast writes and mails every linked case in turn: as long as the gateway allows'),
+  // API, writing: one transaction each (the table's stream starts workflows and sends the emails)
+  'create-escalation': api(512, 15, 'one transaction on the user-facing path: memory buys CPU for zod and the SLA calendar'),
+  'edit-escalation': api(512, 15, 'read, transaction (retried on a version conflict)'),
+  'escalation-action': api(512, 15, 'read, transaction (retried on a version conflict)'),
+  incidents: api(512, 29, 'a broadcast writes every linked case in turn: as long as the gateway allows'),
   'record-satisfaction': api(256, 10, 'verifies an HMAC (key cached per container) and writes one case'),
   // Workflow tasks (Step Functions calls them synchronously and retries them itself)
   'review-deadlines': { memorySize: 256, timeout: Duration.seconds(10), invocation: 'sync', why: 'one read and a pure decision' },
@@ -56,6 +58,18 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
     why: 'parses raw MIME (SES accepts messages up to 40 MB with attachments) held in memory',
   },
   'email-events': { memorySize: 256, timeout: Duration.seconds(30), invocation: 'async', why: 'one lookup and one write per bounce or complaint' },
+  'case-workflows': {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    invocation: 'stream',
+    why: 'from the table stream: a StartExecution (and a StopExecution) per new case or generation, side by side',
+  },
+  'queued-emails': {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    invocation: 'stream',
+    why: 'from the table stream: claims, sends and settles each queued email (SES round trips, side by side)',
+  },
 };
 
 /** An asynchronous invocation that keeps failing is retried this often, then lands in the DLQ. */

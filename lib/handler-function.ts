@@ -94,7 +94,7 @@ export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
   readonly handler: string;
   readonly settings: FunctionSettings;
-  /** Asynchronously invoked functions only: where an event lands after its retries fail. */
+  /** Asynchronous and stream functions only: where an event (or a failed batch's description) lands after its retries. */
   readonly deadLetterQueue?: Queue;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
@@ -107,12 +107,18 @@ export class HandlerFunction extends Construct {
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
 
-    if (this.settings.invocation === 'async') {
+    if (this.settings.invocation !== 'sync') {
       this.deadLetterQueue = new Queue(this, 'DeadLetters', {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: DLQ_RETENTION,
       });
+      if (this.settings.invocation === 'stream') {
+        Validations.of(this.deadLetterQueue).acknowledge({
+          id: 'AwsSolutions-SQS3',
+          reason: "This queue is the on-failure destination of the function's stream event source mapping (cdk-nag only recognises redrive and Lambda DeadLetterConfig): it is the end of the line for failed batches, and an alarm watches it.",
+        });
+      }
     }
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -128,7 +134,7 @@ export class HandlerFunction extends Construct {
       role,
       logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.playbook.environment },
-      ...(this.deadLetterQueue && { deadLetterQueue: this.deadLetterQueue, retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE }),
+      ...(this.settings.invocation === 'async' && { deadLetterQueue: this.deadLetterQueue, retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: ASYNC_MAX_EVENT_AGE }),
       bundling: {
         ...BUNDLING,
         ...(props.playbook.commandHooks && { commandHooks: props.playbook.commandHooks }),

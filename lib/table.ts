@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN, type IndexProjection } from '../functions/adapters/table-design';
 
@@ -22,6 +22,8 @@ export class EscalationTable extends Construct {
       // Cases and their timelines are the record of what was promised to customers.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The stream consumers follow every write (old and new case: case-workflows compares generations).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     for (const [indexName, index] of Object.entries(TABLE_DESIGN.indexes)) {
       const projection: IndexProjection = index.projection;

@@ -72,9 +72,9 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     };
 
     // What each task does beyond the table (functions/usecases/deadlines.ts).
+    // Past MAX_ITERATIONS_PER_EXECUTION loops a task moves the case to a new generation; the
+    // table's stream starts it, so neither task starts executions itself.
     const reviewDeadlines = handlerFunction(WORKFLOW_TASKS.ReviewDeadlinesFunctionArn);
-    // Past MAX_ITERATIONS_PER_EXECUTION loops it continues the case in a new generation.
-    reviewDeadlines.useWorkflow(this);
     // Acts on a deadline, then sends every email the case owes (the follow-up with signed
     // survey links: the stack adds the signing key once the API's URL exists).
     const actOnDeadline = handlerFunction(WORKFLOW_TASKS.ActOnDeadlineFunctionArn);
@@ -86,7 +86,7 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
       [WORKFLOW_TASKS.RecordWorkflowFailureFunctionArn, recordFailure],
     ]);
 
-    // Pages through every open case, asks Step Functions about each, sends what is still owed.
+    // Lists the running executions once, pages through every open case, re-arms any without one, sends what is still owed.
     this.reconciler = handlerFunction(RECONCILE_HANDLER);
     this.reconciler.useWorkflow(this);
     this.reconciler.useMailer(props.mailer);

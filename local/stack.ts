@@ -1,7 +1,10 @@
 import { CreateEmailTemplateCommand, SESv2Client, UpdateEmailTemplateCommand } from '@aws-sdk/client-sesv2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { provideLocalAdapters } from '../functions/adapters/container';
 import { logger } from '../functions/adapters/logger';
+import { caseWriteOf, queuedEmailOf } from '../functions/adapters/stored-changes';
 import { loadTemplates } from '../templates/catalogue';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { loadHandlers, startGateway, type Gateway } from './gateway';
 import { ScaledClock } from './scaled-clock';
 import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
+import { followTableStream, type TableStream } from './table-stream';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
 
 export interface LocalStackOptions {
@@ -43,6 +47,8 @@ export interface LocalStack {
   inboundAddress: string;
   engine: LocalWorkflowEngine;
   clock: ScaledClock;
+  /** The table's stream feeding case-workflows and queued-emails; `drained()` waits until both followed every write so far. */
+  caseChanges: TableStream;
   reconcile(): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -60,7 +66,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
   try {
-    await ensureTable(options.dynamo.client, options.tableName);
+    const streamArn = await ensureTable(options.dynamo.client, options.tableName);
     const ses = await startLocalSes(options.sesPort);
     stoppers.push(ses.stop);
     await publishTemplates(ses.url);
@@ -102,6 +108,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tasks[name] = options.wrapTask ? options.wrapTask(name, handler) : handler;
     }
     const reconcile = () => tasks['reconcile-workflows']!({}, {} as never);
+
+    // What Lambda's event source mappings do on AWS: the table's stream, read twice (each
+    // consumer at its own pace, filtered as in lib/escalation-api-stack.ts), in order per shard.
+    const streams = new DynamoDBStreamsClient({ endpoint: options.dynamo.endpoint, region: process.env.AWS_REGION!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const consumers = { 'case-workflows': (record: DynamoDBRecord) => caseWriteOf(record) !== undefined, 'queued-emails': (record: DynamoDBRecord) => queuedEmailOf(record) !== undefined };
+    const followers: TableStream[] = [];
+    for (const [name, filter] of Object.entries(consumers)) {
+      const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
+      const consumer = options.wrapTask ? options.wrapTask(name, handler) : handler;
+      const follower = await followTableStream({ client: streams, streamArn, filter, handler: (event: DynamoDBStreamEvent) => consumer(event, {} as never), ...(options.retryIntervalMs !== undefined && { retryDelayMs: options.retryIntervalMs }) });
+      followers.push(follower);
+      stoppers.push(() => follower.stop());
+    }
+    const caseChanges: TableStream = {
+      stop: async () => void (await Promise.all(followers.map((follower) => follower.stop()))),
+      drained: async () => void (await Promise.all(followers.map((follower) => follower.drained()))),
+    };
     const sweepEvery = options.reconcileEveryMs ?? clock.realMs(24 * 3_600_000);
     const sweep = setInterval(() => void reconcile().catch((error) => console.error('reconciliation failed:', error)), sweepEvery);
     sweep.unref();
@@ -115,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', options.token);
     const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers(), pages: { '/dashboard': dashboard } });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, reconcile, stop };
+    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, stop };
   } catch (error) {
     await stop();
     throw error;

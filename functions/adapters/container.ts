@@ -1,105 +1,92 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { Mailer } from '../ports/mailer';
 import type { RawMailStore } from '../ports/raw-mail-store';
+import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
 import { EmbeddedMetrics } from './emf-metrics';
 import { log } from './logger';
-import { S3RawMailStore } from './s3-raw-mail-store';
-import { SesMailer } from './ses-mailer';
-import { SignedSurveyLinks } from './signed-survey-links';
-import { StepFunctionsWorkflow } from './sfn-workflow';
-
-let dependencies: Dependencies | undefined;
-let localOverrides: Partial<Dependencies> = {};
 
 /**
- * The local stack swaps in what has no offline AWS endpoint (the workflow engine) and its
- * scaled clock. Must be called before the first handler module is imported.
+ * The ports beyond the table a handler uses, each given as the factory of its adapter.
+ * A handler names only what it calls, so its bundle holds only those SDK clients (each
+ * client adds 20–100 KB and its share of init time) and CDK grants only those calls.
  */
-export function provideLocalAdapters(overrides: Partial<Dependencies>) {
+export interface Wiring {
+  mailer?: (config: Config) => Mailer;
+  workflow?: (config: Config) => WorkflowEngine;
+  survey?: (config: Config) => SurveyLinks;
+  rawMail?: (config: Config) => RawMailStore;
+}
+
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook'>>;
+
+type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
+
+let base: Base | undefined;
+let localOverrides: LocalOverrides = {};
+
+/**
+ * The local stack swaps in what has no offline AWS endpoint (the workflow engine, the raw
+ * mail store) and its scaled clock. A swapped port still reaches only a handler that wired
+ * it, so a handler missing a port fails locally as it would on AWS.
+ */
+export function provideLocalAdapters(overrides: LocalOverrides) {
   localOverrides = overrides;
-  dependencies = undefined;
+  base = undefined;
 }
 
 /**
- * The one place SDK clients are made: once per Lambda container (or local process),
- * at cold start, so a bad configuration fails before the first request.
+ * The one place adapters are made: once per Lambda container (or local process), at cold
+ * start, so a bad configuration fails before the first request. Every handler gets the
+ * table, the playbook, metrics and logs; other ports only as wired.
  */
-export function container(): Dependencies {
-  if (dependencies) return dependencies;
+export function container(wiring: Wiring = {}): Dependencies {
+  const { config, ...shared } = (base ??= baseDependencies());
+  const port = <K extends keyof Wiring>(name: K): Dependencies[K] => {
+    const factory = wiring[name];
+    if (!factory) return unwired(name) as Dependencies[K];
+    return (localOverrides[name] as Dependencies[K] | undefined) ?? (factory(config) as Dependencies[K]);
+  };
+  return { ...shared, mailer: port('mailer'), workflow: port('workflow'), survey: port('survey'), rawMail: port('rawMail') };
+}
+
+/** What every handler shares; built once per process (the local stack runs every handler in one). */
+function baseDependencies(): Base {
   const config = parseConfig(process.env);
   const dynamo = DynamoDBDocumentClient.from(
     new DynamoDBClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     { marshallOptions: { removeUndefinedValues: true } },
   );
-  const ses = new SESv2Client(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT } : {});
-  dependencies = {
+  return {
+    config,
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME),
-    workflow: localOverrides.workflow ?? stepFunctions(config),
-    mailer: new SesMailer(ses, config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX),
-    metrics: new EmbeddedMetrics(),
-    log,
-    survey: new SignedSurveyLinks(config.PUBLIC_API_URL, surveyKey(config)),
-    ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
-    rawMail: localOverrides.rawMail ?? rawMailStore(config),
+    metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
+    log: localOverrides.log ?? log,
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
-    now: () => new Date(),
-    newId: () => randomUUID(),
-    ...localOverrides,
-  };
-  return dependencies;
-}
-
-function rawMailStore(config: Config): RawMailStore {
-  if (!config.INBOUND_BUCKET) {
-    return {
-      get: async () => {
-        throw new Error('INBOUND_BUCKET is not set for this function');
-      },
-    };
-  }
-  return new S3RawMailStore(new S3Client({}), config.INBOUND_BUCKET, config.INBOUND_PREFIX);
-}
-
-function surveyKey(config: Config): () => Promise<string> {
-  if (config.SURVEY_SIGNING_KEY) return async () => config.SURVEY_SIGNING_KEY!;
-  const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
-  if (!secretArn) {
-    return async () => {
-      throw new Error('no survey signing key: set SURVEY_SIGNING_KEY_SECRET_ARN');
-    };
-  }
-  const secrets = new SecretsManagerClient({});
-  return async () => {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    if (!SecretString) throw new Error('the survey signing secret is empty');
-    return SecretString;
+    now: localOverrides.now ?? (() => new Date()),
+    newId: localOverrides.newId ?? (() => randomUUID()),
+    ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
 }
 
-function stepFunctions(config: Config): WorkflowEngine {
-  if (!config.STATE_MACHINE_ARN) {
-    // Read-only handlers never start a workflow; the ones that do must have the ARN.
-    const missing = async () => {
-      throw new Error('STATE_MACHINE_ARN is not set for this function');
-    };
-    return {
-      start: missing,
-      stop: missing,
-      runningExecutions: async function* () {
-        yield* [];
-        await missing();
+/** A port this handler did not wire: any call says so, instead of an undefined property deep in a use case. */
+function unwired(name: string): object {
+  return new Proxy(
+    {},
+    {
+      get: (_target, property) => {
+        // Not a thenable: `await` on the port itself must not call into it.
+        if (property === 'then' || typeof property === 'symbol') return undefined;
+        return () => {
+          throw new Error(`${name}.${property}() called, but this handler was not wired with a ${name} (container() in its handler file)`);
+        };
       },
-    };
-  }
-  return new StepFunctionsWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
+    },
+  );
 }

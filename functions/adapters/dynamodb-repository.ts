@@ -69,7 +69,8 @@ function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key)));
 }
 
-function fromItem(item: Record<string, unknown>): Escalation {
+/** A case item (from a read or a stream image) as the domain sees it. */
+export function caseFromItem(item: Record<string, unknown>): Escalation {
   return withoutKeys(item) as unknown as Escalation;
 }
 
@@ -91,12 +92,12 @@ function eventPuts(table: string, change: Change) {
   });
 }
 
-/** The emails a change owes, written claimed by the writer, which sends them right after the write. */
+/** The emails a change owes, queued pending with it; the table's stream has them sent (usecases/case-changes.ts). */
 function outboxPuts(table: string, change: Change) {
   return (change.notifications ?? []).map((notification) => ({
     Put: {
       TableName: table,
-      Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'sending', version: change.next.version, attempts: 1 },
+      Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'pending', version: change.next.version, attempts: 0 },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -502,7 +503,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       for (let attempt = 1; pending?.length; attempt++) {
         if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
         const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        for (const item of result.Responses?.[this.table] ?? []) found.set(item.pk as string, fromItem(item));
+        for (const item of result.Responses?.[this.table] ?? []) found.set(item.pk as string, caseFromItem(item));
         pending = result.UnprocessedKeys?.[this.table]?.Keys;
         if (pending?.length && attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} case reads unprocessed after ${attempt} attempts`);
       }

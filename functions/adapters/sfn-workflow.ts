@@ -1,5 +1,12 @@
-import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ConfigurationError, type Config } from '../config';
 import { executionName, type WorkflowEngine } from '../ports/workflow';
+
+/** The workflow a handler wires in its container() call. */
+export function stepFunctionsWorkflow(config: Config) {
+  if (!config.STATE_MACHINE_ARN) throw new ConfigurationError('STATE_MACHINE_ARN is not set: this function starts workflows, so CDK must call useWorkflow on it');
+  return new StepFunctionsWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
+}
 
 /** Step Functions: one execution per case generation, named so that a retried start is a no-op. */
 export class StepFunctionsWorkflow implements WorkflowEngine {

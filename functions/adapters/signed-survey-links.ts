@@ -1,9 +1,30 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigurationError, type Config } from '../config';
 import { signSurveyToken, verifySurveyToken } from '../domain/survey-token';
 import type { SurveyLinks } from '../ports/survey';
 
 /** How long a satisfaction link stays usable after the follow-up email. */
 const LINK_VALIDITY_MS = 30 * 86_400_000;
 export const SURVEY_SCORES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+/**
+ * The survey links a handler wires in its container() call. On AWS the key is read from
+ * Secrets Manager on first use; only the local stack passes the key itself.
+ */
+export function signedSurveyLinks(config: Config) {
+  if (config.SURVEY_SIGNING_KEY) {
+    const key = config.SURVEY_SIGNING_KEY;
+    return new SignedSurveyLinks(config.PUBLIC_API_URL, async () => key);
+  }
+  const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
+  if (!secretArn) throw new ConfigurationError('no survey signing key: this function signs or checks survey links, so CDK must call useSurveyLinks on it');
+  const secrets = new SecretsManagerClient({});
+  return new SignedSurveyLinks(config.PUBLIC_API_URL, async () => {
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) throw new Error('the survey signing secret is empty');
+    return SecretString;
+  });
+}
 
 export class SignedSurveyLinks implements SurveyLinks {
   private key?: Promise<string>;

@@ -53,7 +53,8 @@ export const TABLE_DESIGN = {
 export type IndexName = keyof typeof TABLE_DESIGN.indexes;
 export const INDEX_NAMES = Object.keys(TABLE_DESIGN.indexes) as IndexName[];
 
-export const caseKey = (id: string) => ({ pk: `ESC#${id}`, sk: 'CASE' });
+export const CASE_PARTITION_PREFIX = 'ESC#';
+export const caseKey = (id: string) => ({ pk: `${CASE_PARTITION_PREFIX}${id}`, sk: 'CASE' });
 export const eventKey = (id: string, seq: string) => ({ pk: `ESC#${id}`, sk: `EVENT#${seq}` });
 export const EVENT_PREFIX = 'EVENT#';
 export const outboxKey = (id: string, notificationId: string) => ({ pk: `ESC#${id}`, sk: `OUTBOX#${notificationId}` });

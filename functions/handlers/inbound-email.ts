@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { container } from '../adapters/container';
+import { s3RawMailStore } from '../adapters/s3-raw-mail-store';
 import { parseMime } from '../adapters/mime';
 import { refusedVerdicts, type Verdict } from '../domain/inbound';
 import { takeInEmail } from '../usecases/inbound-email';
 import { task } from '../workflow/task';
 
-const deps = container();
+const deps = container({ rawMail: s3RawMailStore });
 
 const VerdictStatus = z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) });
 

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { container } from '../adapters/container';
+import { signedSurveyLinks } from '../adapters/signed-survey-links';
 import { endpoint } from '../http/endpoint';
 import { toProblem } from '../http/problem';
 import { recordSatisfactionScore } from '../usecases/escalations';
 
-const deps = container();
+const deps = container({ survey: signedSurveyLinks });
 
 const SurveyAnswer = z.strictObject({ score: z.coerce.number().int().min(1).max(10) });
 

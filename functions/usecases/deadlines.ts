@@ -4,7 +4,7 @@ import type { Status } from '../domain/vocabulary';
 import { recordMetrics, type Dependencies } from './escalations';
 import { executionName } from '../ports/workflow';
 import { VersionConflictError } from './errors';
-import { claimedBy, deliverPendingEmails, sendClaimed } from './outbox';
+import { deliverPendingEmails } from './outbox';
 
 // The workflow's tasks. Each is idempotent: run twice, it acts once and sends each email once.
 
@@ -88,8 +88,8 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       throw error;
     }
     recordCheckMetrics(deps, check, now, outcome);
-    await sendClaimed(deps, input.caseId, claimedBy(outcome.notifications, outcome.next.version));
-    // Also whatever an API request could not send (its change was stored, its email left pending).
+    // The emails this act queued (the table's stream races to send them too; each goes once),
+    // and any an earlier attempt left pending.
     await deliverPendingEmails(deps, input.caseId);
     return nextStep(deps, outcome.next, input);
   }
@@ -130,7 +130,10 @@ export async function recordWorkflowFailure(deps: Dependencies, input: FailureIn
   }
 }
 
-/** Starts the case's next generation: the current execution, if any, finds itself stale and ends. */
+/**
+ * Moves the case to its next generation; the table's stream starts that generation's
+ * execution (and stops this one, which would find itself stale anyway).
+ */
 async function rearm(deps: Dependencies, escalation: Escalation, reason: string): Promise<Escalation> {
   const now = deps.now().toISOString();
   const next = { ...escalation, version: escalation.version + 1, generation: escalation.generation + 1, updatedAt: now };
@@ -138,7 +141,6 @@ async function rearm(deps: Dependencies, escalation: Escalation, reason: string)
     { next, events: [{ type: 'workflow_rearmed', at: now, actor: 'workflow', summary: reason, data: { generation: next.generation } }] },
     escalation.version,
   );
-  await deps.workflow.start(next.id, next.generation);
   return next;
 }
 
@@ -163,7 +165,9 @@ export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked:
         await deliverPendingEmails(deps, escalation.id).catch((error) => deps.log.warn('pending email still failing', { caseId: escalation.id, error: String(error) }));
         if (running.has(executionName(escalation.id, escalation.generation))) continue;
         try {
-          await rearm(deps, escalation, 'reconciliation: the workflow was missing');
+          const next = await rearm(deps, escalation, 'reconciliation: the workflow was missing');
+          // Started here too (idempotent): the sweep must heal even when the stream is what failed.
+          await deps.workflow.start(next.id, next.generation);
           rearmed.push(escalation.id);
         } catch (error) {
           if (!(error instanceof VersionConflictError)) throw error;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { needsRearm, phaseOf } from '../domain/deadline-checks';
+import { needsRearm } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
 import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
@@ -14,7 +14,6 @@ import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from './errors';
-import { claimedBy, sendClaimed } from './outbox';
 
 export interface Dependencies {
   repository: EscalationRepository;
@@ -50,25 +49,11 @@ export async function createEscalation(
         expiresAt: new Date(now.getTime() + deps.playbook.idempotencyWindow),
       }
     : undefined;
+  // The write is the whole request: the table's stream starts the workflow and sends the
+  // emails the change queued (usecases/case-changes.ts), so neither waits on SES or Step Functions.
   const created = await deps.repository.create(change, claim);
   if (!created.replayed) recordMetrics(deps, change);
-  // A replay starts the workflow too: harmless (same execution name), and it heals a start that failed before.
-  await Promise.all([created.replayed ? undefined : sendAfterWrite(deps, change), startWorkflow(deps, created.escalation)]);
   return created;
-}
-
-/**
- * The case is already stored, so a failed start must not fail the request (a retry would
- * only replay it). It is logged and counted for the alarm, and the reconciliation sweep
- * re-arms any open case whose workflow is missing.
- */
-async function startWorkflow(deps: Dependencies, escalation: Escalation) {
-  try {
-    await deps.workflow.start(escalation.id, escalation.generation);
-  } catch (error) {
-    deps.metrics.record('WorkflowStartFailures', 1, 'Count');
-    deps.log.error('workflow start failed', { caseId: escalation.id, generation: escalation.generation, error: String(error) });
-  }
 }
 
 export async function getEscalation(deps: Dependencies, id: string): Promise<Escalation> {
@@ -128,9 +113,9 @@ export async function writeWithLock(
     }
     const change = decide(current, context(deps, caller.principal, deps.now()));
     if (change.next === current) return current;
-    // The running execution sleeps until the old earliest check; an earlier one needs a new generation.
-    const rearm = needsRearm(current, change.next, deps.playbook);
-    if (rearm) change.next.generation = current.generation + 1;
+    // The running execution sleeps until the old earliest check; an earlier one needs a new
+    // generation, which the table's stream starts (and stops the old one).
+    if (needsRearm(current, change.next, deps.playbook)) change.next.generation = current.generation + 1;
     try {
       await deps.repository.save(change, current.version);
     } catch (error) {
@@ -139,32 +124,12 @@ export async function writeWithLock(
       continue;
     }
     recordMetrics(deps, change);
-    await Promise.all([sendAfterWrite(deps, change), rearrangeWorkflow(deps, current, change.next, rearm)]);
     return change.next;
   }
 }
 
 export function recordMetrics(deps: Dependencies, change: Change) {
   for (const point of metricPoints(change.next, change.events)) deps.metrics.record(point.name, point.value, point.unit, point.dimensions);
-}
-
-/** After a stored change: start the next generation if it needs an earlier wake-up, or stop a finished one. */
-async function rearrangeWorkflow(deps: Dependencies, before: Escalation, after: Escalation, rearm: boolean) {
-  if (rearm) {
-    await startWorkflow(deps, after);
-    await deps.workflow.stop(after.id, before.generation, `superseded by generation ${after.generation}`).catch(() => undefined);
-  } else if (phaseOf(after) === 'finished' && phaseOf(before) !== 'finished') {
-    await deps.workflow.stop(after.id, before.generation, `escalation ${after.status}`).catch(() => undefined);
-  }
-}
-
-/** The change is stored; an email that fails now stays pending for the workflow or the sweep. */
-async function sendAfterWrite(deps: Dependencies, change: Change) {
-  try {
-    await sendClaimed(deps, change.next.id, claimedBy(change.notifications, change.next.version));
-  } catch (error) {
-    deps.log.warn('email left pending', { caseId: change.next.id, error: String(error) });
-  }
 }
 
 function context(deps: Dependencies, actor: string, now: Date): Context {

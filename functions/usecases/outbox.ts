@@ -1,4 +1,4 @@
-import { replyAddressFor, type Notification } from '../domain/communications';
+import { replyAddressFor } from '../domain/communications';
 import type { StoredNotification } from '../ports/escalation-repository';
 import type { Dependencies } from './escalations';
 
@@ -6,12 +6,10 @@ export class EmailDeliveryError extends Error {
   override name = 'EmailDeliveryError';
 }
 
-/** The emails a write just claimed (see the repository's outbox): send them without another read. */
-export function claimedBy(notifications: Notification[] | undefined, version: number): StoredNotification[] {
-  return (notifications ?? []).map((notification) => ({ ...notification, status: 'sending', version, attempts: 1 }));
-}
-
-/** Emails an earlier attempt owed and did not send (its send failed, or it ran before a retry). */
+/**
+ * Sends what a case owes: every change queues its emails as pending in the same write;
+ * whoever claims one first (the table's stream, the workflow, the daily sweep) sends it.
+ */
 export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
   const claimed: StoredNotification[] = [];
   for (const notification of await deps.repository.pendingNotifications(caseId)) {
@@ -22,9 +20,8 @@ export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
 
 /**
  * Each email is claimed before it is sent and settled after, so it goes out at most once.
- * A failed send goes back to pending and throws: a workflow task is then retried by Step
- * Functions; an API request answers anyway (its change is stored) and the case's next
- * workflow step or the daily sweep sends it.
+ * A failed send goes back to pending and throws: the stream batch or the workflow task is
+ * retried, and the case's next workflow step or the daily sweep sends it after that.
  */
 export async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
   // Independent emails go out side by side: a case with five contacts waits for one send, not five.

@@ -13,6 +13,7 @@ const ACKNOWLEDGEABLE = [
   'AwsSolutions-APIG4', // the public routes of the route table
   'AwsSolutions-SMG4', // the survey key is not rotated automatically
   'AwsSolutions-S1', // the access-log bucket does not log itself
+  'AwsSolutions-SQS3', // the stream's on-failure destination is not recognised as a DLQ
 ];
 
 /** Every acknowledgement in the tree: rule id, reason, where. */

@@ -1,19 +1,17 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS, ROUTES } from '../../functions/http/routes';
+import { HANDLERS } from '../../functions/http/routes';
 import { WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { loadTemplates } from '../../templates/catalogue';
-import { EMAIL_EVENTS_HANDLER, INBOUND_EMAIL_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
-import { tableAccessOf } from '../../lib/table-access';
+import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import { RECONCILE_HANDLER } from '../../lib/workflow';
 import { INBOUND_CONTEXT, TEST_CONTEXT, actionsOf, inspect, logicalIdOf, resourcesIn, resourcesOf, synthesize, unacknowledgedFindings } from './synthesized';
 
-// Who sends email: every API handler that changes a case (the change owes emails), the deadline
-// task (alerts, reminders, follow-ups), the sweep (what a re-armed case still owes) and, with an
-// inbound domain, inbound-email (a new case by mail is acknowledged).
-const WRITE_API_HANDLERS = HANDLERS.filter((handler) => tableAccessOf(handler, ROUTES) === 'readWrite');
-const MAIL_SENDERS = [...WRITE_API_HANDLERS, WORKFLOW_TASKS.ActOnDeadlineFunctionArn, RECONCILE_HANDLER];
-const ALL_FUNCTIONS = [...HANDLERS, ...Object.values(WORKFLOW_TASKS), RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER];
+// Who sends email: queued-emails (every email a stored change queued, from the table's stream),
+// the deadline task (the emails its act queued, at once) and the sweep (what is still pending).
+// API handlers and inbound-email only queue emails in the write.
+const MAIL_SENDERS: string[] = [QUEUED_EMAILS_HANDLER, WORKFLOW_TASKS.ActOnDeadlineFunctionArn, RECONCILE_HANDLER];
+const ALL_FUNCTIONS = [...HANDLERS, ...Object.values(WORKFLOW_TASKS), RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, CASE_WORKFLOWS_HANDLER];
 const NOT_MAIL_SENDERS = ALL_FUNCTIONS.filter((handler) => !MAIL_SENDERS.includes(handler));
 const PREFIX = 'dev-';
 
@@ -33,8 +31,8 @@ describe('email', () => {
   }, 120_000);
 
   it('guards the derivation of senders below', () => {
-    expect(MAIL_SENDERS).toEqual(expect.arrayContaining(['create-escalation', 'escalation-action', 'incidents', 'record-satisfaction', 'act-on-deadline', 'reconcile-workflows']));
-    expect(NOT_MAIL_SENDERS).toEqual(expect.arrayContaining(['get-escalation', 'health', 'review-deadlines', 'record-workflow-failure', 'email-events']));
+    expect(MAIL_SENDERS).toEqual(['queued-emails', 'act-on-deadline', 'reconcile-workflows']);
+    expect(NOT_MAIL_SENDERS).toEqual(expect.arrayContaining(['create-escalation', 'escalation-action', 'incidents', 'case-workflows', 'get-escalation', 'health', 'review-deadlines', 'record-workflow-failure', 'email-events']));
   });
 
   describe('templates', () => {
@@ -152,7 +150,7 @@ describe('email', () => {
       expect(view.environmentOf(handler).INBOUND_ADDRESS).toBeUndefined();
     });
 
-    it.each([...MAIL_SENDERS, INBOUND_EMAIL_HANDLER])('%s is told the inbound address for the Reply-To with an inbound domain', (handler) => {
+    it.each(MAIL_SENDERS)('%s is told the inbound address for the Reply-To with an inbound domain', (handler) => {
       expect(inboundView.environmentOf(handler).INBOUND_ADDRESS).toBe(`escalations@${INBOUND_CONTEXT.inboundDomain}`);
       expect(inboundView.statementsWith(handler, 'ses:')).not.toEqual([]);
     });

@@ -11,7 +11,7 @@ import { FUNCTION_SETTINGS } from '../../lib/function-settings';
 import { BUNDLING, HandlerFunction } from '../../lib/handler-function';
 import { playbookBundle } from '../../lib/playbook-bundle';
 import { HANDLERS_WITHOUT_TABLE } from '../../lib/table-access';
-import { logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
+import { actionsOf, inspect, logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
@@ -56,9 +56,9 @@ describe('the handler Lambdas', () => {
     for (const handler of HANDLERS_WITHOUT_TABLE) expect(HANDLERS).toContain(handler);
   });
 
-  it('has exactly one function per handler in the route table, besides the workflow\'s own and email-events', () => {
+  it('has exactly one function per handler in the route table, besides the workflow\'s own, email-events and the stream consumers', () => {
     const workflowFunctions = stack.workflow.tasks.size + 1; // + the daily reconciliation
-    const eventFunctions = 1; // email-events (inbound-email only with an inbound domain: inbound.test.ts)
+    const eventFunctions = 3; // email-events, case-workflows, queued-emails (inbound-email only with an inbound domain: inbound.test.ts)
     expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
     expect([...stack.handlers.keys()].sort()).toEqual([...HANDLERS].sort());
     expect(stack.functions).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
@@ -66,7 +66,35 @@ describe('the handler Lambdas', () => {
 
   it('has memory, timeout and invocation chosen for every handler file', () => {
     for (const fn of stack.functions) expect(FUNCTION_SETTINGS[fn.handler], fn.handler).toBeDefined();
-    expect(Object.keys(FUNCTION_SETTINGS)).toEqual(expect.arrayContaining([...HANDLERS, 'inbound-email', 'email-events', 'reconcile-workflows']));
+    expect(Object.keys(FUNCTION_SETTINGS)).toEqual(expect.arrayContaining([...HANDLERS, 'inbound-email', 'email-events', 'reconcile-workflows', 'case-workflows', 'queued-emails']));
+  });
+
+  // The handler file names the ports it wires (container({ mailer, workflow, ... })); CDK must
+  // grant exactly those calls, or the function fails on AWS although it works locally.
+  const PORT_GRANTS = { mailer: 'ses:SendEmail', workflow: 'states:StartExecution', survey: 'secretsmanager:GetSecretValue', rawMail: 's3:GetObject' } as const;
+  const wiredPorts = (handler: string) => {
+    const source = readFileSync(path.join(PROJECT_ROOT, 'functions', 'handlers', `${handler}.ts`), 'utf8');
+    const call = /container\((\{[^}]*\})?\)/.exec(source);
+    return call ? [...(call[1] ?? '').matchAll(/(\w+):/g)].map((match) => match[1]!) : undefined;
+  };
+
+  it('reads the wiring from the handler files it checks', () => {
+    expect(wiredPorts('get-escalation')).toEqual([]);
+    expect(wiredPorts('act-on-deadline')).toEqual(['mailer', 'survey']);
+    expect(wiredPorts('health')).toBeUndefined();
+  });
+
+  it('grants each function exactly the AWS calls of the ports its handler wires', () => {
+    const view = inspect(template, stack);
+    expect(view.handlers).toEqual(expect.arrayContaining(['case-workflows', 'queued-emails']));
+    for (const handler of view.handlers) {
+      const ports = wiredPorts(handler) ?? [];
+      for (const port of ports) expect(Object.keys(PORT_GRANTS), `${handler} wires an unknown port`).toContain(port);
+      const granted = new Set(actionsOf(view.statementsOf(handler)));
+      for (const [port, action] of Object.entries(PORT_GRANTS)) {
+        expect(granted.has(action), `${handler}: ${action} granted iff it wires ${port}`).toBe(ports.includes(port));
+      }
+    }
   });
 
   it.each(HANDLERS)('%s runs on arm64 with nodejs22.x, X-Ray and its own log group', (handler) => {

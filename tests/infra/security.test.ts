@@ -9,6 +9,8 @@ import { INBOUND_CONTEXT, actionsOf, inspect, logicalIdOf, resourcesIn, resource
  * resource is allowed. X-Ray tracing, and CloudWatch Logs delivery of the state machine.
  */
 const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
+  // Lambda's event source mapping lists the table's streams before reading one (granted by CDK's DynamoEventSource).
+  'dynamodb:ListStreams',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
@@ -145,7 +147,25 @@ describe.each([
         const sending = view.statementsWith(handler, 'sqs:');
         expect(resourcesIn(sending), handler).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
       }
-      expect(Object.keys(queues)).toHaveLength(asyncHandlers().length);
+      expect(Object.keys(queues)).toHaveLength(asyncHandlers().length + 2); // + the stream consumers' (below)
+    });
+
+    it('the stream consumers each read the table stream at their own pace, filtered, and send a failed batch, after bisected retries, to their own encrypted queue', () => {
+      const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).map((mapping) => mapping.Properties);
+      const consumers = [
+        // Only case items (workflows) and newly queued emails: timeline events, idempotency records and TTL deletions reach neither.
+        { fn: stack.caseWorkflows, pattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['CASE'] } } } } },
+        { fn: stack.queuedEmails, pattern: { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }] } } } } },
+      ];
+      expect(mappings).toHaveLength(consumers.length);
+      for (const { fn, pattern } of consumers) {
+        const mapping = mappings.find((candidate) => candidate.FunctionName.Ref === logicalIdOf(fn.function))!;
+        expect(mapping, fn.handler).toMatchObject({ BisectBatchOnFunctionError: true, MaximumRetryAttempts: 5, StartingPosition: 'TRIM_HORIZON' });
+        expect(mapping.FilterCriteria.Filters.map((filter: { Pattern: string }) => JSON.parse(filter.Pattern))).toEqual([pattern]);
+        const queueId = logicalIdOf(fn.deadLetterQueue!);
+        expect(mapping.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+        expect(resourcesOf(template, 'AWS::SQS::Queue')[queueId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+      }
     });
 
     it('each retries a failed event twice, for at most six hours, before dead-lettering it', () => {

@@ -60,6 +60,10 @@ describe('the escalation table', () => {
     });
   });
 
+  it('streams old and new images: case-workflows compares generations', () => {
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
   it('declares every key attribute as a string', () => {
     const keyAttributes = [
       TABLE_DESIGN.partitionKey,

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { buildApp } from '../../lib/app';
-import { EMAIL_EVENTS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
+import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import type { HandlerFunction } from '../../lib/handler-function';
 import { tableAccessOf } from '../../lib/table-access';
 import { RECONCILE_HANDLER } from '../../lib/workflow';
@@ -18,11 +18,12 @@ const ASL = JSON.parse(ASL_TEXT);
 const TASK_VARIABLES = Object.keys(WORKFLOW_TASKS) as (keyof typeof WORKFLOW_TASKS)[];
 const TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
 
-// Who may start, inspect and stop executions: the API handlers that change cases (derived from
-// the route table), the task that continues a long-running case in a new generation, the sweep.
+// Who may start, inspect and stop executions: case-workflows (a stored new case or generation
+// starts one, from the table's stream) and the sweep (it re-arms a case whose execution is
+// gone). API handlers and workflow tasks only write the generation.
 const WRITE_API_HANDLERS = HANDLERS.filter((handler) => tableAccessOf(handler, ROUTES) === 'readWrite');
-const WORKFLOW_STARTERS = [...WRITE_API_HANDLERS, WORKFLOW_TASKS.ReviewDeadlinesFunctionArn, RECONCILE_HANDLER];
-const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER];
+const WORKFLOW_STARTERS: string[] = [CASE_WORKFLOWS_HANDLER, RECONCILE_HANDLER];
+const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER, CASE_WORKFLOWS_HANDLER, QUEUED_EMAILS_HANDLER];
 const NOT_STARTERS = ALL_FUNCTIONS.filter((handler) => !WORKFLOW_STARTERS.includes(handler));
 
 interface Statement {
@@ -64,7 +65,7 @@ describe('the escalation workflow', () => {
 
   it('derives the function groups from the route table and WORKFLOW_TASKS (guards the derivation below)', () => {
     expect(WRITE_API_HANDLERS).toEqual(expect.arrayContaining(['create-escalation', 'edit-escalation', 'escalation-action']));
-    expect(NOT_STARTERS).toEqual(expect.arrayContaining(['get-escalation', 'list-escalations', 'health', 'act-on-deadline', 'record-workflow-failure', 'email-events']));
+    expect(NOT_STARTERS).toEqual(expect.arrayContaining([...WRITE_API_HANDLERS, 'get-escalation', 'list-escalations', 'health', 'review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'email-events', 'queued-emails']));
     expect([...stack.workflow.tasks.keys()].sort()).toEqual([...TASK_HANDLERS].sort());
   });
 

@@ -13,12 +13,14 @@ let original: Playbook;
 
 beforeAll(async () => {
   api = await startTestApi();
-  original = container().playbook;
+  original = structuredClone(container().playbook);
 });
 afterAll(() => api?.close());
-// The handlers read the playbook from the container: replacing it stands in for deploying a new playbook.
+// Every handler's dependencies share one playbook object: replacing its contents in place
+// stands in for deploying a new playbook.
+const deployPlaybook = (playbook: Playbook) => Object.assign(container().playbook, structuredClone(playbook));
 afterEach(() => {
-  container().playbook = original;
+  deployPlaybook(original);
 });
 
 const account = (timezone?: string) => ({
@@ -124,10 +126,10 @@ describe('a playbook change applies to new escalations; open ones keep theirs un
     const customer = account('Europe/Berlin');
     const old = await create({ severity: 'high', customer, reportedAt: '2026-03-06T16:00:00+01:00' });
 
-    container().playbook = parsePlaybook({
+    deployPlaybook(parsePlaybook({
       severities: { high: { acknowledgeWithin: '1h', updateEvery: '2h' } },
       calendars: { business: { week: { fri: [['09:00', '20:00']] } } },
-    });
+    }));
     const fresh = await create({ severity: 'high', customer, reportedAt: '2026-03-06T16:00:00+01:00' });
     expect(fresh.deadlines.acknowledgeBy).toBe('2026-03-06T16:00:00.000Z'); // Fri 17:00 Berlin, open until 20:00 now
     expect(fresh.sla.targets.acknowledgeWithin).toBe('1h');

@@ -35,7 +35,7 @@ describe('incidents', () => {
     const retried = await api.call('POST', `/incidents/${incidentId}/updates`, { message }, { 'idempotency-key': 'eu-search-1' });
     expect(retried.body).toMatchObject({ delivered: [], updateId: 'eu-search-1' });
 
-    const mail = (await api.sentMail()).filter((m) => m.subject.startsWith('Search is slow in the EU region'));
+    const mail = (await api.settledMail(ids)).filter((m) => m.subject.startsWith('Search is slow in the EU region'));
     expect(mail).toHaveLength(6);
     expect(mail.map((m) => m.destination.to[0]).sort()).toEqual(['cto1@customer1.test', 'cto2@customer2.test', 'cto3@customer3.test', 'ops1@customer1.test', 'ops2@customer2.test', 'ops3@customer3.test']);
     const toCto2 = mail.find((m) => m.destination.to[0] === 'cto2@customer2.test')!;

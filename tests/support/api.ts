@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
+import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { waitFor } from './wait-for';
 
 export { escalationRequest } from '../fixtures/escalation-request';
 
@@ -14,6 +16,11 @@ export interface TestApi {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
   /** Mail the local SES accepted, newest last. */
   sentMail(): Promise<SentMail[]>;
+  /**
+   * The same, once every email these cases queued so far has gone out: emails leave after
+   * the write that queued them (from the table's stream, or the deadline task that queued them).
+   */
+  settledMail(caseIds: string[]): Promise<SentMail[]>;
   close(): Promise<void>;
 }
 
@@ -55,6 +62,11 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
     ...options,
   });
   const url = stack.gateway.url;
+  const sentMail = async () => {
+    const response = await fetch(`${stack.sesUrl}/store`);
+    const { emails } = (await response.json()) as { emails: SentMail[] };
+    return emails;
+  };
   return {
     url,
     token,
@@ -79,10 +91,22 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
-    async sentMail() {
-      const response = await fetch(`${stack.sesUrl}/store`);
-      const { emails } = (await response.json()) as { emails: SentMail[] };
-      return emails;
+    sentMail,
+    async settledMail(caseIds) {
+      await stack.caseChanges.drained();
+      const unsent = async (caseId: string) => {
+        const { Items = [] } = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
+            ExpressionAttributeValues: { ':pk': { S: caseKey(caseId).pk }, ':outbox': { S: OUTBOX_PREFIX } },
+            ConsistentRead: true,
+          }),
+        );
+        return Items.filter((item) => item.status?.S !== 'sent').length;
+      };
+      await waitFor(async () => (await Promise.all(caseIds.map(unsent))).every((n) => n === 0), { what: `the emails of ${caseIds.join(', ')} to go out` });
+      return sentMail();
     },
     close: stack.stop,
   };

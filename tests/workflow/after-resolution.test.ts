@@ -38,7 +38,7 @@ describe('after resolution', () => {
     expect(Date.parse(closed.closedAt) - Date.parse(resolved.resolvedAt)).toBeGreaterThanOrEqual(30 * DAY);
     expect(events.at(-1)!.type === 'closed' || events.some((e) => e.type === 'closed')).toBe(true);
 
-    const mail = (await api.sentMail()).filter((m) => m.subject.includes(title));
+    const mail = (await api.settledMail([opened.id])).filter((m) => m.subject.includes(title));
     const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test') && m.subject.startsWith('Checking in'));
     expect(toCustomer).toHaveLength(1);
     expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');

@@ -75,7 +75,7 @@ describe('the escalation workflow', () => {
 
     const current = await api.call('GET', `/escalations/${opened.id}`);
     expect(current.body.tier).toBeGreaterThanOrEqual(2);
-    const mail = (await api.sentMail()).filter((m) => m.subject.includes(opened.title));
+    const mail = (await api.settledMail([opened.id])).filter((m) => m.subject.includes(opened.title));
     const tier1 = mail.filter((m) => m.subject.includes('tier 1'));
     expect(tier1).toHaveLength(1);
     expect(tier1[0]!.destination.to.sort()).toEqual(['csm-manager@example.com', 'support-lead@example.com']);
@@ -95,7 +95,7 @@ describe('the escalation workflow', () => {
     const breach = ofType(events, 'deadline_breached').find((e) => e.data?.kind === 'update')!;
     expect(Date.parse(reminder.at)).toBeLessThan(Date.parse(breach.at));
     expect(breach.data).toMatchObject({ action: 'escalate_missed_update', tier: 1 });
-    const mail = await api.sentMail();
+    const mail = await api.settledMail([opened.id]);
     expect(mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title))).toHaveLength(1);
   });
 
@@ -109,6 +109,8 @@ describe('the escalation workflow', () => {
     expect(resumed.body.sla.pausedMs).toBeGreaterThanOrEqual(3_600_000);
     expect(Date.parse(resumed.body.deadlines.nextUpdateBy)).toBeGreaterThan(Date.parse(paused.body.deadlines.nextUpdateBy));
     // Resuming makes generation 2, whose execution watches the moved deadline; generation 1 has ended.
+    // The resume's stored new generation starts from the table's stream, off the request path.
+    await api.stack.caseChanges.drained();
     expect(await api.stack.engine.isRunning(opened.id, 2)).toBe(true);
     expect(await api.stack.engine.isRunning(opened.id, 1)).toBe(false);
     const reminder = await waitFor(async () => ofType(await timeline(opened.id), 'reminder_sent')[0], { timeoutMs: 3 * HOUR_REAL_MS, what: 'the reminder after resume' });
@@ -133,10 +135,14 @@ describe('the escalation workflow', () => {
     try {
       const raised = await api.call('PATCH', `/escalations/${opened.id}`, { severity: 'critical', reason: 'spreading' }, { 'if-match': '"1"' });
       expect(raised.status).toBe(200);
+      // The stream starts generation 2 and (here, fails to) stop generation 1 after the request.
+      await api.stack.caseChanges.drained();
+      expect(await api.stack.engine.isRunning(opened.id, 2)).toBe(true);
     } finally {
       api.stack.engine.stop = realStop;
     }
-    expect(await api.stack.engine.isRunning(opened.id, 1)).toBe(true);
+    // Not stopped: it runs on (or, on a loaded machine, has already woken, seen it is stale and ended).
+    expect(api.stack.engine.execution(opened.id, 1)?.status).toMatch(/^(RUNNING|SUCCEEDED)$/);
     // Generation 2 acts at the critical deadline; generation 1 wakes at the old one and must not.
     await waitFor(async () => api.stack.engine.execution(opened.id, 1)?.status === 'SUCCEEDED', { timeoutMs: 6 * HOUR_REAL_MS, what: 'generation 1 to end' });
     const breaches = ofType(await timeline(opened.id), 'deadline_breached').filter((e) => e.data?.kind === 'acknowledge');
