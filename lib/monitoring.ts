@@ -85,7 +85,7 @@ export class EscalationMonitoring extends Construct {
       threshold: 1,
     });
     this.alarm('WorkflowStartFailures', {
-      description: 'A changed case could not start its workflow (its deadlines are not being watched until the daily reconciliation re-arms it). See the function logs for "workflow start failed".',
+      description: 'case-workflows could not start a case\'s workflow; the stream batch is retried, then lands in the case-workflows queue and the daily reconciliation re-arms the case. See the case-workflows logs.',
       metric: emfMetric('WorkflowStartFailures', {}, { period: ALARM_PERIOD }),
       threshold: 1,
     });
