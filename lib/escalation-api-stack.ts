@@ -4,7 +4,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { HANDLERS, ROUTES } from '../functions/http/routes';
-import { STREAM_CONSUMERS } from '../functions/adapters/stored-changes';
+import { STREAM_CONSUMERS, type StreamConsumer } from '../functions/adapters/stored-changes';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
 import { loadTemplates } from '../templates/catalogue';
 import { EscalationHttpApi } from './api';
@@ -25,7 +25,6 @@ export const SURVEY_VERIFIER = 'record-satisfaction';
 export const SURVEY_SIGNER = WORKFLOW_TASKS.ActOnDeadlineFunctionArn;
 export const EMAIL_EVENTS_HANDLER = 'email-events';
 export const INBOUND_EMAIL_HANDLER = 'inbound-email';
-type StreamConsumer = keyof typeof STREAM_CONSUMERS;
 export const CASE_WORKFLOWS_HANDLER = 'case-workflows' satisfies StreamConsumer;
 export const QUEUED_EMAILS_HANDLER = 'queued-emails' satisfies StreamConsumer;
 /** A stream batch that keeps failing is retried this often (bisected), then described in the consumer's queue. */
@@ -117,8 +116,8 @@ export class EscalationApiStack extends Stack {
     const followStream = (handler: StreamConsumer) => {
       const consumer = newFunction(handler);
       consumer.useTable(table, 'readWrite');
-      const selects = STREAM_CONSUMERS[handler];
-      const sortKey = 'sortKey' in selects ? FilterRule.isEqual(selects.sortKey) : FilterRule.beginsWith(selects.sortKeyPrefix);
+      const { eventNames, sortKey } = STREAM_CONSUMERS[handler];
+      const sortKeyRule = 'equals' in sortKey ? FilterRule.isEqual(sortKey.equals) : FilterRule.beginsWith(sortKey.prefix);
       consumer.function.addEventSource(
         new DynamoEventSource(table, {
           startingPosition: StartingPosition.TRIM_HORIZON,
@@ -126,8 +125,8 @@ export class EscalationApiStack extends Stack {
           bisectBatchOnError: true,
           retryAttempts: STREAM_RETRY_ATTEMPTS,
           onFailure: new SqsDlq(consumer.deadLetterQueue!),
-          // The same records functions/adapters/stored-changes.ts reads.
-          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...selects.eventNames), dynamodb: { Keys: { sk: { S: sortKey } } } })],
+          // The rule functions/adapters/stored-changes.ts applies as `followedBy`.
+          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...eventNames), dynamodb: { Keys: { sk: { S: sortKeyRule } } } })],
         }),
       );
       return consumer;

@@ -4,7 +4,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { provideLocalAdapters } from '../functions/adapters/container';
 import { logger } from '../functions/adapters/logger';
-import { caseWriteOf, queuedEmailOf } from '../functions/adapters/stored-changes';
+import { followedBy, STREAM_CONSUMERS, type StreamConsumer } from '../functions/adapters/stored-changes';
 import { loadTemplates } from '../templates/catalogue';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -112,9 +112,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // What Lambda's event source mappings do on AWS: the table's stream, read twice (each
     // consumer at its own pace, filtered as in lib/escalation-api-stack.ts), in order per shard.
     const streams = new DynamoDBStreamsClient({ endpoint: options.dynamo.endpoint, region: process.env.AWS_REGION!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const consumers = { 'case-workflows': (record: DynamoDBRecord) => caseWriteOf(record) !== undefined, 'queued-emails': (record: DynamoDBRecord) => queuedEmailOf(record) !== undefined };
     const followers: TableStream[] = [];
-    for (const [name, filter] of Object.entries(consumers)) {
+    for (const name of Object.keys(STREAM_CONSUMERS) as StreamConsumer[]) {
+      const filter = (record: DynamoDBRecord) => followedBy(name, record);
       const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
       const consumer = options.wrapTask ? options.wrapTask(name, handler) : handler;
       const follower = await followTableStream({ client: streams, streamArn, filter, handler: (event: DynamoDBStreamEvent) => consumer(event, {} as never), ...(options.retryIntervalMs !== undefined && { retryDelayMs: options.retryIntervalMs }) });

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod';
+import type { Escalation } from '../domain/escalation';
 import type { CaseWrite } from '../usecases/case-changes';
 import { caseFromItem } from './dynamodb-repository';
 import { CASE_PARTITION_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
@@ -22,37 +23,43 @@ export const recordsOf = (event: z.output<typeof StreamEvent>) => event.Records 
 
 /**
  * The two kinds of stream record something follows, each read by its own consumer. The event
- * source mappings' filters (lib/escalation-api-stack.ts) select the same records; these
- * functions are that rule in code, for the local stack and as a guard.
+ * source mappings' filters (lib/escalation-api-stack.ts) are built from these selections;
+ * `followedBy` is the same rule in code, for the local stack and as a guard in the handlers.
  */
 export const STREAM_CONSUMERS = {
   /** A case item written (created or changed). */
-  'case-workflows': { sortKey: caseKey('').sk, eventNames: ['INSERT', 'MODIFY'] },
+  'case-workflows': { eventNames: ['INSERT', 'MODIFY'], sortKey: { equals: caseKey('').sk } },
   /** An email queued in the outbox. */
-  'queued-emails': { sortKeyPrefix: OUTBOX_PREFIX, eventNames: ['INSERT'] },
+  'queued-emails': { eventNames: ['INSERT'], sortKey: { prefix: OUTBOX_PREFIX } },
 } as const;
+
+export type StreamConsumer = keyof typeof STREAM_CONSUMERS;
 
 function caseIdOf(record: DynamoDBRecord): string | undefined {
   const pk = record.dynamodb?.Keys?.pk?.S;
   return pk?.startsWith(CASE_PARTITION_PREFIX) ? pk.slice(CASE_PARTITION_PREFIX.length) : undefined;
 }
 
+/** Whether the consumer's event source mapping delivers this record. Reads the keys only, not the images. */
+export function followedBy(consumer: StreamConsumer, record: DynamoDBRecord): boolean {
+  const { eventNames, sortKey } = STREAM_CONSUMERS[consumer];
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  if (sk === undefined || caseIdOf(record) === undefined || !(eventNames as readonly string[]).includes(record.eventName ?? '')) return false;
+  return 'equals' in sortKey ? sk === sortKey.equals : sk.startsWith(sortKey.prefix);
+}
+
 export function caseWriteOf(record: DynamoDBRecord): CaseWrite | undefined {
-  const { sortKey, eventNames } = STREAM_CONSUMERS['case-workflows'];
   const image = record.dynamodb?.NewImage;
-  if (!caseIdOf(record) || record.dynamodb?.Keys?.sk?.S !== sortKey || !image || !(eventNames as readonly string[]).includes(record.eventName ?? '')) return undefined;
+  if (!followedBy('case-workflows', record) || !image) return undefined;
   const before = record.dynamodb?.OldImage ? escalationOf(record.dynamodb.OldImage as Image) : undefined;
   return { ...(before && { before }), after: escalationOf(image as Image) };
 }
 
 /** The case whose email this record queued. */
 export function queuedEmailOf(record: DynamoDBRecord): string | undefined {
-  const { sortKeyPrefix, eventNames } = STREAM_CONSUMERS['queued-emails'];
-  const caseId = caseIdOf(record);
-  if (!caseId || !record.dynamodb?.Keys?.sk?.S?.startsWith(sortKeyPrefix) || !(eventNames as readonly string[]).includes(record.eventName ?? '')) return undefined;
-  return caseId;
+  return followedBy('queued-emails', record) ? caseIdOf(record) : undefined;
 }
 
-function escalationOf(image: Image): ReturnType<typeof caseFromItem> {
+function escalationOf(image: Image): Escalation {
   return caseFromItem(unmarshall(image));
 }

@@ -24,7 +24,11 @@ const CONCURRENCY = 16;
  */
 export async function followCaseWrites(deps: Dependencies, writes: CaseWrite[]) {
   const byCase = new Map<string, CaseWrite[]>();
-  for (const write of writes) byCase.set(write.after.id, [...(byCase.get(write.after.id) ?? []), write]);
+  for (const write of writes) {
+    const ofOneCase = byCase.get(write.after.id) ?? [];
+    ofOneCase.push(write);
+    byCase.set(write.after.id, ofOneCase);
+  }
   await settleAll([...byCase.values()], async (ofOneCase) => {
     for (const { before, after } of ofOneCase) await followCase(deps, before, after);
   });
