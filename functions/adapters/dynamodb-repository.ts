@@ -29,6 +29,7 @@ import {
   inboundKey,
   incidentKey,
   indexAttributes,
+  LIST_FILTER_ATTRIBUTES,
   monthPartition,
   outboxKey,
   ownerPartition,
@@ -512,8 +513,9 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   private planList(filter: ListFilter) {
+    // The index filters only on what it copies: the same list as the projection in TABLE_DESIGN.
     const rest = (...used: (keyof ListFilter)[]) =>
-      (['status', 'severity', 'owner'] as const)
+      LIST_FILTER_ATTRIBUTES
         .filter((name) => !used.includes(name) && filter[name] !== undefined)
         .map((name) => [name, filter[name]] as [string, string]);
     if (filter.accountId) {
