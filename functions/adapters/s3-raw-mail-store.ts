@@ -1,11 +1,12 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfigurationError, type Config } from '../config';
 import type { RawMailStore } from '../ports/raw-mail-store';
+import { awsClient, clientOptions } from './aws-clients';
 
 /** The raw mail store a handler wires in its container() call: the inbound bucket CDK names. */
 export function s3RawMailStore(config: Config) {
   if (!config.INBOUND_BUCKET) throw new ConfigurationError('INBOUND_BUCKET is not set: this function reads inbound mail, so CDK must call useRawMail on it');
-  return new S3RawMailStore(new S3Client({}), config.INBOUND_BUCKET, config.INBOUND_PREFIX);
+  return new S3RawMailStore(awsClient('s3', new S3Client(clientOptions('s3'))), config.INBOUND_BUCKET, config.INBOUND_PREFIX);
 }
 
 /** The SES receipt rule's S3 action stores each message at `<prefix><SES message id>`. */

@@ -1,5 +1,6 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Config } from '../config';
+import { awsClient, clientOptions } from './aws-clients';
 import { templateData } from '../domain/communications';
 import type { Mailer, TemplatedEmail } from '../ports/mailer';
 
@@ -7,7 +8,7 @@ const HEADER_UNSAFE = /[\r\n]/;
 
 /** The mailer a handler wires in its container() call. */
 export const sesMailer = (config: Config) =>
-  new SesMailer(new SESv2Client(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT } : {}), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX);
+  new SesMailer(awsClient('sesv2', new SESv2Client(clientOptions('sesv2', config.SES_ENDPOINT))), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX);
 
 /** SES v2 templated email. The same calls work against local SES (aws-ses-v2-local). */
 export class SesMailer implements Mailer {

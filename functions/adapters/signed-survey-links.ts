@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ConfigurationError, type Config } from '../config';
 import { signSurveyToken, verifySurveyToken } from '../domain/survey-token';
 import type { SurveyLinks } from '../ports/survey';
+import { awsClient, clientOptions } from './aws-clients';
 
 /** How long a satisfaction link stays usable after the follow-up email. */
 const LINK_VALIDITY_MS = 30 * 86_400_000;
@@ -18,7 +19,7 @@ export function signedSurveyLinks(config: Config) {
   }
   const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
   if (!secretArn) throw new ConfigurationError('no survey signing key: this function signs or checks survey links, so CDK must call useSurveyLinks on it');
-  const secrets = new SecretsManagerClient({});
+  const secrets = awsClient('secrets-manager', new SecretsManagerClient(clientOptions('secrets-manager')));
   return new SignedSurveyLinks(config.PUBLIC_API_URL, async () => {
     const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!SecretString) throw new Error('the survey signing secret is empty');

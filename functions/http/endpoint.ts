@@ -43,6 +43,10 @@ export interface EndpointSpec<B extends z.ZodType | undefined, Q extends z.ZodTy
   /** For an endpoint whose body shape depends on the route (one Lambda, several actions). */
   bodyFor?: (event: ApiEvent) => z.ZodType;
   query?: Q;
+  /** The path parameters' shape (ids are UUIDs): a malformed one is a 400 naming it, never a lookup. */
+  path?: z.ZodType;
+  /** For an endpoint whose path shape depends on the route. */
+  pathFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** Public endpoints skip the caller check (the API Gateway route has no authorizer either). */
   public?: boolean;
 }
@@ -57,7 +61,7 @@ const problemDetails = (): Middleware => ({
     if (problem.status >= 500) logger.error('unhandled error', { error: describe(request.error) });
     request.response = {
       statusCode: problem.status,
-      headers: { 'content-type': 'application/problem+json' },
+      headers: { 'content-type': 'application/problem+json', ...(problem.retryAfter !== undefined && { 'retry-after': String(problem.retryAfter) }) },
       body: JSON.stringify({ ...problem, instance: request.event.rawPath }),
     };
   },
@@ -103,6 +107,11 @@ function readJsonBody(event: ApiEvent): unknown {
 
 const validInput = (spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefined>): Middleware => ({
   before: async (request) => {
+    const pathSchema = spec.pathFor ? spec.pathFor(request.event) : spec.path;
+    if (pathSchema) {
+      const result = pathSchema.safeParse(request.event.pathParameters ?? {});
+      if (!result.success) throw new RequestValidationError('path', result.error.issues);
+    }
     const rawBody = readJsonBody(request.event);
     const bodySchema = spec.bodyFor ? spec.bodyFor(request.event) : spec.body;
     if (bodySchema) {

@@ -1,14 +1,8 @@
 import type { z } from 'zod';
 import { DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
 import { InvalidSurveyTokenError } from '../domain/survey-token';
-import {
-  IdempotencyKeyReusedError,
-  InvalidCursorError,
-  NotFoundError,
-  PreconditionFailedError,
-  PreconditionRequiredError,
-  VersionConflictError,
-} from '../usecases/errors';
+import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError } from '../ports/errors';
+import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '../usecases/errors';
 
 export interface FieldError {
   path: string;
@@ -31,7 +25,7 @@ export class HttpProblem extends Error {
 
 export class RequestValidationError extends HttpProblem {
   override name = 'RequestValidationError';
-  constructor(where: 'body' | 'query', issues: z.core.$ZodIssue[]) {
+  constructor(where: 'body' | 'query' | 'path', issues: z.core.$ZodIssue[]) {
     const errors = issues.map((issue) => ({
       path: [where, ...issue.path.map(String)].join('.'),
       message: issue.message,
@@ -48,6 +42,8 @@ export interface Problem {
   instance?: string;
   errors?: FieldError[];
   allowed?: string[];
+  /** 503 only: seconds to wait before retrying; also sent as the Retry-After header. */
+  retryAfter?: number;
 }
 
 const TYPE_BASE = 'https://escalation-api.dev/problems/';
@@ -67,13 +63,18 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) return problem(409, 'Conflict', error.message);
   if (error instanceof NotFoundError) return problem(404, 'Not found', error.message);
   if (error instanceof InvalidSurveyTokenError) return problem(403, 'Invalid survey link', error.message);
-  if (error instanceof PreconditionFailedError || error instanceof VersionConflictError) {
-    return problem(412, 'Precondition failed', error.message);
-  }
+  // Only a stale If-Match the client sent: a writer without one is retried, never refused a race.
+  if (error instanceof PreconditionFailedError) return problem(412, 'Precondition failed', error.message);
   if (error instanceof PreconditionRequiredError) return problem(428, 'Precondition required', error.message);
   if (error instanceof IdempotencyKeyReusedError) return problem(422, 'Idempotency key reused', error.message);
   if (error instanceof InvalidCursorError) {
     return problem(400, 'Invalid request', error.message, { errors: [{ path: 'query.cursor', message: error.message }] });
+  }
+  // Throttled or down after the SDK's retries, or a case too busy to write now: nothing was stored.
+  if (error instanceof DependencyUnavailableError || error instanceof CaseBusyError) {
+    return problem(503, 'Service unavailable', 'the service is busy; nothing was stored. Retry after the time in Retry-After (with the same Idempotency-Key, if you sent one).', {
+      retryAfter: error.retryAfterSeconds,
+    });
   }
   return problem(500, 'Internal error', 'something went wrong on our side; the request id in the logs identifies it');
 }

@@ -5,11 +5,6 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
-/** Someone else wrote the case first. Retried internally, or a 412 when the caller sent If-Match. */
-export class VersionConflictError extends Error {
-  override name = 'VersionConflictError';
-}
-
 export class PreconditionFailedError extends Error {
   override name = 'PreconditionFailedError';
 }
@@ -18,10 +13,11 @@ export class PreconditionRequiredError extends Error {
   override name = 'PreconditionRequiredError';
 }
 
-export class IdempotencyKeyReusedError extends Error {
-  override name = 'IdempotencyKeyReusedError';
-}
-
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
+/**
+ * So many writers changed one case at once that ours kept losing the race within the time a
+ * request has. Nothing was stored; the client may retry (503 with Retry-After).
+ */
+export class CaseBusyError extends Error {
+  override name = 'CaseBusyError';
+  readonly retryAfterSeconds = 1;
 }

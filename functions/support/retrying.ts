@@ -1,0 +1,35 @@
+import { backoffDelay, type Backoff } from '../domain/backoff';
+
+export interface RetryOptions {
+  backoff: Backoff;
+  /** Whether this failure is worth another attempt. */
+  retryable: (error: unknown) => boolean;
+  /** Stop after this many attempts in all. */
+  maxAttempts?: number;
+  /** Or stop once this much time has gone by (a request must answer before its gateway gives up). */
+  budgetMs?: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The product's one retry loop: runs `attempt` until it succeeds, the failure is not
+ * retryable, or the attempts or the time budget are spent; then the last failure is thrown
+ * for the caller to name. Waits follow `backoff` (functions/domain/backoff.ts).
+ */
+export async function retrying<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const started = Date.now();
+  const { maxAttempts = Number.POSITIVE_INFINITY, budgetMs = Number.POSITIVE_INFINITY, random = Math.random, sleep = realSleep } = options;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (!options.retryable(error) || attemptNumber >= maxAttempts) throw error;
+      const wait = backoffDelay(attemptNumber, options.backoff, random());
+      if (Date.now() - started + wait > budgetMs) throw error;
+      await sleep(wait);
+    }
+  }
+}
