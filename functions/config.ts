@@ -15,6 +15,13 @@ const ConfigSchema = z.object({
   INBOUND_BUCKET: z.string().min(3).optional(),
   INBOUND_PREFIX: z.string().default('inbound/'),
   PLAYBOOK_PATH: z.string().min(1).optional(),
+  /**
+   * How long a claim on an owed email holds before another sender may take it over, in seconds
+   * of the clock handlers read: twice the slowest sender's timeout (queued-emails and
+   * resend-owed-emails: 60 s), so a live claim is never taken over, yet a crashed one is
+   * retried within minutes. A new email is also the table stream's alone for this long.
+   */
+  EMAIL_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(1).default(120),
   /** Where customers reach the public satisfaction endpoint (the API's base URL). */
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
   /** On AWS the survey signing key lives in Secrets Manager; only the local stack passes the key itself. */

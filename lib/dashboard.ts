@@ -20,8 +20,8 @@ import { Construct } from 'constructs';
 import { INDEX_NAMES } from '../functions/adapters/table-design';
 import type { Playbook } from '../functions/playbook/schema';
 import type { HandlerFunction } from './handler-function';
-import { DEADLINE_BREACH_THRESHOLDS, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from './monitoring';
-import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, SEVERITIES, SEVERITY_COLORS, emfMetric, sumOver } from './metrics-catalogue';
+import { DEADLINE_BREACH_THRESHOLDS, OLDEST_OWED_EMAIL_THRESHOLD, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD, STREAM_ITERATOR_AGE_THRESHOLD } from './monitoring';
+import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, REARM_CAUSES, SEVERITIES, SEVERITY_COLORS, emfMetric, sumOver } from './metrics-catalogue';
 
 const HOUR_MS = 3_600_000;
 /** Playbook metrics are sparse (a few cases a day): one point per day reads best. */
@@ -171,7 +171,34 @@ export class EscalationDashboard extends Construct {
       graph('Inbound emails, by outcome', INBOUND_OUTCOMES.map((value) => emfMetric('InboundEmails', { outcome: value }, { period: Duration.hours(1), label: value })), { stacked: true }),
       graph('Workflow task failures', [emfMetric('WorkflowFailures', {}, { label: 'failures' })], { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] }),
       graph('Workflow start failures', [emfMetric('WorkflowStartFailures', {}, { label: 'start failures' })], { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] }),
-      graph('Workflows re-armed by the daily sweep', [emfMetric('WorkflowsRearmed', {}, { period: PLAYBOOK_PERIOD, label: 're-armed' })], { width: 8 }),
+      graph(
+        'Workflows re-armed, by cause; started by the sweep',
+        [
+          ...REARM_CAUSES.map((cause) => emfMetric('WorkflowsRearmed', { cause }, { period: PLAYBOOK_PERIOD, label: `re-armed (${cause})` })),
+          emfMetric('WorkflowsStartedBySweep', {}, { period: PLAYBOOK_PERIOD, label: 'started by the sweep' }),
+        ],
+        { width: 8 },
+      ),
+      graph(
+        'Owed emails (count) and the oldest one\'s age (minutes)',
+        [emfMetric('OwedEmails', {}, { period: OPS_PERIOD, statistic: Stats.MAXIMUM, label: 'owed' })],
+        {
+          right: [
+            new MathExpression({
+              expression: 'age / 60',
+              usingMetrics: { age: emfMetric('OldestOwedEmailAge', {}, { period: OPS_PERIOD, statistic: Stats.MAXIMUM }) },
+              label: 'oldest owed (min)',
+              period: OPS_PERIOD,
+            }),
+          ],
+          annotations: [{ value: OLDEST_OWED_EMAIL_THRESHOLD.toMinutes(), label: `alarm ≥ ${OLDEST_OWED_EMAIL_THRESHOLD.toMinutes()} min`, color: '#d62728' }],
+        },
+      ),
+      graph(
+        'Emails given up, and sent again after a lost claim',
+        [emfMetric('EmailsAbandoned', {}, { period: Duration.hours(1), label: 'given up (alarm ≥ 1)' }), emfMetric('EmailsSentAgain', {}, { period: Duration.hours(1), label: 'sent again' })],
+        { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] },
+      ),
     ];
 
     const lambdaMetric = (build: (fn: HandlerFunction) => IMetric) => props.functions.map(build);
@@ -184,6 +211,21 @@ export class EscalationDashboard extends Construct {
       }),
       graph('Lambda duration (p90, ms)', lambdaMetric((fn) => fn.function.metricDuration({ period: OPS_PERIOD, statistic: Stats.percentile(90), label: fn.handler }))),
       graph('Lambda throttles', lambdaMetric((fn) => fn.function.metricThrottles({ period: OPS_PERIOD, label: fn.handler }))),
+      graph(
+        'Table stream: how far each consumer is behind (iterator age, max, s)',
+        props.functions
+          .filter((fn) => fn.settings.invocation === 'stream')
+          .map(
+            (fn) =>
+              new MathExpression({
+                expression: `age_${fn.handler.replace(/\W/g, '_')} / 1000`,
+                usingMetrics: { [`age_${fn.handler.replace(/\W/g, '_')}`]: fn.function.metric('IteratorAge', { period: OPS_PERIOD, statistic: Stats.MAXIMUM }) },
+                label: fn.handler,
+                period: OPS_PERIOD,
+              }),
+          ),
+        { annotations: [{ value: STREAM_ITERATOR_AGE_THRESHOLD.toSeconds(), label: `alarm ≥ ${STREAM_ITERATOR_AGE_THRESHOLD.toMinutes()} min`, color: '#d62728' }] },
+      ),
       graph(
         'Dead-letter queues (messages waiting)',
         props.functions.filter((fn) => fn.deadLetterQueue).map((fn) => fn.deadLetterQueue!.metricApproximateNumberOfMessagesVisible({ period: OPS_PERIOD, statistic: Stats.MAXIMUM, label: fn.handler })),

@@ -1,4 +1,5 @@
-import { Annotations, CfnOutput, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,6 +16,7 @@ import { EscalationInbound } from './inbound';
 import { EscalationMonitoring } from './monitoring';
 import { NotificationsKey } from './notifications-key';
 import { playbookBundle } from './playbook-bundle';
+import { scheduleRuns } from './schedule';
 import { inboundAddressOf, type StageConfig } from './stage-config';
 import { EscalationTable } from './table';
 import { tableAccessOf } from './table-access';
@@ -27,6 +29,8 @@ export const EMAIL_EVENTS_HANDLER = 'email-events';
 export const INBOUND_EMAIL_HANDLER = 'inbound-email';
 export const CASE_WORKFLOWS_HANDLER = 'case-workflows' satisfies StreamConsumer;
 export const QUEUED_EMAILS_HANDLER = 'queued-emails' satisfies StreamConsumer;
+export const RESEND_OWED_EMAILS_HANDLER = 'resend-owed-emails';
+export const OWED_EMAIL_SWEEP_SCHEDULE = ScheduleExpression.rate(Duration.minutes(1));
 /** A stream batch that keeps failing is retried this often (bisected), then described in the consumer's queue. */
 export const STREAM_RETRY_ATTEMPTS = 5;
 
@@ -45,6 +49,8 @@ export class EscalationApiStack extends Stack {
   readonly caseWorkflows: HandlerFunction;
   /** From the table's stream: sends the emails each change queued. */
   readonly queuedEmails: HandlerFunction;
+  /** Every minute: sends the owed emails that are due again (retries, expired claims). */
+  readonly resendOwedEmails: HandlerFunction;
   /** Takes in customers' email (SES receipt rule → Lambda); only with an inbound domain. */
   readonly inboundEmail?: HandlerFunction;
   /** Every Lambda of the app. */
@@ -90,7 +96,6 @@ export class EscalationApiStack extends Stack {
     this.workflow = new EscalationWorkflow(this, 'Workflow', {
       stage: config.stage,
       table,
-      mailer: this.email,
       projectRoot: props.projectRoot,
       playbook,
     });
@@ -132,9 +137,22 @@ export class EscalationApiStack extends Stack {
       return consumer;
     };
     this.caseWorkflows = followStream(CASE_WORKFLOWS_HANDLER);
-    this.caseWorkflows.useWorkflow(this.workflow);
+    this.caseWorkflows.useWorkflow(this.workflow, ['start', 'stop']);
     this.queuedEmails = followStream(QUEUED_EMAILS_HANDLER);
     this.queuedEmails.useMailer(this.email);
+
+    // Every minute: emails whose retry time came, or whose claim outlived its lease, are sent;
+    // the age of the oldest owed email is published (and alarmed).
+    this.resendOwedEmails = newFunction(RESEND_OWED_EMAILS_HANDLER);
+    this.resendOwedEmails.useTable(table, 'readWrite');
+    this.resendOwedEmails.useMailer(this.email);
+    scheduleRuns(this, 'OwedEmailSweep', this.resendOwedEmails, {
+      schedule: OWED_EMAIL_SWEEP_SCHEDULE,
+      description: 'Sends every owed email that is due again: a retry whose time came, a claim whose lease ran out.',
+      // Each run does the same work as the last one missed: a short retry, then the next minute.
+      retryAttempts: 1,
+      maxEventAge: Duration.minutes(5),
+    });
 
     if (config.inboundDomain && inboundAddress) {
       // A reply lands on its case (maybe resuming it); a known contact's new mail opens one.
@@ -161,9 +179,11 @@ export class EscalationApiStack extends Stack {
       ...handlers.values(),
       ...this.workflow.tasks.values(),
       this.workflow.reconciler,
+      this.workflow.rearm,
       this.emailEvents,
       this.caseWorkflows,
       this.queuedEmails,
+      this.resendOwedEmails,
       ...(this.inboundEmail ? [this.inboundEmail] : []),
     ];
 

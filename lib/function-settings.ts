@@ -42,14 +42,26 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   'record-satisfaction': api(256, 10, 'verifies an HMAC (key cached per container) and writes one case'),
   // Workflow tasks (Step Functions calls them synchronously and retries them itself)
   'review-deadlines': { memorySize: 256, timeout: Duration.seconds(10), invocation: 'sync', why: 'one read and a pure decision' },
-  'act-on-deadline': { memorySize: 512, timeout: Duration.seconds(30), invocation: 'sync', why: 'acts on a deadline, then sends every email the case owes: a few SES round trips' },
+  'act-on-deadline': { memorySize: 512, timeout: Duration.seconds(30), invocation: 'sync', why: 'reads the case, acts on one deadline, writes it with the emails it owes (sent from the stream)' },
   'record-workflow-failure': { memorySize: 256, timeout: Duration.seconds(10), invocation: 'sync', why: 'one read and one write' },
   // Asynchronous
   'reconcile-workflows': {
     memorySize: 512,
     timeout: Duration.minutes(15),
     invocation: 'async',
-    why: 'pages through every open case and asks Step Functions about each; idempotent, so a retry after a timeout is safe',
+    why: 'lists running executions once, pages through every open case, asks about the few without one; idempotent, so a retry after a timeout is safe',
+  },
+  'rearm-workflow': {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    invocation: 'async',
+    why: 'from the execution-status rule: one read and at most one write per failed, timed-out or stopped execution',
+  },
+  'resend-owed-emails': {
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+    invocation: 'async',
+    why: 'every minute: reads the owed-email index, sends what is due (up to 500, side by side), settles each',
   },
   'inbound-email': {
     memorySize: 1024,

@@ -57,10 +57,17 @@ export interface RawMailLocation {
   readonly prefix: string;
 }
 
-/** Exactly the calls functions/adapters/sfn-workflow.ts makes. */
-// ListExecutions is on the state machine: the daily sweep lists running executions in one pass.
-export const WORKFLOW_START_ACTIONS = ['states:StartExecution', 'states:ListExecutions'];
-export const WORKFLOW_EXECUTION_ACTIONS = ['states:StopExecution'];
+/**
+ * What a handler does with the workflow, and the one call of functions/adapters/sfn-workflow.ts
+ * each needs: on the state machine (start, list) or on its executions (stop, describe).
+ */
+export const WORKFLOW_OPERATIONS = {
+  start: { action: 'states:StartExecution', on: 'stateMachine' },
+  list: { action: 'states:ListExecutions', on: 'stateMachine' },
+  stop: { action: 'states:StopExecution', on: 'executions' },
+  describe: { action: 'states:DescribeExecution', on: 'executions' },
+} as const;
+export type WorkflowOperation = keyof typeof WORKFLOW_OPERATIONS;
 /** SES v2 SendEmail, simple or templated, is authorized by this one action (functions/adapters/ses-mailer.ts). */
 export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];
 /** functions/adapters/container.ts reads the survey key with GetSecretValue, nothing else. */
@@ -166,19 +173,23 @@ export class HandlerFunction extends Construct {
   }
 
   /**
-   * Lets the handler start, inspect and stop escalation workflows, and tells it the state
+   * Lets the handler do these operations on escalation workflows, and tells it the state
    * machine's ARN in the same step. The ARN is a string built from the fixed name, not a
    * reference, so the task Lambdas the state machine calls may use it without a cycle.
    */
-  useWorkflow(workflow: WorkflowAddress): void {
+  useWorkflow(workflow: WorkflowAddress, operations: readonly WorkflowOperation[]): void {
     this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: WORKFLOW_START_ACTIONS, resources: [workflow.stateMachineArn] }));
-    this.function.addToRolePolicy(new PolicyStatement({ actions: WORKFLOW_EXECUTION_ACTIONS, resources: [workflow.executionsArn] }));
-
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, workflow.executionsArn)}]`,
-      reason: 'Execution names are "<caseId>-g<generation>", made at run time; "execution:<this state machine>:*" covers the executions of this one state machine only.',
-    });
+    const actionsOn = (on: 'stateMachine' | 'executions') => operations.map((operation) => WORKFLOW_OPERATIONS[operation]).filter((grant) => grant.on === on).map((grant) => grant.action);
+    const onStateMachine = actionsOn('stateMachine');
+    const onExecutions = actionsOn('executions');
+    if (onStateMachine.length) this.function.addToRolePolicy(new PolicyStatement({ actions: onStateMachine, resources: [workflow.stateMachineArn] }));
+    if (onExecutions.length) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: onExecutions, resources: [workflow.executionsArn] }));
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, workflow.executionsArn)}]`,
+        reason: 'Execution names are "<caseId>-g<generation>", made at run time; "execution:<this state machine>:*" covers the executions of this one state machine only.',
+      });
+    }
   }
 
   /**

@@ -12,6 +12,8 @@ export { METRICS_NAMESPACE, OUTCOMES, SEVERITIES };
 
 /** The closed list of DeadlineBreaches/DeadlineLag `kind` values; the type check below keeps it complete. */
 export const DEADLINE_KINDS = ['acknowledge', 'update', 'resolve', 'routing', 'follow_up'] as const satisfies readonly DeadlineKind[];
+/** The WorkflowsRearmed `cause` values: an execution's end (functions/usecases/deadlines.ts), or the daily sweep. */
+export const REARM_CAUSES = ['task_failed', 'failed', 'timed_out', 'aborted', 'sweep'] as const;
 /** The InboundEmails `outcome` values (the use case's outcomes). */
 export const INBOUND_OUTCOMES = ['appended', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
 

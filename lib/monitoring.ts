@@ -25,6 +25,10 @@ export const SES_BOUNCE_RATE_THRESHOLD = 0.05;
 export const SES_COMPLAINT_RATE_THRESHOLD = 0.001;
 /** API 5xx responses in 5 minutes. */
 export const API_5XX_THRESHOLD = 5;
+/** Emails normally leave within seconds of the change that owes them; one owed this long means sending keeps failing. */
+export const OLDEST_OWED_EMAIL_THRESHOLD = Duration.minutes(15);
+/** A stream consumer this far behind the table's writes is not keeping up (or keeps failing a batch). */
+export const STREAM_ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 
 export interface EscalationMonitoringProps {
   stage: string;
@@ -80,13 +84,25 @@ export class EscalationMonitoring extends Construct {
 
     // The workflow: a task failed after its retries (recorded on the case), or a start failed.
     this.alarm('WorkflowFailures', {
-      description: 'A workflow task failed after its retries; the case timeline says which and why. The daily reconciliation re-arms the case.',
+      description: 'A workflow task failed after its retries; the case timeline says which and why, and the case was re-armed in a new generation (docs/operations.md, "Failed executions").',
       metric: emfMetric('WorkflowFailures', {}, { period: ALARM_PERIOD }),
       threshold: 1,
     });
     this.alarm('WorkflowStartFailures', {
-      description: 'case-workflows could not start a case\'s workflow; the stream batch is retried, then lands in the case-workflows queue and the daily reconciliation re-arms the case. See the case-workflows logs.',
+      description: 'case-workflows could not start a case\'s workflow; the stream batch is retried, then lands in the case-workflows queue and the daily reconciliation starts the execution. See the case-workflows logs.',
       metric: emfMetric('WorkflowStartFailures', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
+    // Email delivery: what the outbox still owes, and what it gave up on.
+    this.alarm('OldestOwedEmail', {
+      description: `An email has been owed for ${OLDEST_OWED_EMAIL_THRESHOLD.toMinutes()} minutes or more: sends keep failing (SES down, throttled or paused; a template missing) and are being retried with backoff for up to 24 h. See docs/operations.md, "Owed emails piling up".`,
+      metric: emfMetric('OldestOwedEmailAge', {}, { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
+      threshold: OLDEST_OWED_EMAIL_THRESHOLD.toSeconds(),
+    });
+    this.alarm('EmailsAbandoned', {
+      description: 'An email could not be sent within 24 h of retries (or SES refused the message itself) and was given up; the case timeline says which and why (email_failed). Reach the customer another way.',
+      metric: emfMetric('EmailsAbandoned', {}, { period: ALARM_PERIOD }),
       threshold: 1,
     });
 
@@ -97,6 +113,13 @@ export class EscalationMonitoring extends Construct {
         metric: fn.function.metricErrors({ period: ALARM_PERIOD, statistic: Stats.SUM }),
         threshold: 1,
       });
+      if (fn.settings.invocation === 'stream') {
+        this.alarm(`${fn.handler}-IteratorAge`, {
+          description: `${fn.handler} is ${STREAM_ITERATOR_AGE_THRESHOLD.toMinutes()} minutes or more behind the table's stream: what follows a write (workflow starts, emails) is late. See docs/operations.md, "Stream iterator age".`,
+          metric: fn.function.metric('IteratorAge', { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
+          threshold: STREAM_ITERATOR_AGE_THRESHOLD.toMilliseconds(),
+        });
+      }
       if (fn.deadLetterQueue) {
         this.alarm(`${fn.handler}-DeadLetters`, {
           description: `An event for ${fn.handler} failed all its retries and waits in its dead-letter queue; inspect it, fix the cause and redrive it.`,

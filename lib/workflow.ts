@@ -1,21 +1,26 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { ScheduleExpression, type Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../functions/workflow/definition';
-import { HandlerFunction, type MailSender, type WorkflowAddress } from './handler-function';
+import { HandlerFunction, type WorkflowAddress } from './handler-function';
+import { scheduleRuns } from './schedule';
 import type { PlaybookBundle } from './playbook-bundle';
 
 /** The handler the daily schedule runs: it re-arms any open case whose execution is missing. */
 export const RECONCILE_HANDLER = 'reconcile-workflows';
 export const RECONCILE_SCHEDULE = ScheduleExpression.rate(Duration.days(1));
+/** The handler the execution-status rule invokes: it re-arms the case of a failed, timed-out or stopped execution. */
+export const REARM_HANDLER = 'rearm-workflow';
+export const REARM_ON_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 
 type TaskVariable = keyof typeof WORKFLOW_TASKS;
 type TaskHandler = (typeof WORKFLOW_TASKS)[TaskVariable];
@@ -24,7 +29,6 @@ export interface EscalationWorkflowProps {
   /** Goes into the state machine's name, so each stage of one account has its own. */
   stage: string;
   table: Table;
-  mailer: MailSender;
   projectRoot: string;
   playbook: PlaybookBundle;
 }
@@ -46,6 +50,9 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
   readonly tasks: ReadonlyMap<TaskHandler, HandlerFunction>;
   readonly reconciler: HandlerFunction;
   readonly reconcileSchedule: Schedule;
+  /** Re-arms the case of an execution that failed, timed out or was stopped (EventBridge rule → Lambda). */
+  readonly rearm: HandlerFunction;
+  readonly rearmRule: Rule;
   readonly failedExecutionsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: EscalationWorkflowProps) {
@@ -75,10 +82,9 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     // Past MAX_ITERATIONS_PER_EXECUTION loops a task moves the case to a new generation; the
     // table's stream starts it, so neither task starts executions itself.
     const reviewDeadlines = handlerFunction(WORKFLOW_TASKS.ReviewDeadlinesFunctionArn);
-    // Acts on a deadline, then sends every email the case owes (the follow-up with signed
-    // survey links: the stack adds the signing key once the API's URL exists).
+    // Acts on a deadline; the emails it owes leave through the outbox (the follow-up carries
+    // signed survey links: the stack adds the signing key once the API's URL exists).
     const actOnDeadline = handlerFunction(WORKFLOW_TASKS.ActOnDeadlineFunctionArn);
-    actOnDeadline.useMailer(props.mailer);
     const recordFailure = handlerFunction(WORKFLOW_TASKS.RecordWorkflowFailureFunctionArn);
     this.tasks = new Map<TaskHandler, HandlerFunction>([
       [WORKFLOW_TASKS.ReviewDeadlinesFunctionArn, reviewDeadlines],
@@ -86,56 +92,42 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
       [WORKFLOW_TASKS.RecordWorkflowFailureFunctionArn, recordFailure],
     ]);
 
-    // Lists the running executions once, pages through every open case, re-arms any without one, sends what is still owed.
+    // Lists the running executions once, pages through every open case, starts or re-arms any without one.
     this.reconciler = handlerFunction(RECONCILE_HANDLER);
-    this.reconciler.useWorkflow(this);
-    this.reconciler.useMailer(props.mailer);
+    this.reconciler.useWorkflow(this, ['start', 'list', 'describe']);
 
     this.stateMachine = this.buildStateMachine(props.projectRoot);
 
-    this.reconcileSchedule = this.scheduleReconciliation();
+    this.reconcileSchedule = scheduleRuns(this, 'DailyReconciliation', this.reconciler, {
+      schedule: RECONCILE_SCHEDULE,
+      description: 'Starts or re-arms any open escalation whose workflow execution is missing: the last line behind the stream and the re-arm on failed executions.',
+      // The sweep is idempotent; a few delivery retries within the hour, then the DLQ (alarmed)
+      // and tomorrow's run. Once delivered, Lambda's own async retries and DLQ take over.
+      retryAttempts: 3,
+      maxEventAge: Duration.hours(1),
+    });
+
+    // A failed, timed-out or stopped execution re-arms its case within minutes (the daily
+    // sweep stays the last line). Step Functions sends every status change to EventBridge.
+    this.rearm = handlerFunction(REARM_HANDLER);
+    this.rearmRule = new Rule(this, 'ExecutionEnded', {
+      description: `An execution of ${this.stateMachineName} failed, timed out or was stopped: re-arm its case if it still has deadlines pending.`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachineArn], status: REARM_ON_STATUSES },
+      },
+      targets: [new LambdaFunction(this.rearm.function, { retryAttempts: 4, maxEventAge: Duration.hours(2), ...(this.rearm.deadLetterQueue && { deadLetterQueue: this.rearm.deadLetterQueue }) })],
+    });
 
     this.failedExecutionsAlarm = new Alarm(this, 'ExecutionsFailedAlarm', {
-      alarmDescription: `An execution of ${this.stateMachineName} failed: a deadline task failed after its retries (see the case timeline). The daily reconciliation re-arms the case.`,
+      alarmDescription: `An execution of ${this.stateMachineName} failed: a deadline task failed after its retries (see the case timeline). The case is re-armed in a new generation within minutes (docs/operations.md).`,
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: Stats.SUM }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-  }
-
-  private scheduleReconciliation(): Schedule {
-    const stack = Stack.of(this);
-    // Our own role (instead of the one LambdaInvoke would add at stack level) so it lives, and
-    // is acknowledged, here. Only the default schedule group of this account may assume it.
-    const role = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
-    const schedule = new Schedule(this, 'DailyReconciliation', {
-      description: 'Re-arms any open escalation whose workflow execution is missing (DESIGN.md: no task may lose a deadline).',
-      schedule: RECONCILE_SCHEDULE,
-      // The sweep is idempotent; a few delivery retries within the hour, then the DLQ (alarmed)
-      // and tomorrow's run. Once delivered, Lambda's own async retries and DLQ take over.
-      target: new LambdaInvoke(this.reconciler.function, {
-        role,
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-        ...(this.reconciler.deadLetterQueue && { deadLetterQueue: this.reconciler.deadLetterQueue }),
-      }),
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.reconciler.function)}.Arn>:*]`,
-      reason: 'LambdaInvoke grants lambda:InvokeFunction on the reconcile function and its versions/aliases ("<function ARN>:*"); the wildcard reaches no other function.',
-    });
-    return schedule;
   }
 
   private buildStateMachine(projectRoot: string): StateMachine {
@@ -172,10 +164,6 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
     });
     return stateMachine;
   }
-}
-
-function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 }
 
 /** The ASL's `${...}` variables must be exactly the WORKFLOW_TASKS keys: a typo would deploy a broken Task. */

@@ -8,6 +8,7 @@ import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
+import { awsClient, clientOptions } from './aws-clients';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
 import { EmbeddedMetrics } from './emf-metrics';
 import { log } from './logger';
@@ -24,7 +25,7 @@ export interface Wiring {
   rawMail?: (config: Config) => RawMailStore;
 }
 
-type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook'>>;
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook' | 'delivery'>>;
 
 type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
 
@@ -60,7 +61,7 @@ export function container(wiring: Wiring = {}): Dependencies {
 function baseDependencies(): Base {
   const config = parseConfig(process.env);
   const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+    awsClient('dynamodb', new DynamoDBClient(clientOptions('dynamodb', config.DYNAMODB_ENDPOINT))),
     { marshallOptions: { removeUndefinedValues: true } },
   );
   return {
@@ -69,8 +70,10 @@ function baseDependencies(): Base {
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
+    delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
     newId: localOverrides.newId ?? (() => randomUUID()),
+    random: localOverrides.random ?? Math.random,
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
 }

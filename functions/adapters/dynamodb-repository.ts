@@ -10,13 +10,33 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation } from '../domain/escalation';
 import type { Incident } from '../domain/incidents';
-import type { EscalationRepository, IdempotencyClaim, KnownContact, ListFilter, MetricEvent, Page, StoredEvent, StoredNotification } from '../ports/escalation-repository';
-import { IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../usecases/errors';
+import type {
+  ClaimedEmail,
+  EscalationRepository,
+  IdempotencyClaim,
+  KnownContact,
+  ListFilter,
+  MetricEvent,
+  OwedEmail,
+  Page,
+  StoredEvent,
+  StoredNotification,
+  Written,
+} from '../ports/escalation-repository';
+import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../ports/errors';
+import { retrying } from '../support/retrying';
 import {
+  CASE_PARTITION_PREFIX,
   EVENT_PREFIX,
-  OUTBOX_PREFIX,
+  OWED_EMAIL_INDEX_ATTRIBUTES,
+  OWED_EMAIL_SHARDS,
+  owedEmailAttributes,
+  owedEmailPartition,
   TABLE_DESIGN,
   accountPartition,
   caseKey,
@@ -98,12 +118,58 @@ function outboxPuts(table: string, change: Change) {
   return (change.notifications ?? []).map((notification) => ({
     Put: {
       TableName: table,
-      Item: { ...outboxKey(change.next.id, notification.id), ...notification, status: 'pending', version: change.next.version, attempts: 0 },
+      Item: {
+        ...outboxKey(change.next.id, notification.id),
+        ...notification,
+        status: 'pending',
+        version: change.next.version,
+        attempts: 0,
+        queuedAt: change.next.updatedAt,
+        ...owedEmailAttributes(change.next.id, notification.id, change.next.updatedAt),
+      },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   }));
 }
+
+/** What leaves an email when it is settled: its claim, its retry time and its place in the owed index. */
+const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
+
+interface IdempotencyRecord {
+  caseId: string;
+  fingerprint: string;
+  /** Epoch seconds (the table's TTL attribute). */
+  expiresAt: number;
+  /** The case as the first request wrote it, gzipped JSON: a retry gets the same answer. */
+  answer: string;
+}
+
+/** The record of a request made with an Idempotency-Key, written with the change it made. */
+function idempotencyPut(table: string, claim: IdempotencyClaim, written: Escalation) {
+  const record: IdempotencyRecord = {
+    caseId: written.id,
+    fingerprint: claim.fingerprint,
+    expiresAt: Math.floor(claim.expiresAt.getTime() / 1000),
+    answer: gzipSync(JSON.stringify(written)).toString('base64'),
+  };
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...idempotencyKey(claim.principal, claim.key), ...record },
+      // TTL deletes lazily: an expired record no longer counts.
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': Math.floor(claim.now.getTime() / 1000) },
+    },
+  };
+}
+
+/** A transaction DynamoDB cancelled because an item was throttled (not because a condition failed). */
+function cancelledByThrottling(error: unknown): boolean {
+  return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ThrottlingError');
+}
+const THROTTLED_TRANSACTION_BACKOFF: Backoff = { baseMs: 50, capMs: 2_000, jitter: 'full' };
+const THROTTLED_TRANSACTION_ATTEMPTS = 6;
 
 /** The contact directory inbound mail consults: every contact of a new case, latest account wins. */
 function contactPuts(table: string, escalation: Escalation) {
@@ -181,169 +247,257 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     private readonly table: string,
   ) {}
 
-  async create(change: Change, claim?: IdempotencyClaim) {
+  async create(change: Change, claim?: IdempotencyClaim): Promise<Written> {
+    const caseItem = { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return this.writeChange(change, caseItem, [...contactPuts(this.table, change.next)], claim, () => {
+      throw new Error(`case ${change.next.id} already exists`);
+    });
+  }
+
+  async save(change: Change, expectedVersion: number, claim?: IdempotencyClaim): Promise<Written> {
+    const caseItem = {
+      Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
+    };
+    return this.writeChange(change, caseItem, [], claim, (cause) => {
+      throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause });
+    });
+  }
+
+  /**
+   * One change in one transaction: the idempotency record (when the caller sent a key), the
+   * case, its events and its owed emails. Retried requests race for the record: the loser
+   * replays the winner's answer. Any other condition failing is the case's own (`onConflict`).
+   */
+  private async writeChange(change: Change, caseItem: object, extra: object[], claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     const items = [
-      { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...(claim ? [idempotencyPut(this.table, claim, change.next)] : []),
+      caseItem,
       ...eventPuts(this.table, change),
       ...outboxPuts(this.table, change),
-      ...contactPuts(this.table, change.next),
+      ...extra,
     ];
-    if (claim) {
-      items.unshift({
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...idempotencyKey(claim.principal, claim.key),
-            caseId: change.next.id,
-            fingerprint: claim.fingerprint,
-            expiresAt: Math.floor(claim.expiresAt.getTime() / 1000),
-          },
-          // TTL deletes lazily: an expired record no longer counts.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(claim.now.getTime() / 1000) },
-        } as never,
-      });
-    }
-    // Concurrent retries of one request race for the idempotency record: the loser sees either
-    // the winner's record (replay it) or, mid-flight, a transaction conflict (try again).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { escalation: change.next, replayed: false };
-      } catch (error) {
-        const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : undefined;
-        if (claim && reason === 'ConditionalCheckFailed') return { escalation: await this.replay(claim), replayed: true };
-        if (claim && reason === 'TransactionConflict' && attempt < 5) {
-          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-          continue;
-        }
-        throw error;
+    try {
+      await this.transact(items);
+      return { escalation: change.next, replayed: false };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (claim && reasons[0]?.Code === 'ConditionalCheckFailed') {
+        const first = await this.replayed(claim);
+        if (first) return { escalation: first, replayed: true };
       }
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) onConflict(error);
+      throw error;
     }
   }
 
-  private async replay(claim: IdempotencyClaim): Promise<Escalation> {
-    const record = await this.item<{ caseId: string; fingerprint: string }>(idempotencyKey(claim.principal, claim.key), true);
-    if (!record || record.fingerprint !== claim.fingerprint) {
+  async replayed(claim: IdempotencyClaim): Promise<Escalation | undefined> {
+    const record = await this.item<IdempotencyRecord>(idempotencyKey(claim.principal, claim.key), true);
+    // TTL deletes lazily: a record past its expiry no longer counts.
+    if (!record || record.expiresAt < Math.floor(claim.now.getTime() / 1000)) return undefined;
+    if (record.fingerprint !== claim.fingerprint) {
       throw new IdempotencyKeyReusedError(`Idempotency-Key "${claim.key}" was already used with a different request`);
     }
-    const escalation = await this.get(record.caseId);
-    if (!escalation) throw new Error(`idempotency record points at missing case ${record.caseId}`);
-    return escalation;
+    return JSON.parse(gunzipSync(Buffer.from(record.answer, 'base64')).toString('utf8')) as Escalation;
+  }
+
+  /**
+   * TransactWriteItems, with DynamoDB's throttling of single items retried here: the SDK retries
+   * a throttled request, but a transaction cancelled because one item was throttled reaches us
+   * as a cancellation, which only we can tell apart from a failed condition.
+   */
+  private async transact(items: object[]) {
+    try {
+      await retrying(() => this.db.send(new TransactWriteCommand({ TransactItems: items as never })), {
+        backoff: THROTTLED_TRANSACTION_BACKOFF,
+        maxAttempts: THROTTLED_TRANSACTION_ATTEMPTS,
+        retryable: cancelledByThrottling,
+      });
+    } catch (error) {
+      if (cancelledByThrottling(error)) throw new DependencyUnavailableError('DynamoDB kept throttling the transaction', 2, { cause: error });
+      throw error;
+    }
   }
 
   async get(id: string) {
     return this.item<Escalation>(caseKey(id), true);
   }
 
-  async save(change: Change, expectedVersion: number) {
+  async claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined> {
+    const claimId = randomUUID();
+    // `due` is functions/domain/email-delivery.ts `isDue` in DynamoDB's words (ISO instants compare as strings).
+    const condition =
+      claim.as === 'first'
+        ? { ConditionExpression: '#status = :pending AND attribute_not_exists(nextAttemptAt)', values: {} }
+        : {
+            ConditionExpression:
+              '(#status = :pending AND ((attribute_not_exists(nextAttemptAt) AND queuedAt <= :handoff) OR nextAttemptAt <= :now)) OR (#status = :sending AND leaseUntil <= :now)',
+            values: { ':sending': 'sending', ':now': claim.now.toISOString(), ':handoff': claim.handoffBefore.toISOString() },
+          };
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: toItem(change.next),
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              },
-            },
-            ...eventPuts(this.table, change),
-            ...outboxPuts(this.table, change),
-          ],
-        }),
-      );
-    } catch (error) {
-      const conflict =
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict');
-      if (conflict) throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause: error });
-      throw error;
-    }
-  }
-
-  async pendingNotifications(caseId: string): Promise<StoredNotification[]> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
-        FilterExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': caseKey(caseId).pk, ':outbox': OUTBOX_PREFIX, ':pending': 'pending' },
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map(({ pk: _pk, sk: _sk, ...item }) => item as StoredNotification);
-  }
-
-  async claimNotification(caseId: string, id: string): Promise<boolean> {
-    try {
-      await this.db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: outboxKey(caseId, id),
-          UpdateExpression: 'SET #status = :sending, attempts = attempts + :one',
-          ConditionExpression: '#status = :pending',
+          UpdateExpression: 'SET #status = :claimed, leaseUntil = :lease, claimId = :claim, attempts = attempts + :one',
+          ConditionExpression: condition.ConditionExpression,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':pending': 'pending', ':one': 1 },
+          ExpressionAttributeValues: { ':claimed': 'sending', ':pending': 'pending', ':one': 1, ':lease': leaseUntil.toISOString(), ':claim': claimId, ...condition.values },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      const { pk: _pk, sk: _sk, byOwedEmailPK: _owedPk, byOwedEmailSK: _owedSk, leaseUntil: _lease, nextAttemptAt: _next, lastError: _error, ...email } = Attributes ?? {};
+      return { ...(email as StoredNotification), caseId, claimId };
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
   }
 
-  async settleNotification(caseId: string, notification: StoredNotification, outcome: { messageId: string } | { error: string }, at: Date) {
-    const key = outboxKey(caseId, notification.id);
-    if ('error' in outcome) {
+  async settleSent(email: ClaimedEmail, messageId: string, at: Date): Promise<boolean> {
+    const sentAt = at.toISOString();
+    const seq = notificationSeq(email.version, email.id);
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(email.caseId, email.id),
+            UpdateExpression: `SET #status = :sent, messageId = :messageId, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':sentAt': sentAt, ':claim': email.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(email.caseId, seq),
+              seq,
+              type: 'email_sent',
+              at: sentAt,
+              actor: 'workflow',
+              summary: `${email.template} sent to ${email.to.join(', ')}`,
+              data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
+            },
+          },
+        },
+        // Replies quote our Message-ID: this finds their case again.
+        { Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async deferEmail(email: ClaimedEmail, retryAt: string, error: string) {
+    try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key,
-          UpdateExpression: 'SET #status = :pending, lastError = :error',
+          Key: outboxKey(email.caseId, email.id),
+          UpdateExpression: 'SET #status = :pending, nextAttemptAt = :retryAt, lastError = :error REMOVE leaseUntil, claimId',
+          ConditionExpression: 'claimId = :claim',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':error': outcome.error.slice(0, 1000) },
+          ExpressionAttributeValues: { ':pending': 'pending', ':retryAt': retryAt, ':error': error.slice(0, 1000), ':claim': email.claimId },
         }),
       );
-      return;
+    } catch (failure) {
+      // Our lease ran out and someone else holds the email now: it is theirs to settle.
+      if ((failure as Error).name !== 'ConditionalCheckFailedException') throw failure;
     }
-    const sentAt = at.toISOString();
-    const seq = notificationSeq(notification.version, notification.id);
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.table,
-              Key: key,
-              UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :sentAt',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sent': 'sent', ':messageId': outcome.messageId, ':sentAt': sentAt },
+  }
+
+  async abandonEmail(email: ClaimedEmail, reason: string, at: Date) {
+    const failedAt = at.toISOString();
+    const seq = `${notificationSeq(email.version, email.id)}#failed`;
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(email.caseId, email.id),
+            UpdateExpression: `SET #status = :failed, failedAt = :at, lastError = :reason REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':failed': 'failed', ':at': failedAt, ':reason': reason.slice(0, 1000), ':claim': email.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(email.caseId, seq),
+              seq,
+              type: 'email_failed',
+              at: failedAt,
+              actor: 'workflow',
+              summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
+              data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
             },
           },
-          {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...eventKey(caseId, seq),
-                seq,
-                type: 'email_sent',
-                at: sentAt,
-                actor: 'workflow',
-                summary: `${notification.template} sent to ${notification.to.join(', ')}`,
-                data: { template: notification.template, to: notification.to, messageId: outcome.messageId, notificationId: notification.id },
-              },
-            },
-          },
-          // Replies quote our Message-ID: this finds their case again.
-          { Put: { TableName: this.table, Item: { ...sentMessageKey(outcome.messageId), caseId } } },
-        ],
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+    }
+  }
+
+  async owedEmails(queuedBefore: Date): Promise<{ owed: OwedEmail[]; oldestQueuedAt?: string }> {
+    const index = TABLE_DESIGN.indexes.byOwedEmail;
+    const keys: { pk: string; sk: string }[] = [];
+    let oldestQueuedAt: string | undefined;
+    const query = (shard: number, startKey: Record<string, unknown> | undefined, before?: string) =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byOwedEmail',
+          KeyConditionExpression: before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey, ...(before && { '#sk': index.sortKey }) },
+          ExpressionAttributeValues: { ':pk': owedEmailPartition(shard), ...(before && { ':before': before }) },
+          ...(!before && { Limit: 1 }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+    await Promise.all(
+      Array.from({ length: OWED_EMAIL_SHARDS }, async (_, shard) => {
+        const ofShard: { pk: string; sk: string; queuedAt: string }[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          // The sort key starts with the queue time: everything queued before `queuedBefore`, oldest first.
+          const page = await query(shard, startKey, queuedBefore.toISOString());
+          for (const item of page.Items ?? []) ofShard.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt) });
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        keys.push(...ofShard.map(({ pk, sk }) => ({ pk, sk })));
+        // Nothing that old here: the oldest owed email of this partition, if any, is younger.
+        const oldest: string | undefined = ofShard[0]?.queuedAt ?? (await query(shard, undefined)).Items?.[0]?.queuedAt;
+        if (oldest !== undefined && (oldestQueuedAt === undefined || oldest < oldestQueuedAt)) oldestQueuedAt = oldest;
       }),
     );
+    // The index copies only what never changes; whether each is due is read from the items.
+    const owed = (await this.itemsByKey(keys))
+      .filter((item) => item.status === 'pending' || item.status === 'sending')
+      .map(
+        (item): OwedEmail => ({
+          caseId: String(item.pk).slice(CASE_PARTITION_PREFIX.length),
+          id: String(item.id),
+          status: item.status as OwedEmail['status'],
+          queuedAt: String(item.queuedAt),
+          attempts: Number(item.attempts ?? 0),
+          ...(typeof item.nextAttemptAt === 'string' && { nextAttemptAt: item.nextAttemptAt }),
+          ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
+        }),
+      );
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }) };
   }
+
+
+
+
 
   /** One item by key, without its key attributes. */
   private async item<T>(key: Record<string, string>, consistent = false): Promise<T | undefined> {
@@ -427,7 +581,13 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async createIncident(incident: Incident) {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...incidentKey(incident.id), ...incident }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...incidentKey(incident.id), ...incident }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async getIncident(id: string) {
@@ -498,18 +658,30 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   /** Cases by table key, in the order given; ones deleted meanwhile are left out. */
   private async casesByKey(keys: { pk: string; sk: string }[]): Promise<Escalation[]> {
-    const found = new Map<string, Escalation>();
+    return (await this.itemsByKey(keys)).map(caseFromItem);
+  }
+
+  /**
+   * Items by table key (BatchGetItem, 100 a call, consistent), in the order given; ones deleted
+   * meanwhile are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for again
+   * with backoff; still unprocessed after that, the read fails as unavailable.
+   */
+  private async itemsByKey(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
+    const found = new Map<string, Record<string, unknown>>();
+    const id = (key: Record<string, unknown>) => `${String(key.pk)}\u0000${String(key.sk)}`;
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
-      for (let attempt = 1; pending?.length; attempt++) {
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        for (const item of result.Responses?.[this.table] ?? []) found.set(item.pk as string, caseFromItem(item));
-        pending = result.UnprocessedKeys?.[this.table]?.Keys;
-        if (pending?.length && attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} case reads unprocessed after ${attempt} attempts`);
-      }
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      await retrying(
+        async () => {
+          const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+          for (const item of result.Responses?.[this.table] ?? []) found.set(id(item), item);
+          pending = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
+          if (pending.length) throw new DependencyUnavailableError(`DynamoDB left ${pending.length} reads unprocessed`);
+        },
+        { backoff: THROTTLED_TRANSACTION_BACKOFF, maxAttempts: MAX_BATCH_ATTEMPTS, retryable: (error) => error instanceof DependencyUnavailableError },
+      );
     }
-    return keys.flatMap((key) => found.get(key.pk) ?? []);
+    return keys.flatMap((key): Record<string, unknown>[] => { const item = found.get(id(key)); return item ? [item] : []; });
   }
 
   private planList(filter: ListFilter) {

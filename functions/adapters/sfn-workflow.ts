@@ -1,11 +1,12 @@
-import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConfigurationError, type Config } from '../config';
-import { executionName, type WorkflowEngine } from '../ports/workflow';
+import { executionName, type ExecutionStatus, type WorkflowEngine } from '../ports/workflow';
+import { awsClient, clientOptions } from './aws-clients';
 
 /** The workflow a handler wires in its container() call. */
 export function stepFunctionsWorkflow(config: Config) {
   if (!config.STATE_MACHINE_ARN) throw new ConfigurationError('STATE_MACHINE_ARN is not set: this function starts workflows, so CDK must call useWorkflow on it');
-  return new StepFunctionsWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN);
+  return new StepFunctionsWorkflow(awsClient('sfn', new SFNClient(clientOptions('sfn'))), config.STATE_MACHINE_ARN);
 }
 
 /** Step Functions: one execution per case generation, named so that a retried start is a no-op. */
@@ -39,6 +40,16 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       await this.sfn.send(new StopExecutionCommand({ executionArn: this.executionArn(caseId, generation), cause: reason.slice(0, 256) }));
     } catch (error) {
       if (!(error instanceof ExecutionDoesNotExist)) throw error;
+    }
+  }
+
+  async describe(caseId: string, generation: number): Promise<ExecutionStatus | undefined> {
+    try {
+      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(caseId, generation) }));
+      return status;
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
+      throw error;
     }
   }
 

@@ -4,6 +4,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { Escalation } from '../domain/escalation';
 import type { CaseWrite } from '../usecases/case-changes';
+import type { EmailRef } from '../usecases/outbox';
 import { caseFromItem } from './dynamodb-repository';
 import { CASE_PARTITION_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
 
@@ -55,9 +56,11 @@ export function caseWriteOf(record: DynamoDBRecord): CaseWrite | undefined {
   return { ...(before && { before }), after: escalationOf(image as Image) };
 }
 
-/** The case whose email this record queued. */
-export function queuedEmailOf(record: DynamoDBRecord): string | undefined {
-  return followedBy('queued-emails', record) ? caseIdOf(record) : undefined;
+/** The email this record queued, by its keys. */
+export function queuedEmailOf(record: DynamoDBRecord): EmailRef | undefined {
+  const caseId = caseIdOf(record);
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  return followedBy('queued-emails', record) && caseId && sk ? { caseId, id: sk.slice(OUTBOX_PREFIX.length) } : undefined;
 }
 
 function escalationOf(image: Image): Escalation {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { nextPendingDeadline } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
 
@@ -9,6 +10,12 @@ import type { Escalation } from '../domain/escalation';
  */
 export const LIST_FILTER_ATTRIBUTES = ['status', 'severity', 'owner'] as const;
 
+/**
+ * What the owed-email index copies besides the keys: only what never changes, so claiming,
+ * deferring or retrying an email writes no index (an email costs two index writes: in, out).
+ */
+export const OWED_EMAIL_ATTRIBUTES = ['id', 'queuedAt'] as const;
+
 export type IndexProjection = { include: readonly string[] } | 'all';
 
 /**
@@ -17,8 +24,8 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *
  *   ESC#<id>                 CASE                       the case (optimistic lock: version)
  *   ESC#<id>                 EVENT#<version>#<n>        its timeline, in write order
- *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write
- *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a create's idempotency record (TTL)
+ *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write, retried until sent
+ *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a write's idempotency record and first answer (TTL)
  *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
  *   CONTACT#<email>          CONTACT                    the account a customer contact belongs to (inbound mail)
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
@@ -42,6 +49,12 @@ export const TABLE_DESIGN = {
      * events only). Events are written once, so copying them whole saves a read per event.
      */
     byEventTypeAndMonth: { partitionKey: 'byEventTypeAndMonthPK', sortKey: 'byEventTypeAndMonthSK', projection: 'all' },
+    /**
+     * Emails owed and not yet sent, oldest first (sparse: an email leaves it when it is sent or
+     * given up). The retry sweep reads it every minute; its oldest item is the alarmed age.
+     * Spread over OWED_EMAIL_SHARDS partitions so an incident broadcast cannot throttle it.
+     */
+    byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
   },
 } as const satisfies {
   partitionKey: string;
@@ -59,18 +72,44 @@ export const eventKey = (id: string, seq: string) => ({ pk: `ESC#${id}`, sk: `EV
 export const EVENT_PREFIX = 'EVENT#';
 export const outboxKey = (id: string, notificationId: string) => ({ pk: `ESC#${id}`, sk: `OUTBOX#${notificationId}` });
 export const OUTBOX_PREFIX = 'OUTBOX#';
-export const idempotencyKey = (principal: string, key: string) => ({ pk: `IDEMPOTENCY#${principal}#${key}`, sk: 'IDEMPOTENCY' });
+/** Scoped to the caller, who is hashed: a token's subject has no length DynamoDB's key limit would respect. */
+export const idempotencyKey = (principal: string, key: string) => ({
+  pk: `IDEMPOTENCY#${createHash('sha256').update(principal).digest('hex').slice(0, 32)}#${key}`,
+  sk: 'IDEMPOTENCY',
+});
 
 export const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
-export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${sesMessageId}`, sk: 'MESSAGE' });
-export const contactKey = (email: string) => ({ pk: `CONTACT#${email.toLowerCase()}`, sk: 'CONTACT' });
-export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${messageId}`, sk: 'INBOUND' });
+/**
+ * A string from outside (a message id from an email header, say) as part of a key: DynamoDB
+ * refuses partition keys over 2,048 bytes and sort keys over 1,024, so a long one is replaced
+ * by its hash. Everything the API takes into a key is bounded by its schema already.
+ */
+export function keyPart(text: string): string {
+  return Buffer.byteLength(text, 'utf8') <= MAX_KEY_PART_BYTES ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+const MAX_KEY_PART_BYTES = 512;
+
+export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${keyPart(sesMessageId)}`, sk: 'MESSAGE' });
+export const contactKey = (email: string) => ({ pk: `CONTACT#${keyPart(email.toLowerCase())}`, sk: 'CONTACT' });
+export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${keyPart(messageId)}`, sk: 'INBOUND' });
 
 export const statusPartition = (status: string) => `STATUS#${status}`;
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
 export const ownerPartition = (owner: string) => `OWNER#${owner}`;
 export const monthPartition = (iso: string) => `MONTH#${iso.slice(0, 7)}`;
 export const eventTypeMonthPartition = (type: string, month: string) => `EVENTTYPE#${type}#${month}`;
+
+/** Partitions of the owed-email index: each takes 1,000 writes a second, a burst of email never throttles the table. */
+export const OWED_EMAIL_SHARDS = 8;
+export const owedEmailPartition = (shard: number) => `OWED#${shard}`;
+
+/** The owed-email index attributes of an outbox item: its case picks the partition, its age orders it. */
+export function owedEmailAttributes(caseId: string, notificationId: string, queuedAt: string): Record<string, string> {
+  let hash = 0;
+  for (const char of caseId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { byOwedEmailPK: owedEmailPartition(hash % OWED_EMAIL_SHARDS), byOwedEmailSK: `${queuedAt}#${caseId}#${notificationId}` };
+}
+export const OWED_EMAIL_INDEX_ATTRIBUTES = ['byOwedEmailPK', 'byOwedEmailSK'] as const;
 
 /** The event types the metrics API reads; only these are indexed. */
 export const METRIC_EVENT_TYPES = ['acknowledged', 'resolved', 'customer_updated', 'deadline_breached', 'closed', 'satisfaction_recorded', 'follow_up_sent'] as const;

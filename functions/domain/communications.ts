@@ -108,6 +108,34 @@ export function toInternal(escalation: Escalation, template: TemplateName, key: 
   return [{ id: `${key}:${template}`, template, audience: 'internal', to, data: { ...handoffFacts(escalation), ...extra } }];
 }
 
+/** What a deadline-breach alert is about; the template words each kind its own way. */
+export type BreachAlert = 'tier_raised' | 'top_of_ladder' | 'resolution_overdue' | 'routing_rule';
+
+/**
+ * The facts only a breach alert carries. Every kind gets every field (a flag per kind, the tier
+ * the case is at now, who holds it): SES refuses to render a template whose data lacks a
+ * variable, so no branch of the template may find one missing.
+ */
+export function breachAlertFacts(kind: BreachAlert, facts: { tier: number; reason: string; rule?: string }): Record<string, unknown> {
+  return {
+    alert: kind,
+    tierRaised: kind === 'tier_raised',
+    topOfLadder: kind === 'top_of_ladder',
+    resolutionOverdue: kind === 'resolution_overdue',
+    routingRule: kind === 'routing_rule',
+    tier: facts.tier,
+    reason: facts.reason,
+    rule: facts.rule ?? 'none',
+  };
+}
+
+/** What an owner reminder is about, one flag per kind for the template. */
+export type OwnerReminder = 'customer_update_due' | 'recovery_call' | 'health_check_call';
+
+export function ownerReminderFacts(kind: OwnerReminder): Record<string, unknown> {
+  return { reminder: kind, updateDue: kind === 'customer_update_due', recoveryCall: kind === 'recovery_call', healthCheckCall: kind === 'health_check_call' };
+}
+
 export const isChurnRisk = (escalation: Escalation) =>
   escalation.triggers.some((trigger) => CHURN_TRIGGERS.includes(trigger) || categoryOf(trigger) === 'executive');
 

@@ -1,7 +1,7 @@
 import type { Playbook } from '../playbook/schema';
-import { toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { breachAlertFacts, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
-import { afterWorkingTime, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
+import { afterWorkingTime, computeDeadlines, followUpSchedule, humanDuration, legacyCredit, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
 import { policyOf } from './sla-policy';
 
@@ -167,7 +167,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     const top = topTier(playbook);
     if (escalation.tier >= top) {
       events.push(breachEvent(check, now, `${check.kind} deadline missed at the top of the ladder (tier ${escalation.tier})`, { tier: escalation.tier }));
-      notify('deadline_breach_alert', recipientsFor(rolesForTier(top, playbook), playbook), { tier: escalation.tier, reason });
+      notify('deadline_breach_alert', recipientsFor(rolesForTier(top, playbook), playbook), breachAlertFacts('top_of_ladder', { tier: escalation.tier, reason }));
       return;
     }
     const tier = escalation.tier + 1;
@@ -176,7 +176,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : restartUpdateClock(next.sla, now);
     next = { ...next, tier, routedTo: unique([...next.routedTo, ...roles]), sla };
     events.push(breachEvent(check, now, `${reason}; escalated to tier ${tier} (${roles.join(', ')})`, { tier, roles }));
-    notify('deadline_breach_alert', recipientsFor(roles, playbook), { tier, reason });
+    notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('tier_raised', { tier, reason }));
   };
 
   switch (check.action) {
@@ -191,14 +191,18 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         summary: 'customer update is due: owner reminded',
         data: { kind: check.kind, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
-      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'customer_update_due' });
+      notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('customer_update_due'));
       break;
     case 'escalate_missed_update':
       climb('the customer update is still missing after a reminder', 'update');
       break;
     case 'alert_resolution_overdue':
       events.push(breachEvent(check, now, 'resolution target missed', {}));
-      notify('deadline_breach_alert', recipientsFor([...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], playbook), { reason: 'resolution target missed' });
+      notify(
+        'deadline_breach_alert',
+        recipientsFor([...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], playbook),
+        breachAlertFacts('resolution_overdue', { tier: escalation.tier, reason: 'resolution target missed' }),
+      );
       break;
     case 'route_by_rule': {
       const rule = playbook.routing.find((r) => r.name === check.rule);
@@ -211,7 +215,9 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         summary: `routing rule ${check.rule}: brought in ${roles.join(', ')}`,
         data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
-      notify('deadline_breach_alert', recipientsFor(roles, playbook), { reason: `routing rule ${check.rule}` });
+      const unresolvedFor = rule?.when.unresolvedFor;
+      const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${humanDuration(unresolvedFor)} of working time`;
+      notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
       break;
     }
     case 'send_follow_up':
@@ -220,11 +226,11 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       break;
     case 'remind_recovery_call':
       events.push(followUpEvent(check, now, 'owner reminded to make the recovery call'));
-      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'recovery_call' });
+      notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('recovery_call'));
       break;
     case 'remind_health_check':
       events.push(followUpEvent(check, now, 'owner reminded to hold the health-check call'));
-      notify('owner_reminder', ownerAddresses(escalation, playbook), { reminder: 'health_check_call' });
+      notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('health_check_call'));
       break;
     case 'close_after_follow_up':
       next = { ...next, status: 'closed', closedAt: nowIso };

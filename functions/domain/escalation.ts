@@ -5,6 +5,7 @@ import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import { routeAtIntake } from './routing';
 import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import type { WorkflowRecovery } from './workflow-recovery';
 import type { Channel, Outcome, Severity, Status, Trigger } from './vocabulary';
 
 export type Customer = CreateEscalationInput['customer'];
@@ -58,6 +59,8 @@ export interface Escalation {
   satisfaction?: { score: number; at: string };
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
   actedOn?: string[];
+  /** Set when a failed workflow was re-armed: how often in a row, and until when the new one waits. */
+  workflowRecovery?: WorkflowRecovery;
 }
 
 export const EVENT_TYPES = [

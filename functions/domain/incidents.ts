@@ -14,6 +14,8 @@ export interface Incident {
   createdAt: string;
   createdBy: string;
   updates: { id: string; at: string; actor: string; message: string }[];
+  /** Hash of the request that opened it: a retry with the same Idempotency-Key must match it. */
+  requestFingerprint?: string;
 }
 
 const FINISHED = new Set(['closed', 'out_of_scope']);

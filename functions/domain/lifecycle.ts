@@ -7,6 +7,12 @@ import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import { calendarFor, policyOf, snapshotPolicy, type SlaPolicy } from './sla-policy';
 import type { Severity, Status } from './vocabulary';
 
+/**
+ * Every pause is kept on the case (who, why, from, to); a case item must stay under DynamoDB's
+ * 400 KB, and a pause with its reason takes up to about 2 KB.
+ */
+export const MAX_PAUSES = 100;
+
 const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
 const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
 
@@ -169,6 +175,9 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   pause(current, input, ctx) {
+    if ((current.sla.pauses ?? []).length >= MAX_PAUSES) {
+      throw new RuleViolationError(`this escalation has been paused ${MAX_PAUSES} times already, the most a case keeps; resolve it or open a new one`);
+    }
     const next = advance(current, { status: 'waiting_on_customer', sla: pauseClock(current.sla, ctx.now, { by: ctx.actor, reason: input.reason }) }, ctx);
     return {
       next,

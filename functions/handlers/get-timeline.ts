@@ -1,11 +1,11 @@
 import { container } from '../adapters/container';
 import { endpoint } from '../http/endpoint';
-import { TimelineQuery } from '../schemas/escalation';
+import { IdPath, TimelineQuery } from '../schemas/escalation';
 import { getTimeline } from '../usecases/escalations';
 
 const deps = container();
 
-export const handler = endpoint({ query: TimelineQuery }, async ({ params, query }) => {
+export const handler = endpoint({ path: IdPath, query: TimelineQuery }, async ({ params, query }) => {
   const page = await getTimeline(deps, params.id!, query);
   return { status: 200, body: page };
 });

@@ -37,4 +37,13 @@ export function toView(escalation: Escalation, playbook: Playbook) {
 
 export const etag = (escalation: Escalation) => `"${escalation.version}"`;
 
+/** The answer to a write: the case as written, or (a retry with the same Idempotency-Key) as the first request wrote it. */
+export function writtenResponse(status: number, written: { escalation: Escalation; replayed: boolean }, playbook: Playbook) {
+  return {
+    status,
+    headers: { etag: etag(written.escalation), ...(written.replayed && { 'idempotent-replayed': 'true' }) } as Record<string, string>,
+    body: toView(written.escalation, playbook),
+  };
+}
+
 export const locationOf = (escalation: Escalation) => `/escalations/${encodeURIComponent(escalation.id)}`;

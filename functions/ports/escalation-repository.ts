@@ -1,6 +1,7 @@
 import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Incident } from '../domain/incidents';
+import type { OwedEmailState } from '../domain/email-delivery';
 import type { Severity, Status } from '../domain/vocabulary';
 
 export interface IdempotencyClaim {
@@ -47,27 +48,67 @@ export interface StoredEvent extends TimelineEvent {
 }
 
 export interface StoredNotification extends Notification {
-  status: 'pending' | 'sending' | 'sent';
+  status: 'pending' | 'sending' | 'sent' | 'failed';
   /** The case version whose change owed this email; its timeline entry sorts after that change. */
   version: number;
+  /** Sends tried so far. */
   attempts: number;
+  /** When the change that owes it was written. */
+  queuedAt: string;
+}
+
+/** An email this caller has claimed: only it may settle it, until its lease runs out. */
+export interface ClaimedEmail extends StoredNotification {
+  caseId: string;
+  claimId: string;
+}
+
+/** An email owed and not yet sent, as the owed-email index lists it (functions/domain/email-delivery.ts reads it). */
+export interface OwedEmail extends OwedEmailState {
+  caseId: string;
+  id: string;
+}
+
+/** What a write stored, or (a retried request) what the first one stored. */
+export interface Written {
+  escalation: Escalation;
+  replayed: boolean;
 }
 
 export interface EscalationRepository {
-  /** Writes a new case, its first events and owed emails atomically; a replayed idempotency key returns the first case. */
-  create(change: Change, claim?: IdempotencyClaim): Promise<{ escalation: Escalation; replayed: boolean }>;
+  /**
+   * Writes a new case, its first events and owed emails atomically. With an idempotency claim
+   * the record is written in the same transaction; a retry finds it and gets the first answer.
+   */
+  create(change: Change, claim?: IdempotencyClaim): Promise<Written>;
   get(id: string): Promise<Escalation | undefined>;
   /**
-   * Writes the next version, its events and the emails it owes (an outbox, already claimed
-   * by the caller) atomically, if the stored version is still `expectedVersion`.
+   * Writes the next version, its events and the emails it owes (pending, in the outbox)
+   * atomically, if the stored version is still `expectedVersion` (else VersionConflictError).
+   * With an idempotency claim, as `create`.
    */
-  save(change: Change, expectedVersion: number): Promise<void>;
-  /** Emails written by earlier changes and not yet handed to the mailer. */
-  pendingNotifications(caseId: string): Promise<StoredNotification[]>;
-  /** Takes a pending email for sending; false when another attempt already has it. */
-  claimNotification(caseId: string, id: string): Promise<boolean>;
-  /** Records the mailer's answer: sent (with its message id, also on the timeline) or back to pending. */
-  settleNotification(caseId: string, notification: StoredNotification, outcome: { messageId: string } | { error: string }, at: Date): Promise<void>;
+  save(change: Change, expectedVersion: number, claim?: IdempotencyClaim): Promise<Written>;
+  /** The first answer to a request already made with this key; IdempotencyKeyReusedError when the key came with another request. */
+  replayed(claim: IdempotencyClaim): Promise<Escalation | undefined>;
+  /**
+   * Takes an owed email for sending, holding it until `leaseUntil`; undefined when it is sent,
+   * someone holds it, or it is not for this claimer yet. `first`: a new email, never tried (the
+   * table stream's claim). `due`: whatever functions/domain/email-delivery.ts `isDue` allows
+   * (the retry sweep's claim), a new email only once `handoffUntil` has passed.
+   */
+  claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined>;
+  /** Sent: the message id on the email, on the timeline and in the reply index. False when the claim had run out and been taken over. */
+  settleSent(email: ClaimedEmail, messageId: string, at: Date): Promise<boolean>;
+  /** Not sent this time: pending again, not before `retryAt`. */
+  deferEmail(email: ClaimedEmail, retryAt: string, error: string): Promise<void>;
+  /** Given up: failed, out of the owed index, and on the case timeline. */
+  abandonEmail(email: ClaimedEmail, reason: string, at: Date): Promise<void>;
+  /**
+   * The emails owed and not yet sent or given up (the owed-email index) that were queued
+   * before `queuedBefore`, oldest first within each partition, and when the oldest of all the
+   * owed ones was queued (undefined: none owed).
+   */
+  owedEmails(queuedBefore: Date): Promise<{ owed: OwedEmail[]; oldestQueuedAt?: string }>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
   /** The account a customer contact belongs to, learnt from earlier escalations. */
@@ -78,7 +119,8 @@ export interface EscalationRepository {
   releaseInboundMessage(messageId: string): Promise<void>;
   /** The metric-relevant timeline events between two instants (the metrics index), optionally of one severity. */
   metricEvents(range: { from: Date; to: Date }, severity?: Severity): Promise<MetricEvent[]>;
-  createIncident(incident: Incident): Promise<void>;
+  /** False when an incident with its id exists already (a concurrent retry made it). */
+  createIncident(incident: Incident): Promise<boolean>;
   getIncident(id: string): Promise<Incident | undefined>;
   /** Appends an update unless one with its id is there; guarded by the incident's version. */
   saveIncident(incident: Incident, expectedVersion: number): Promise<void>;

@@ -1,4 +1,4 @@
-export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds' | 'None';
 
 /**
  * Business and engine metrics. Dimensions are bounded (severity, kind, template):

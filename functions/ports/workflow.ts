@@ -9,6 +9,16 @@ export interface WorkflowEngine {
    * (ListExecutions returns 1,000 a call) instead of asking about each case.
    */
   runningExecutions(): AsyncIterable<string>;
+  /** What became of one execution; undefined when it was never started (or is long forgotten). */
+  describe(caseId: string, generation: number): Promise<ExecutionStatus | undefined>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** An execution's name back to the case and generation it serves (undefined: not one of ours). */
+export function parseExecutionName(name: string): { caseId: string; generation: number } | undefined {
+  const match = /^(.+)-g(\d+)$/.exec(name);
+  return match ? { caseId: match[1]!, generation: Number(match[2]) } : undefined;
 }
 
 export const executionName = (caseId: string, generation: number) => `${caseId}-g${generation}`;

@@ -21,8 +21,11 @@ const ianaTimeZone = z
     }
   }, 'expected an IANA time zone such as "Europe/Berlin"');
 
+/** An email address as RFC 5321 bounds it (254 characters): it becomes part of keys and of email headers. */
+export const EmailAddress = z.email().max(254);
+
 export const Contact = z.strictObject({
-  email: z.email(),
+  email: EmailAddress,
   name: singleLine(200).optional(),
   role: singleLine(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
   phone: text(50).optional(),
@@ -36,8 +39,24 @@ export const Customer = z.strictObject({
   healthScore: z.number().int().min(0).max(100).optional(),
   renewalDate: z.iso.date().optional(),
   timezone: ianaTimeZone.optional().describe('the account\'s IANA time zone: business-hours calendars count in it, and deadlines are shown in it'),
-  contacts: z.array(Contact).min(1).max(20),
+  contacts: z
+    .array(Contact)
+    .min(1)
+    .max(20)
+    .superRefine((contacts, ctx) => {
+      // One contact per address: the case would email it twice, and the contact directory holds one entry per address.
+      const seen = new Set<string>();
+      contacts.forEach((contact, index) => {
+        const address = contact.email.toLowerCase();
+        if (seen.has(address)) ctx.addIssue({ code: 'custom', path: [index, 'email'], message: `${contact.email} is listed twice (addresses are compared without case)` });
+        seen.add(address);
+      });
+    }),
 });
+
+/** The id of an escalation or an incident in a path: a UUID, as the API hands them out. */
+export const ResourceId = z.uuid('expected an id this API returned (a UUID)');
+export const IdPath = z.object({ id: ResourceId });
 
 /** A client clock may run slightly ahead; the domain takes such a reportedAt as now. */
 const REPORTED_AT_SKEW_MS = 5 * 60_000;

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { Backoff } from '../domain/backoff';
 import { needsRearm } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
 import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
 import { metricPoints } from '../domain/metric-points';
 import type { Playbook } from '../playbook/schema';
-import type { EscalationRepository, ListFilter } from '../ports/escalation-repository';
+import type { EscalationRepository, IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
+import { VersionConflictError } from '../ports/errors';
 import type { Log } from '../ports/log';
 import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
@@ -13,7 +15,8 @@ import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
-import { NotFoundError, PreconditionFailedError, VersionConflictError } from './errors';
+import { retrying } from '../support/retrying';
+import { CaseBusyError, NotFoundError, PreconditionFailedError } from './errors';
 
 export interface Dependencies {
   repository: EscalationRepository;
@@ -26,31 +29,43 @@ export interface Dependencies {
   /** Where customer replies arrive; each case gets its own plus-address of it. */
   inboundAddress?: string;
   playbook: Playbook;
+  /** How the outbox hands emails out (functions/usecases/outbox.ts). */
+  delivery: {
+    /** How long a claimer holds an email before others may take it over (on the clock `now` reads). */
+    claimLeaseMs: number;
+  };
   now: () => Date;
   newId: () => string;
+  /** In [0, 1): the jitter of every backoff. */
+  random: () => number;
 }
 
-/** Concurrent writers without If-Match re-read and re-apply; each attempt re-checks the rules. */
-const MAX_WRITE_ATTEMPTS = 5;
+/** Who asks, and what they asked for: the precondition they saw and the key that makes a retry safe. */
+export interface Caller {
+  principal: string;
+  /** The case version the caller decided against (If-Match); a mismatch is theirs to resolve (412). */
+  ifMatch?: number;
+  /** The client's Idempotency-Key: a retry gets the first answer and changes nothing more. */
+  idempotencyKey?: string;
+}
 
-export async function createEscalation(
-  deps: Dependencies,
-  input: CreateEscalationInput,
-  caller: { principal: string; idempotencyKey?: string },
-) {
-  const now = deps.now();
-  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, now));
-  const claim = caller.idempotencyKey
-    ? {
-        principal: caller.principal,
-        key: caller.idempotencyKey,
-        fingerprint: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
-        now,
-        expiresAt: new Date(now.getTime() + deps.playbook.idempotencyWindow),
-      }
-    : undefined;
+/**
+ * Writers without If-Match that collide on one case retry with full jitter: each round one
+ * wins, and the spread keeps the others from colliding again. A request gives up (503, nothing
+ * stored) only after this long, well inside its function's timeout.
+ */
+const CONTENTION_BACKOFF: Backoff = { baseMs: 20, capMs: 1_000, jitter: 'full' };
+const CONTENTION_BUDGET_MS = 8_000;
+
+export async function createEscalation(deps: Dependencies, input: CreateEscalationInput, caller: Caller): Promise<Written> {
+  const claim = idempotencyClaim(deps, caller, 'create', input);
+  if (claim) {
+    const first = await deps.repository.replayed(claim);
+    if (first) return { escalation: first, replayed: true };
+  }
+  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, deps.now()));
   // The write is the whole request: the table's stream starts the workflow and sends the
-  // emails the change queued (usecases/case-changes.ts), so neither waits on SES or Step Functions.
+  // emails the change queued (usecases/case-changes.ts, usecases/outbox.ts).
   const created = await deps.repository.create(change, claim);
   if (!created.replayed) recordMetrics(deps, change);
   return created;
@@ -71,23 +86,12 @@ export async function getTimeline(deps: Dependencies, id: string, page: { limit:
   return deps.repository.timeline(id, page);
 }
 
-export function actOnEscalation<A extends ActionName>(
-  deps: Dependencies,
-  id: string,
-  action: A,
-  input: ActionInput<A>,
-  caller: { principal: string; ifMatch?: number },
-) {
-  return writeWithLock(deps, id, caller, (current, ctx) => applyAction(action, current, input, ctx));
+export function actOnEscalation<A extends ActionName>(deps: Dependencies, id: string, action: A, input: ActionInput<A>, caller: Caller) {
+  return writeWithLock(deps, id, caller, (current, ctx) => applyAction(action, current, input, ctx), { operation: action, request: input });
 }
 
-export function editEscalationFacts(
-  deps: Dependencies,
-  id: string,
-  patch: PatchEscalationInput,
-  caller: { principal: string; ifMatch: number },
-) {
-  return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx));
+export function editEscalationFacts(deps: Dependencies, id: string, patch: PatchEscalationInput, caller: Caller & { ifMatch: number }) {
+  return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx), { operation: 'edit', request: patch });
 }
 
 /** The public survey link: the token names the case; a tampered, expired or reused one records nothing. */
@@ -98,34 +102,58 @@ export async function recordSatisfactionScore(deps: Dependencies, token: string,
 
 /**
  * Read, decide, write guarded by the version. With If-Match the caller decided against a
- * version it saw, so a mismatch is theirs to resolve (412); without it we retry on conflict.
+ * version it saw, so a mismatch is theirs to resolve (412). Without it, a race with another
+ * writer is ours: re-read, re-decide (the rules are checked again) and write, with backoff.
+ * With an Idempotency-Key the first answer is replayed and nothing is decided again.
  */
 export async function writeWithLock(
   deps: Dependencies,
   id: string,
-  caller: { principal: string; ifMatch?: number },
+  caller: Caller,
   decide: (current: Escalation, ctx: Context) => Change,
-): Promise<Escalation> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await getEscalation(deps, id);
-    if (caller.ifMatch !== undefined && caller.ifMatch !== current.version) {
-      throw new PreconditionFailedError(`escalation ${id} is at version ${current.version}, not ${caller.ifMatch}; fetch it again`);
-    }
-    const change = decide(current, context(deps, caller.principal, deps.now()));
-    if (change.next === current) return current;
-    // The running execution sleeps until the old earliest check; an earlier one needs a new
-    // generation, which the table's stream starts (and stops the old one).
-    if (needsRearm(current, change.next, deps.playbook)) change.next.generation = current.generation + 1;
-    try {
-      await deps.repository.save(change, current.version);
-    } catch (error) {
-      const retry = error instanceof VersionConflictError && caller.ifMatch === undefined && attempt < MAX_WRITE_ATTEMPTS;
-      if (!retry) throw error;
-      continue;
-    }
-    recordMetrics(deps, change);
-    return change.next;
+  idempotent?: { operation: string; request: unknown },
+): Promise<Written> {
+  const claim = idempotent && idempotencyClaim(deps, caller, `${idempotent.operation} ${id}`, idempotent.request);
+  if (claim) {
+    const first = await deps.repository.replayed(claim);
+    if (first) return { escalation: first, replayed: true };
   }
+  try {
+    return await retrying(
+      async () => {
+        const current = await getEscalation(deps, id);
+        if (caller.ifMatch !== undefined && caller.ifMatch !== current.version) {
+          throw new PreconditionFailedError(`escalation ${id} is at version ${current.version}, not ${caller.ifMatch}; fetch it again`);
+        }
+        const change = decide(current, context(deps, caller.principal, deps.now()));
+        if (change.next === current) return { escalation: current, replayed: false };
+        // The running execution sleeps until the old earliest check; an earlier one needs a new
+        // generation, which the table's stream starts (and stops the old one).
+        if (needsRearm(current, change.next, deps.playbook)) change.next.generation = current.generation + 1;
+        const written = await deps.repository.save(change, current.version, claim);
+        if (!written.replayed) recordMetrics(deps, change);
+        return written;
+      },
+      { backoff: CONTENTION_BACKOFF, budgetMs: CONTENTION_BUDGET_MS, random: deps.random, retryable: (error) => error instanceof VersionConflictError && caller.ifMatch === undefined },
+    );
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+    if (caller.ifMatch !== undefined) throw new PreconditionFailedError(`escalation ${id} changed while this request was decided against version ${caller.ifMatch}; fetch it again`, { cause: error });
+    throw new CaseBusyError(`escalation ${id} is being changed by many writers at once; nothing was stored, try again`, { cause: error });
+  }
+}
+
+/** An Idempotency-Key becomes a claim: scoped to the caller, bound to this operation on this request. */
+function idempotencyClaim(deps: Dependencies, caller: Caller, operation: string, request: unknown): IdempotencyClaim | undefined {
+  if (!caller.idempotencyKey) return undefined;
+  const now = deps.now();
+  return {
+    principal: caller.principal,
+    key: caller.idempotencyKey,
+    fingerprint: createHash('sha256').update(JSON.stringify({ operation, request })).digest('hex'),
+    now,
+    expiresAt: new Date(now.getTime() + deps.playbook.idempotencyWindow),
+  };
 }
 
 export function recordMetrics(deps: Dependencies, change: Change) {

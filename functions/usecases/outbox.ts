@@ -1,50 +1,98 @@
 import { replyAddressFor } from '../domain/communications';
-import type { StoredNotification } from '../ports/escalation-repository';
+import { afterFailedAttempt, isDue } from '../domain/email-delivery';
+import type { ClaimedEmail } from '../ports/escalation-repository';
+import { EmailRejectedError } from '../ports/errors';
+import { forEachConcurrently } from '../support/concurrently';
 import type { Dependencies } from './escalations';
 
-export class EmailDeliveryError extends Error {
-  override name = 'EmailDeliveryError';
+// Every email a change owes is written with the change, pending, in the outbox. From there:
+//   - the table's stream hands each new one to `sendQueuedEmails` at once (its first attempt);
+//   - `resendOwedEmails` runs every minute and takes whatever is due: a retry whose time has
+//     come, a claim whose lease ran out (its claimer crashed or timed out), or a new email the
+//     stream has not taken within one lease.
+// Whoever claims an email sends it and settles it. Guarantee (docs/guarantees.md): never lost;
+// sent once, except when a claimer dies between SES accepting and the settle write, in which
+// case it goes again after the lease.
+
+/** An email to try, by its keys: from the table's stream or from the owed-email index. */
+export interface EmailRef {
+  caseId: string;
+  id: string;
 }
+
+export type SendOutcome = 'sent' | 'sent-again' | 'deferred' | 'failed' | 'not-due';
+
+/** Emails sent side by side: enough to hide SES latency, few enough to stay well under its send rate. */
+const CONCURRENCY = 16;
 
 /**
- * Sends what a case owes: every change queues its emails as pending in the same write;
- * whoever claims one first (the table's stream, the workflow, the daily sweep) sends it.
+ * Claims one email, sends it, and settles the outcome. `first`: the table stream's claim on a
+ * new email; `due`: the retry sweep's, on whatever is due. Throws only when the table cannot
+ * record the outcome.
  */
-export async function deliverPendingEmails(deps: Dependencies, caseId: string) {
-  const claimed: StoredNotification[] = [];
-  for (const notification of await deps.repository.pendingNotifications(caseId)) {
-    if (await deps.repository.claimNotification(caseId, notification.id)) claimed.push(notification);
-  }
-  await sendClaimed(deps, caseId, claimed);
-}
-
-/**
- * Each email is claimed before it is sent and settled after, so it goes out at most once.
- * A failed send goes back to pending and throws: the stream batch or the workflow task is
- * retried, and the case's next workflow step or the daily sweep sends it after that.
- */
-export async function sendClaimed(deps: Dependencies, caseId: string, notifications: StoredNotification[]) {
-  // Independent emails go out side by side: a case with five contacts waits for one send, not five.
-  const outcomes = await Promise.allSettled(notifications.map((notification) => sendOne(deps, caseId, notification)));
-  const failures = outcomes.flatMap((outcome, i) =>
-    outcome.status === 'rejected' ? [`${notifications[i]!.template} to ${notifications[i]!.to.join(', ')}: ${String(outcome.reason)}`] : [],
-  );
-  if (failures.length) throw new EmailDeliveryError(`could not send ${failures.length} email(s): ${failures.join('; ')}`);
-}
-
-async function sendOne(deps: Dependencies, caseId: string, notification: StoredNotification) {
+export async function sendOwedEmail(deps: Dependencies, ref: EmailRef, as: 'first' | 'due'): Promise<SendOutcome> {
+  const now = deps.now();
+  const lease = deps.delivery.claimLeaseMs;
+  const claim = as === 'first' ? { as } : { as, now, handoffBefore: new Date(now.getTime() - lease) };
+  const email = await deps.repository.claimEmail(ref.caseId, ref.id, claim, new Date(now.getTime() + lease));
+  if (!email) return 'not-due';
+  let messageId: string;
   try {
-    const { messageId } = await deps.mailer.send({
-      template: notification.template,
-      to: notification.to,
-      data: notification.data,
-      ...(notification.audience === 'customer' && deps.inboundAddress && { replyTo: replyAddressFor(caseId, deps.inboundAddress) }),
-    });
-    await deps.repository.settleNotification(caseId, notification, { messageId }, deps.now());
-    deps.metrics.record('EmailsSent', 1, 'Count', { template: notification.template });
+    ({ messageId } = await deps.mailer.send({
+      template: email.template,
+      to: email.to,
+      data: email.data,
+      ...(email.audience === 'customer' && deps.inboundAddress && { replyTo: replyAddressFor(ref.caseId, deps.inboundAddress) }),
+    }));
   } catch (error) {
-    await deps.repository.settleNotification(caseId, notification, { error: String(error) }, deps.now());
-    deps.metrics.record('EmailsFailed', 1, 'Count', { template: notification.template });
-    throw error;
+    return settleFailure(deps, email, error);
   }
+  deps.metrics.record('EmailsSent', 1, 'Count', { template: email.template });
+  if (await deps.repository.settleSent(email, messageId, deps.now())) return 'sent';
+  // Our lease ran out before we settled and someone else took the email over: it may go twice.
+  deps.metrics.record('EmailsSentAgain', 1, 'Count', { template: email.template });
+  deps.log.warn('email sent after its claim had been taken over: the customer may get it twice', { caseId: ref.caseId, notificationId: ref.id });
+  return 'sent-again';
+}
+
+async function settleFailure(deps: Dependencies, email: ClaimedEmail, error: unknown): Promise<SendOutcome> {
+  const now = deps.now();
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  deps.metrics.record('EmailsFailed', 1, 'Count', { template: email.template });
+  const next = afterFailedAttempt(email, now, { permanent: error instanceof EmailRejectedError, reason }, deps.random());
+  if ('retryAt' in next) {
+    await deps.repository.deferEmail(email, next.retryAt, reason);
+    return 'deferred';
+  }
+  await deps.repository.abandonEmail(email, next.giveUp, now);
+  // One series, alarmed: which email it was is on the case timeline and in the log line below.
+  deps.metrics.record('EmailsAbandoned', 1, 'Count');
+  deps.log.error('email given up', { caseId: email.caseId, notificationId: email.id, template: email.template, reason: next.giveUp });
+  return 'failed';
+}
+
+/** From the table's stream: the emails just queued, each tried once now. A failed send is left for `resendOwedEmails`. */
+export async function sendQueuedEmails(deps: Dependencies, refs: EmailRef[]) {
+  await forEachConcurrently(refs, CONCURRENCY, async (ref) => void (await sendOwedEmail(deps, ref, 'first')));
+}
+
+/** Most emails one sweep tries: a sweep must end well within its function's timeout; the rest wait a minute. */
+export const MAX_ATTEMPTS_PER_SWEEP = 500;
+
+/**
+ * Every minute: reads the owed-email index, tries every email that is due, and reports how
+ * many are owed and how old the oldest is (the alarm on that age catches a stuck outbox).
+ */
+export async function resendOwedEmails(deps: Dependencies) {
+  const now = deps.now();
+  const lease = deps.delivery.claimLeaseMs;
+  // Younger emails are the stream's, or held by a live claim: only older ones can be due.
+  const { owed, oldestQueuedAt } = await deps.repository.owedEmails(new Date(now.getTime() - lease));
+  const due = owed.filter((email) => isDue(email, now, lease)).slice(0, MAX_ATTEMPTS_PER_SWEEP);
+  const oldestAgeMs = oldestQueuedAt === undefined ? 0 : Math.max(0, now.getTime() - Date.parse(oldestQueuedAt));
+  deps.metrics.record('OwedEmails', owed.length, 'Count');
+  deps.metrics.record('OldestOwedEmailAge', Math.round(oldestAgeMs / 1000), 'Seconds');
+  const outcomes: Record<SendOutcome, number> = { sent: 0, 'sent-again': 0, deferred: 0, failed: 0, 'not-due': 0 };
+  await forEachConcurrently(due, CONCURRENCY, async (ref) => void outcomes[await sendOwedEmail(deps, ref, 'due')]++);
+  return { owed: owed.length, tried: due.length, oldestAgeMs, ...outcomes };
 }

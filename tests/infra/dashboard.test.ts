@@ -13,7 +13,7 @@ import { dashboardBody, synthesize, unacknowledgedFindings } from './synthesized
 const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions', import.meta.url));
 const HOUR_MS = 3_600_000;
 /** The unit argument of `record(name, value, unit)`, not a metric name. */
-const UNITS = new Set(['Count', 'Milliseconds', 'None']);
+const UNITS = new Set(['Count', 'Milliseconds', 'Seconds', 'None']);
 
 /** Every EMF metric the handlers write (the metrics issue's list). */
 const EMF_METRICS = [
@@ -28,12 +28,17 @@ const EMF_METRICS = [
   'SatisfactionScore',
   'EmailsSent',
   'EmailsFailed',
+  'EmailsSentAgain',
+  'EmailsAbandoned',
+  'OwedEmails',
+  'OldestOwedEmailAge',
   'EmailsBounced',
   'EmailComplaints',
   'InboundEmails',
   'WorkflowFailures',
   'WorkflowStartFailures',
   'WorkflowsRearmed',
+  'WorkflowsStartedBySweep',
 ];
 
 /** Metric names as the source writes them: `metrics.record('Name', ...)` calls and metric-points.ts's `name: 'Name'`. */
@@ -101,7 +106,7 @@ describe('the CloudWatch dashboard', () => {
       for (const entry of widget.properties.metrics ?? []) {
         if (entry[0] !== METRICS_NAMESPACE) continue;
         const dimensionNames = entry.slice(2).filter((_, index) => index % 2 === 0).filter((item) => typeof item === 'string');
-        for (const name of dimensionNames) expect(['severity', 'kind', 'onTime', 'outcome', 'template'], `${entry[1]}`).toContain(name);
+        for (const name of dimensionNames) expect(['severity', 'kind', 'onTime', 'outcome', 'template', 'cause'], `${entry[1]}`).toContain(name);
         if (entry[1] === 'DeadlineBreaches') expect(dimensionNames).toEqual(['kind', 'severity']);
       }
     }

@@ -3,15 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../functions/http/routes';
 import { WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { loadTemplates } from '../../templates/catalogue';
-import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
-import { RECONCILE_HANDLER } from '../../lib/workflow';
+import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
+import { REARM_HANDLER, RECONCILE_HANDLER } from '../../lib/workflow';
 import { INBOUND_CONTEXT, TEST_CONTEXT, actionsOf, inspect, logicalIdOf, resourcesIn, resourcesOf, synthesize, unacknowledgedFindings } from './synthesized';
 
-// Who sends email: queued-emails (every email a stored change queued, from the table's stream),
-// the deadline task (the emails its act queued, at once) and the sweep (what is still pending).
-// API handlers and inbound-email only queue emails in the write.
-const MAIL_SENDERS: string[] = [QUEUED_EMAILS_HANDLER, WORKFLOW_TASKS.ActOnDeadlineFunctionArn, RECONCILE_HANDLER];
-const ALL_FUNCTIONS = [...HANDLERS, ...Object.values(WORKFLOW_TASKS), RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, CASE_WORKFLOWS_HANDLER];
+// Who sends email: queued-emails (every email a stored change queued, from the table's stream)
+// and resend-owed-emails (every minute: retries whose time came, claims whose lease ran out).
+// Everything else (API handlers, deadline tasks, inbound-email) only queues emails in its write.
+const MAIL_SENDERS: string[] = [QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER];
+const ALL_FUNCTIONS = [...HANDLERS, ...Object.values(WORKFLOW_TASKS), RECONCILE_HANDLER, REARM_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER, CASE_WORKFLOWS_HANDLER];
 const NOT_MAIL_SENDERS = ALL_FUNCTIONS.filter((handler) => !MAIL_SENDERS.includes(handler));
 const PREFIX = 'dev-';
 
@@ -31,8 +31,9 @@ describe('email', () => {
   }, 120_000);
 
   it('guards the derivation of senders below', () => {
-    expect(MAIL_SENDERS).toEqual(['queued-emails', 'act-on-deadline', 'reconcile-workflows']);
-    expect(NOT_MAIL_SENDERS).toEqual(expect.arrayContaining(['create-escalation', 'escalation-action', 'incidents', 'case-workflows', 'get-escalation', 'health', 'review-deadlines', 'record-workflow-failure', 'email-events']));
+    expect(MAIL_SENDERS).toEqual(['queued-emails', 'resend-owed-emails']);
+    // Deadline actions and the sweep only queue emails in the outbox; the two senders above send them.
+    expect(NOT_MAIL_SENDERS).toEqual(expect.arrayContaining(['create-escalation', 'escalation-action', 'incidents', 'case-workflows', 'get-escalation', 'health', 'review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'reconcile-workflows', 'rearm-workflow', 'email-events']));
   });
 
   describe('templates', () => {

@@ -56,9 +56,9 @@ describe('the handler Lambdas', () => {
     for (const handler of HANDLERS_WITHOUT_TABLE) expect(HANDLERS).toContain(handler);
   });
 
-  it('has exactly one function per handler in the route table, besides the workflow\'s own, email-events and the stream consumers', () => {
-    const workflowFunctions = stack.workflow.tasks.size + 1; // + the daily reconciliation
-    const eventFunctions = 3; // email-events, case-workflows, queued-emails (inbound-email only with an inbound domain: inbound.test.ts)
+  it('has exactly one function per handler in the route table, besides the workflow\'s own, email-events, the stream consumers and the owed-email sweep', () => {
+    const workflowFunctions = stack.workflow.tasks.size + 2; // + the daily reconciliation and the re-arm on failed executions
+    const eventFunctions = 4; // email-events, case-workflows, queued-emails, resend-owed-emails (inbound-email only with an inbound domain: inbound.test.ts)
     expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
     expect([...stack.handlers.keys()].sort()).toEqual([...HANDLERS].sort());
     expect(stack.functions).toHaveLength(HANDLERS.length + workflowFunctions + eventFunctions);
@@ -66,7 +66,7 @@ describe('the handler Lambdas', () => {
 
   it('has memory, timeout and invocation chosen for every handler file', () => {
     for (const fn of stack.functions) expect(FUNCTION_SETTINGS[fn.handler], fn.handler).toBeDefined();
-    expect(Object.keys(FUNCTION_SETTINGS)).toEqual(expect.arrayContaining([...HANDLERS, 'inbound-email', 'email-events', 'reconcile-workflows', 'case-workflows', 'queued-emails']));
+    expect(Object.keys(FUNCTION_SETTINGS)).toEqual(expect.arrayContaining([...HANDLERS, 'inbound-email', 'email-events', 'reconcile-workflows', 'rearm-workflow', 'case-workflows', 'queued-emails', 'resend-owed-emails']));
   });
 
   // The handler file names the ports it wires (container({ mailer, workflow, ... })); CDK must
@@ -80,7 +80,8 @@ describe('the handler Lambdas', () => {
 
   it('reads the wiring from the handler files it checks', () => {
     expect(wiredPorts('get-escalation')).toEqual([]);
-    expect(wiredPorts('act-on-deadline')).toEqual(['mailer', 'survey']);
+    expect(wiredPorts('act-on-deadline')).toEqual(['survey']);
+    expect(wiredPorts('resend-owed-emails')).toEqual(['mailer']);
     expect(wiredPorts('health')).toBeUndefined();
   });
 

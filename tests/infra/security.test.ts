@@ -127,8 +127,8 @@ describe.each([
   describe('asynchronous functions', () => {
     const asyncHandlers = () => view.handlers.filter((handler) => FUNCTION_SETTINGS[handler]!.invocation === 'async');
 
-    it('are inbound-email (with an inbound domain), email-events and reconcile-workflows', () => {
-      const expected = ['email-events', 'reconcile-workflows', ...(stack.inboundEmail ? ['inbound-email'] : [])];
+    it('are inbound-email (with an inbound domain), email-events, reconcile-workflows, rearm-workflow and resend-owed-emails', () => {
+      const expected = ['email-events', 'reconcile-workflows', 'rearm-workflow', 'resend-owed-emails', ...(stack.inboundEmail ? ['inbound-email'] : [])];
       expect(asyncHandlers().sort()).toEqual(expected.sort());
     });
 

@@ -49,7 +49,7 @@ describe('the escalation table', () => {
     expect(table.Properties.GlobalSecondaryIndexes).toEqual(expected);
   });
 
-  it('copies only the list filter attributes into the case indexes, so most case writes touch no index', () => {
+  it('copies only the list filter attributes into the case indexes (most case writes touch no index), and only what the retry sweep needs into the owed-email index', () => {
     const projections = Object.fromEntries(Object.entries(TABLE_DESIGN.indexes).map(([name, index]) => [name, index.projection]));
     expect(projections).toEqual({
       byStatusAndDeadline: { include: ['status', 'severity', 'owner'] },
@@ -57,6 +57,7 @@ describe('the escalation table', () => {
       byOwner: { include: ['status', 'severity', 'owner'] },
       byCreatedMonth: { include: ['status', 'severity', 'owner'] },
       byEventTypeAndMonth: 'all',
+      byOwedEmail: { include: ['id', 'queuedAt'] },
     });
   });
 

@@ -6,10 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { buildApp } from '../../lib/app';
-import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
+import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import type { HandlerFunction } from '../../lib/handler-function';
 import { tableAccessOf } from '../../lib/table-access';
-import { RECONCILE_HANDLER } from '../../lib/workflow';
+import { REARM_HANDLER, RECONCILE_HANDLER } from '../../lib/workflow';
 import { TEST_CONTEXT, functionsByHandler, logicalIdOf, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,12 +18,17 @@ const ASL = JSON.parse(ASL_TEXT);
 const TASK_VARIABLES = Object.keys(WORKFLOW_TASKS) as (keyof typeof WORKFLOW_TASKS)[];
 const TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
 
-// Who may start, inspect and stop executions: case-workflows (a stored new case or generation
-// starts one, from the table's stream) and the sweep (it re-arms a case whose execution is
-// gone). API handlers and workflow tasks only write the generation.
+// Who may start, inspect and stop executions, and exactly which calls each makes:
+// case-workflows (a stored new case or generation starts one, from the table's stream, and
+// stops the one it replaces) and the sweep (lists the running ones, asks about a case without
+// one, starts it again). API handlers, workflow tasks and the re-arm only write the generation.
 const WRITE_API_HANDLERS = HANDLERS.filter((handler) => tableAccessOf(handler, ROUTES) === 'readWrite');
-const WORKFLOW_STARTERS: string[] = [CASE_WORKFLOWS_HANDLER, RECONCILE_HANDLER];
-const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER, EMAIL_EVENTS_HANDLER, CASE_WORKFLOWS_HANDLER, QUEUED_EMAILS_HANDLER];
+const WORKFLOW_CALLS: Record<string, { onStateMachine: string[]; onExecutions: string[] }> = {
+  [CASE_WORKFLOWS_HANDLER]: { onStateMachine: ['states:StartExecution'], onExecutions: ['states:StopExecution'] },
+  [RECONCILE_HANDLER]: { onStateMachine: ['states:ListExecutions', 'states:StartExecution'], onExecutions: ['states:DescribeExecution'] },
+};
+const WORKFLOW_STARTERS: string[] = Object.keys(WORKFLOW_CALLS);
+const ALL_FUNCTIONS = [...HANDLERS, ...TASK_HANDLERS, RECONCILE_HANDLER, REARM_HANDLER, EMAIL_EVENTS_HANDLER, CASE_WORKFLOWS_HANDLER, QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER];
 const NOT_STARTERS = ALL_FUNCTIONS.filter((handler) => !WORKFLOW_STARTERS.includes(handler));
 
 interface Statement {
@@ -167,14 +172,13 @@ describe('the escalation workflow', () => {
       expect(functionOf(handler).Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual(stateMachineArn());
     });
 
-    it.each(WORKFLOW_STARTERS)('%s may start executions of exactly this state machine, and describe and stop only its executions', (handler) => {
+    it.each(WORKFLOW_STARTERS)('%s may make exactly its calls: on this state machine, and on its executions only', (handler) => {
       const statements = statesStatementsOf(handler);
-      const starting = statements.filter((statement) => actionsOf([statement]).includes('states:StartExecution'));
-      expect(resourcesIn(starting)).toEqual([stateMachineArn()]);
-      expect(actionsOf(starting).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
-      const perExecution = statements.filter((statement) => !starting.includes(statement));
-      expect(actionsOf(perExecution).sort()).toEqual(['states:StopExecution']);
-      expect(resourcesIn(perExecution)).toEqual([executionsArn()]);
+      const onStateMachine = statements.filter((statement) => JSON.stringify(resourcesIn([statement])) === JSON.stringify([stateMachineArn()]));
+      const onExecutions = statements.filter((statement) => JSON.stringify(resourcesIn([statement])) === JSON.stringify([executionsArn()]));
+      expect(onStateMachine.length + onExecutions.length).toBe(statements.length);
+      expect(actionsOf(onStateMachine).sort()).toEqual(WORKFLOW_CALLS[handler]!.onStateMachine);
+      expect(actionsOf(onExecutions).sort()).toEqual(WORKFLOW_CALLS[handler]!.onExecutions);
       for (const statement of statements) expect(statement.Effect).toBe('Allow');
     });
 
@@ -194,18 +198,18 @@ describe('the escalation workflow', () => {
   });
 
   describe('the daily reconciliation', () => {
-    it('invokes reconcile-workflows once a day through EventBridge Scheduler', () => {
+    const reconcileSchedule = () => Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule')).find((schedule) => JSON.stringify(schedule.Properties.Target.Arn) === JSON.stringify(functionArnOf(RECONCILE_HANDLER)))!;
+
+    it('invokes reconcile-workflows once a day through EventBridge Scheduler (and the owed-email sweep every minute)', () => {
       const schedules = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'));
-      expect(schedules).toHaveLength(1);
-      expect(schedules[0]!.Properties).toMatchObject({
-        ScheduleExpression: 'rate(1 day)',
-        State: 'ENABLED',
-        Target: { Arn: functionArnOf(RECONCILE_HANDLER) },
-      });
+      expect(schedules.map((schedule) => schedule.Properties.ScheduleExpression).sort()).toEqual(['rate(1 day)', 'rate(1 minute)']);
+      expect(reconcileSchedule().Properties).toMatchObject({ ScheduleExpression: 'rate(1 day)', State: 'ENABLED' });
+      const sweep = schedules.find((schedule) => schedule.Properties.ScheduleExpression === 'rate(1 minute)')!;
+      expect(sweep.Properties.Target.Arn).toEqual(functionArnOf(RESEND_OWED_EMAILS_HANDLER));
     });
 
     it('runs with a role the scheduler alone assumes, allowed to invoke reconcile-workflows and to dead-letter into its DLQ only', () => {
-      const schedule = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'))[0]!;
+      const schedule = reconcileSchedule();
       const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
       const trust = resourcesOf(template, 'AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement;
       expect(trust).toHaveLength(1);
@@ -221,11 +225,38 @@ describe('the escalation workflow', () => {
     });
 
     it('retries a failed delivery a few times within the hour, then dead-letters it', () => {
-      const schedule = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'))[0]!;
+      const schedule = reconcileSchedule();
       expect(schedule.Properties.Target).toMatchObject({
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.workflow.reconciler.deadLetterQueue!), 'Arn'] } },
       });
+    });
+  });
+
+  describe('the re-arm on failed executions', () => {
+    const rules = () => Object.values(resourcesOf(template, 'AWS::Events::Rule'));
+
+    it('sends every failed, timed-out or stopped execution of this state machine (and nothing else) to rearm-workflow', () => {
+      expect(rules()).toHaveLength(1);
+      const rule = rules()[0]!.Properties;
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [stateMachineArn()], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+      });
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0]).toMatchObject({
+        Arn: functionArnOf(REARM_HANDLER),
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.workflow.rearm.deadLetterQueue!), 'Arn'] } },
+      });
+    });
+
+    it('lets EventBridge invoke rearm-workflow, from this rule only', () => {
+      const ruleId = Object.keys(resourcesOf(template, 'AWS::Events::Rule'))[0]!;
+      const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).filter((permission) => permission.Properties.Principal === 'events.amazonaws.com');
+      expect(permissions).toHaveLength(1);
+      expect(permissions[0]!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: functionArnOf(REARM_HANDLER), SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } });
     });
   });
 

@@ -31,8 +31,8 @@ describe('which stream records each consumer follows', () => {
     expect(caseWriteOf(record('MODIFY', key, { old: escalation, new: changed }))).toEqual({ before: escalation, after: changed });
   });
 
-  it('queued-emails takes a newly queued email, by its case', () => {
-    expect(queuedEmailOf(record('INSERT', outboxKey(escalation.id, 'n-1'), { new: { status: 'pending' } }))).toBe(escalation.id);
+  it('queued-emails takes a newly queued email, by its keys', () => {
+    expect(queuedEmailOf(record('INSERT', outboxKey(escalation.id, 'n-1'), { new: { status: 'pending' } }))).toEqual({ caseId: escalation.id, id: 'n-1' });
   });
 
   it('neither takes timeline events, settled emails, idempotency records or deletions', () => {
@@ -62,6 +62,7 @@ describe('case-workflows', () => {
       },
       stop: async (caseId, generation, reason) => void calls.push(`stop ${caseId}-g${generation} (${reason})`),
       runningExecutions: async function* () {},
+      describe: async () => undefined,
     };
     const metrics: string[] = [];
     const deps = { workflow, metrics: { record: (name: string) => void metrics.push(name) } } as unknown as Dependencies;

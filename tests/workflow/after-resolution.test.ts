@@ -43,7 +43,7 @@ describe('after resolution', () => {
     expect(toCustomer).toHaveLength(1);
     expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');
     const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com'));
-    expect(toOwner.map((m) => m.subject)).toEqual([expect.stringContaining('recovery_call'), expect.stringContaining('health_check_call')]);
+    expect(toOwner.map((m) => m.subject)).toEqual([expect.stringContaining('Time for the recovery call'), expect.stringContaining('Time for the health-check call')]);
 
     const links = [...toCustomer[0]!.body.text!.matchAll(/(\d+): (http\S+\/csat\/\S+)/g)].map(([, score]) => Number(score));
     expect(links).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CHECK_ACTIONS } from '../../functions/domain/deadline-checks';
+import { WAIT_BEFORE_RETRYING } from '../../functions/usecases/deadlines';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { loadDefinition } from '../../local/workflow-engine';
 
@@ -39,7 +40,7 @@ describe('statemachines/escalation.asl.json', () => {
 
   const ROUTER = 'RouteToNextCheck';
   const router = () => definition.States[ROUTER] as { Type: string; Choices: { Variable: string; StringEquals: string; Next: string }[]; Default: string };
-  const actionBranches = () => router().Choices.filter((choice) => choice.Variable === '$.plan.next' && choice.StringEquals !== 'stop');
+  const actionBranches = () => router().Choices.filter((choice) => choice.Variable === '$.plan.next' && choice.StringEquals !== 'stop' && choice.StringEquals !== WAIT_BEFORE_RETRYING);
   const isActTask = (name: string) => definition.States[name]?.Type === 'Task' && definition.States[name].Parameters.FunctionName.includes('act-on-deadline');
 
   it('stops first: a newer generation, a paused clock or nothing pending end the execution before any Wait', () => {
@@ -51,12 +52,18 @@ describe('statemachines/escalation.asl.json', () => {
     ]);
   });
 
+  it('sends a re-armed execution that must back off to a Wait on the case\'s instant, then to planning again', () => {
+    const branch = router().Choices.find((choice) => choice.StringEquals === WAIT_BEFORE_RETRYING)!;
+    expect(branch).toEqual({ Variable: '$.plan.next', StringEquals: WAIT_BEFORE_RETRYING, Next: 'WaitBeforeResumingAfterFailure' });
+    expect(definition.States[branch.Next]).toMatchObject({ Type: 'Wait', TimestampPath: '$.plan.wakeAt', Next: 'ReviewDeadlines' });
+  });
+
   it('has one branch for every action the rules can ask for, and none for an action they do not know', () => {
     const routed = actionBranches().map((choice) => choice.StringEquals);
     for (const action of CHECK_ACTIONS) expect(routed, `${action} has a branch in ${ROUTER}`).toContain(action);
     for (const action of routed) expect(CHECK_ACTIONS as readonly string[], `${ROUTER} routes ${action}, which is no CheckAction`).toContain(action);
     expect(new Set(routed).size, 'one branch per action').toBe(routed.length);
-    expect(router().Choices.length).toBe(3 + CHECK_ACTIONS.length);
+    expect(router().Choices.length).toBe(4 + CHECK_ACTIONS.length);
   });
 
   it('sends each action straight to a Wait named for it, which leads to the act on that check', () => {
@@ -71,7 +78,7 @@ describe('statemachines/escalation.asl.json', () => {
 
   it('sleeps only in Wait states reading the planned instant, each leading to a Task', () => {
     const waits = Object.entries(definition.States).filter(([, state]) => state.Type === 'Wait');
-    expect(waits.length).toBe(CHECK_ACTIONS.length + 1);
+    expect(waits.length).toBe(CHECK_ACTIONS.length + 2); // + the fallback and the backoff after a failure
     for (const [name, wait] of waits) {
       expect(wait.TimestampPath, name).toBe('$.plan.wakeAt');
       expect(definition.States[wait.Next]?.Type, `${name} → ${wait.Next}`).toBe('Task');
