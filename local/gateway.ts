@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { ApiEvent, ApiResult } from '../functions/http/endpoint';
 import { oauthScope, ROUTES, type Route } from '../functions/http/routes';
+import { FaultSettings, type FaultSwitch } from './faults';
 
 /** API Gateway's own payload limit; larger requests never reach a Lambda. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -20,7 +21,12 @@ export interface GatewayOptions {
   handlers: Record<string, ApiHandler>;
   /** Local-only pages (the dashboard), served as they are at these paths. */
   pages?: Record<string, string>;
+  /** `npm start -- --faults`: serve the fault switch at /_local/faults (never deployed). */
+  faults?: FaultSwitch;
 }
+
+/** Where the fault switch answers, beside the API; the `_local` prefix is no route of the API's. */
+export const FAULTS_PATH = '/_local/faults';
 
 export interface Gateway {
   url: string;
@@ -135,6 +141,49 @@ function lambdaContext(name: string, requestId: string): LambdaContext {
   };
 }
 
+/** Path parameters, percent-decoded as API Gateway does; undefined when one is malformed (API Gateway answers 400). */
+function decodeParams(names: string[], values: string[]): Record<string, string> | undefined {
+  try {
+    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(values[i]!)]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET shows the fault settings; PUT replaces them (what a body leaves out goes back to no fault). */
+async function faultSwitch(req: IncomingMessage, res: ServerResponse, faults: FaultSwitch, token: string) {
+  if (!tokenMatches(req.headers.authorization, token)) {
+    return problem(res, 401, 'Unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+  }
+  const answer = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (req.method === 'GET') return answer(200, { ...faults.settings, counters: faults.counters });
+  if (req.method !== 'PUT') return problem(res, 405, 'Method not allowed', `use GET or PUT on ${FAULTS_PATH}`, { allow: 'GET, PUT' });
+  const body = await readBody(req);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body === 'too-large' ? '' : body.toString('utf8'));
+  } catch {
+    return problem(res, 400, 'Malformed JSON', 'send the fault settings as a JSON object');
+  }
+  const settings = FaultSettings.safeParse(parsed);
+  if (!settings.success) {
+    res.writeHead(400, { 'content-type': 'application/problem+json' });
+    return res.end(
+      JSON.stringify({
+        type: 'https://escalation-api.dev/problems/invalid-request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'the fault settings are invalid',
+        errors: settings.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
+      }),
+    );
+  }
+  return answer(200, faults.set(settings.data));
+}
+
 /** A small stand-in for API Gateway: the route table, the authorizer, payload limits, v2 events. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer(async (req, res) => {
@@ -145,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         return res.end(page);
       }
+      if (url.pathname === FAULTS_PATH && options.faults) return await faultSwitch(req, res, options.faults, options.token);
       const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
       const route = candidates.find((candidate) => candidate.method === req.method);
       if (!route) {
@@ -163,7 +213,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return problem(res, 413, 'Payload too large', `requests are limited to ${GATEWAY_MAX_BODY_BYTES} bytes`);
       }
       const match = route.pattern.exec(url.pathname)!;
-      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+      const params = decodeParams(route.names, match.slice(1));
+      if (!params) return problem(res, 400, 'Invalid request', `the path ${url.pathname} has malformed percent-encoding`);
       const event = toEvent(req, url, route, params, body, options.principal);
       const handler = options.handlers[route.handler];
       if (!handler) throw new Error(`no handler loaded for ${route.handler}`);

@@ -10,7 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ensureTable } from './dynamodb';
 import { freePort } from './free-port';
-import { loadHandlers, startGateway, type Gateway } from './gateway';
+import { instrumentAwsClients } from '../functions/adapters/aws-clients';
+import { WORKFLOW_TASKS } from '../functions/workflow/definition';
+import type { FaultSwitch } from './faults';
+import { loadHandlers, startGateway, type ApiHandler, type Gateway } from './gateway';
+import { invokeLocal } from './invocation';
 import { ScaledClock } from './scaled-clock';
 import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
@@ -31,11 +35,21 @@ export interface LocalStackOptions {
   token: string;
   principal: string;
   timeScale: number;
+  /** The case clock; `npm start` resumes the one saved with its data. Default: a new one at `timeScale`. */
+  clock?: ScaledClock;
   /** Tests shorten the workflow's retry waits. */
   retryIntervalMs?: number;
   /** How often the reconciliation sweep runs, in real ms (daily on the scaled clock by default). */
   reconcileEveryMs?: number;
+  /** How often owed emails are looked at again, in real ms (every minute on the scaled clock, at most once a second). */
+  owedEmailsEveryMs?: number;
+  /** How long a claim on an email holds, in real ms (default 10 s: far beyond any local send). */
+  emailLeaseRealMs?: number;
   playbookPath?: string;
+  /** Where local SES keeps sent mail across restarts (npm start with data on disk). */
+  sentMailFile?: string;
+  /** The fault switch (`--faults`, fault tests): SES down, DynamoDB throttled, tasks crashing. */
+  faults?: FaultSwitch;
   /** Replaces workflow task handlers (tests inject faults this way). */
   wrapTask?: (name: string, handler: TaskHandler) => TaskHandler;
 }
@@ -50,15 +64,22 @@ export interface LocalStack {
   /** The table's stream feeding case-workflows and queued-emails; `drained()` waits until both followed every write so far. */
   caseChanges: TableStream;
   reconcile(): Promise<unknown>;
+  /** One run of the owed-email sweep (it also runs on its own timer). */
+  resendOwedEmails(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
+/** Functions run on a schedule or an event besides the API, the workflow's tasks and the stream consumers. */
+const WORKFLOW_TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
+const EVENT_HANDLERS = ['reconcile-workflows', 'resend-owed-emails', 'rearm-workflow'] as const;
+
 /**
  * The offline stack shared by `npm start` and the tests: the table from TABLE_DESIGN,
  * local SES with the templates from templates/, the real state machine, and the local
- * API Gateway, all calling the handler files CDK deploys.
+ * API Gateway, all calling the handler files CDK deploys, each call marked as an invocation
+ * of the function that serves it (local/invocation.ts).
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stoppers: (() => Promise<void>)[] = [];
@@ -67,10 +88,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const streamArn = await ensureTable(options.dynamo.client, options.tableName);
-    const ses = await startLocalSes(options.sesPort);
+    const ses = await startLocalSes(options.sesPort, { ...(options.sentMailFile && { sentMailFile: options.sentMailFile }) });
     stoppers.push(ses.stop);
     await publishTemplates(ses.url);
 
+    const clock = options.clock ?? new ScaledClock(options.timeScale);
     // The public base URL goes into emails, so the port must be known before the handlers load.
     const port = options.port || (await freePort());
     const inboundAddress = options.inboundAddress ?? 'escalations@inbound.localhost';
@@ -81,13 +103,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.dynamo.endpoint,
       SES_ENDPOINT: ses.url,
+      // The lease is real time (how long a send may take), read on the case clock.
+      EMAIL_CLAIM_LEASE_SECONDS: String(Math.ceil(((options.emailLeaseRealMs ?? 10_000) / 1000) * clock.scale)),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
       ...(options.playbookPath && { PLAYBOOK_PATH: options.playbookPath }),
     });
 
-    const clock = new ScaledClock(options.timeScale);
+    // Each handler runs as an invocation of its function; the fault switch may doom one.
+    const { faults } = options;
+    const asFunction = (name: string, handler: TaskHandler): TaskHandler => (input, context) => invokeLocal(name, handler, input, context, faults?.crashFor(name));
+    const loadHandler = async (name: string) => asFunction(name, ((await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler }).handler);
+
     // The engine needs the task handlers, and the handlers' container needs the engine:
     // the engine is created first with handlers that are resolved on first call.
     const tasks: Record<string, TaskHandler> = {};
@@ -95,19 +123,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const engine = new LocalWorkflowEngine(
       clock,
       { ReviewDeadlinesFunctionArn: lazy('review-deadlines'), ActOnDeadlineFunctionArn: lazy('act-on-deadline'), RecordWorkflowFailureFunctionArn: lazy('record-workflow-failure') },
-      { ...(options.retryIntervalMs !== undefined && { retryIntervalMs: options.retryIntervalMs }) },
+      {
+        ...(options.retryIntervalMs !== undefined && { retryIntervalMs: options.retryIntervalMs }),
+        // The EventBridge rule on execution status changes (lib/workflow.ts) targets rearm-workflow.
+        onExecutionEnded: (event) => tasks['rearm-workflow']!(event, {} as never),
+      },
     );
     stoppers.push(() => engine.stopAll());
     const rawMail = new MemoryRawMailStore();
     // EMF lines and info logs are for CloudWatch; on a laptop they would bury the output.
     logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
+    instrumentAwsClients(faults ? (client, service) => faults.instrument(client, service) : undefined);
     provideLocalAdapters({ workflow: engine, now: clock.now, rawMail, metrics: { record: () => undefined } });
 
-    for (const name of ['review-deadlines', 'act-on-deadline', 'record-workflow-failure', 'reconcile-workflows']) {
-      const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
+    for (const name of [...WORKFLOW_TASK_HANDLERS, ...EVENT_HANDLERS]) {
+      const handler = await loadHandler(name);
       tasks[name] = options.wrapTask ? options.wrapTask(name, handler) : handler;
     }
     const reconcile = () => tasks['reconcile-workflows']!({}, {} as never);
+    const resendOwedEmails = () => tasks['resend-owed-emails']!({}, {} as never);
 
     // What Lambda's event source mappings do on AWS: the table's stream, read twice (each
     // consumer at its own pace, filtered as in lib/escalation-api-stack.ts), in order per shard.
@@ -115,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const followers: TableStream[] = [];
     for (const name of Object.keys(STREAM_CONSUMERS) as StreamConsumer[]) {
       const filter = (record: DynamoDBRecord) => followedBy(name, record);
-      const { handler } = (await import(`../functions/handlers/${name}.ts`)) as { handler: TaskHandler };
+      const handler = await loadHandler(name);
       const consumer = options.wrapTask ? options.wrapTask(name, handler) : handler;
       const follower = await followTableStream({ client: streams, streamArn, filter, handler: (event: DynamoDBStreamEvent) => consumer(event, {} as never), ...(options.retryIntervalMs !== undefined && { retryDelayMs: options.retryIntervalMs }) });
       followers.push(follower);
@@ -125,24 +159,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stop: async () => void (await Promise.all(followers.map((follower) => follower.stop()))),
       drained: async () => void (await Promise.all(followers.map((follower) => follower.drained()))),
     };
-    const sweepEvery = options.reconcileEveryMs ?? clock.realMs(24 * 3_600_000);
-    const sweep = setInterval(() => void reconcile().catch((error) => console.error('reconciliation failed:', error)), sweepEvery);
-    sweep.unref();
-    stoppers.push(async () => clearInterval(sweep));
+    // EventBridge Scheduler's part: the daily sweep and the minute-by-minute owed-email sweep, on the scaled clock.
+    every(options.reconcileEveryMs ?? clock.realMs(24 * 3_600_000), reconcile, 'reconciliation', stoppers);
+    every(options.owedEmailsEveryMs ?? Math.max(clock.realMs(60_000), 1_000), resendOwedEmails, 'owed-email sweep', stoppers);
 
-    const { handler: inboundEmail } = (await import('../functions/handlers/inbound-email')) as { handler: (event: unknown, context: unknown) => Promise<InboundResult> };
-    const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => inboundEmail(event, {}));
+    const { handler: inboundEmail } = (await import('../functions/handlers/inbound-email')) as { handler: TaskHandler };
+    const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => asFunction('inbound-email', inboundEmail)(event, {} as never) as Promise<InboundResult>);
     stoppers.push(smtp.stop);
 
     // The dashboard runs on loopback only, so it carries the local token to call /metrics.
     const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', options.token);
-    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers: await loadHandlers(), pages: { '/dashboard': dashboard } });
+    const handlers = Object.fromEntries(Object.entries(await loadHandlers()).map(([name, handler]) => [name, asFunction(name, handler as TaskHandler) as ApiHandler]));
+    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, stop };
+    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Runs `run` every `intervalMs` (one run at a time), until the stack stops. */
+function every(intervalMs: number, run: () => Promise<unknown>, what: string, stoppers: (() => Promise<void>)[]) {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = run()
+      .catch((error) => console.error(`${what} failed:`, error))
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  stoppers.push(async () => {
+    clearInterval(timer);
+    await running;
+  });
 }
 
 /** Creates (or refreshes) every template in local SES through the SES v2 API, as CDK does on AWS. */

@@ -4,6 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
+import { FaultSwitch } from './faults';
+import { FAULTS_PATH } from './gateway';
+import { ScaledClock } from './scaled-clock';
 import { startLocalStack } from './stack';
 
 const HELP = `Usage: npm start -- [options]
@@ -15,6 +18,8 @@ const HELP = `Usage: npm start -- [options]
   --data-dir DIR     where DynamoDB Local keeps its data (default .data)
   --in-memory        keep nothing on disk
   --time-scale N     run the clock N times faster: 3600 turns an hour into a second
+  --faults           serve the fault switch at /_local/faults (GET shows, PUT sets:
+                     {"ses":"ok|unavailable|throttled|paused","dynamodbThrottleRate":0..1,"taskCrashRate":0..1})
   -h, --help         this text
 
 Environment: API_TOKEN fixes the bearer token (otherwise one is generated),
@@ -45,6 +50,7 @@ function parseOptions() {
       'data-dir': { type: 'string', default: '.data' },
       'in-memory': { type: 'boolean', default: false },
       'time-scale': { type: 'string', default: '1' },
+      faults: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,6 +62,7 @@ function parseOptions() {
     dynamoPort: positiveInteger('dynamodb-port', values['dynamodb-port']),
     dataDir: values['in-memory'] ? undefined : resolve(values['data-dir']),
     timeScale: positiveInteger('time-scale', values['time-scale'], 1_000_000),
+    faults: values.faults,
   };
 }
 
@@ -80,6 +87,9 @@ async function main() {
     const tableName = 'escalations';
     const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
+    // Data kept on disk was written on the case clock of the last run: go on from there.
+    const clock = options.dataDir ? ScaledClock.resume(resolve(options.dataDir, 'clock.json'), options.timeScale) : new ScaledClock(options.timeScale);
+    const faults = options.faults ? new FaultSwitch() : undefined;
     const stack = await startLocalStack({
       surveySigningKey: options.dataDir ? persistentKey(resolve(options.dataDir, 'survey-signing-key')) : randomBytes(32).toString('base64url'),
       dynamo,
@@ -90,16 +100,18 @@ async function main() {
       token,
       principal: process.env.API_USER ?? 'local-user',
       timeScale: options.timeScale,
+      clock,
+      ...(options.dataDir && { sentMailFile: resolve(options.dataDir, 'sent-mail.jsonl') }),
+      ...(faults && { faults }),
       ...(playbookPath && { playbookPath }),
     });
     stoppers.push(stack.stop);
-    // Local executions end with the process: re-arm the cases a previous run left open.
+    // Local executions end with the process: start again every case a previous run left open,
+    // and send what it owed (claims it held come free when their lease runs out).
     await stack.reconcile();
+    await stack.resendOwedEmails();
     const { gateway } = stack;
     const ses = { url: stack.sesUrl };
-    if (options.timeScale > 1 && options.dataDir) {
-      console.warn(`Note: --time-scale ${options.timeScale} with data kept on disk: cases from earlier runs carry times from another clock. --in-memory avoids that.`);
-    }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`
@@ -113,8 +125,8 @@ Escalation API is running locally (ready in ${seconds}s)
   Inbound email   smtp://127.0.0.1:${stack.smtpPort}   replies to ${stack.inboundAddress.replace('@', '+<case id>@')}
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
-  Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}
-
+  Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}${options.dataDir ? `, now ${clock.now().toISOString()}` : ''}
+${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; same bearer token)\n` : ''}
   API_TOKEN=${token}
 
 Try:

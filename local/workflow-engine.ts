@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { executionName, type WorkflowEngine } from '../functions/ports/workflow';
+import { executionName, type ExecutionStatus, type WorkflowEngine } from '../functions/ports/workflow';
 import { STATE_MACHINE_FILE, WORKFLOW_TASKS } from '../functions/workflow/definition';
 import type { ScaledClock } from './scaled-clock';
 
@@ -36,6 +36,34 @@ export interface ExecutionRecord {
   error?: string;
 }
 
+/** Step Functions' "Execution Status Change" event, as EventBridge delivers it (the fields our rule and handler read). */
+export interface ExecutionStatusChange {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  time: string;
+  region: string;
+  resources: string[];
+  detail: { executionArn: string; stateMachineArn: string; name: string; status: 'FAILED' | 'ABORTED'; startDate: number; stopDate: number };
+}
+
+export interface LocalEngineOptions {
+  /** Tests shorten the ASL's retry intervals (otherwise they run on the scaled clock). */
+  retryIntervalMs?: number;
+  /** What EventBridge does on AWS for the status-change rule: called when an execution fails or is stopped. */
+  onExecutionEnded?: (event: ExecutionStatusChange) => Promise<unknown>;
+}
+
+const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:escalation-workflow-local';
+
+/**
+ * Step Functions reads a Wait state's timestamp to the whole second, dropping the milliseconds
+ * (it can wake up to 999 ms early); the local engine does the same, on the case's clock, so
+ * code that forgets to round up wakes early here too.
+ */
+export const truncateToSecond = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString();
+
 const LOCAL_ARN = (handler: string) => `arn:aws:lambda:us-east-1:000000000000:function:${handler}`;
 
 /** Loads the deployed ASL file with local ARNs in place of CDK's definitionSubstitutions. */
@@ -53,12 +81,13 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private readonly machine;
   private readonly taskOverrides: Record<string, (input: { Payload: unknown }) => Promise<unknown>> = {};
   private readonly retryOverrides: Record<string, number[]> = {};
-  private readonly executions = new Map<string, ExecutionRecord & { abort?: () => void; done?: Promise<void> }>();
+  private readonly executions = new Map<string, ExecutionRecord & { abort?: () => void; done?: Promise<void>; startedAt?: number }>();
+  private stopping = false;
 
   constructor(
     private readonly clock: ScaledClock,
     handlers: Record<TaskVariable, TaskHandler>,
-    options: { retryIntervalMs?: number } = {},
+    private readonly options: LocalEngineOptions = {},
   ) {
     const definition = loadDefinition();
     this.machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
@@ -76,27 +105,30 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private async invoke(stateName: string, handler: TaskHandler, payload: unknown) {
     const result = (await handler(payload, { functionName: stateName, awsRequestId: crypto.randomUUID() } as Context)) as Record<string, unknown>;
     // The task answers in the case's (scaled) time; the Wait state sleeps in real time.
-    if (result && typeof result.wakeAt === 'string') return { Payload: { ...result, wakeAt: this.clock.toReal(result.wakeAt) }, StatusCode: 200 };
+    if (result && typeof result.wakeAt === 'string') return { Payload: { ...result, wakeAt: this.clock.toReal(truncateToSecond(result.wakeAt)) }, StatusCode: 200 };
     return { Payload: result ?? null, StatusCode: 200 };
   }
 
   async start(caseId: string, generation: number) {
     const name = executionName(caseId, generation);
     if (this.executions.has(name)) return; // like ExecutionAlreadyExists: names are never reused
-    const record: ExecutionRecord & { abort?: () => void; done?: Promise<void> } = { name, status: 'RUNNING' };
+    const record: ExecutionRecord & { abort?: () => void; done?: Promise<void>; startedAt?: number } = { name, status: 'RUNNING' };
     this.executions.set(name, record);
     const execution = this.machine.run(
       { caseId, generation, plan: { iteration: 0 } },
       { overrides: { taskResourceLocalHandlers: this.taskOverrides as never, retryIntervalOverrides: this.retryOverrides }, noThrowOnAbort: true },
     );
     record.abort = execution.abort;
+    record.startedAt = Date.now();
     record.done = execution.result.then(
       () => {
         if (record.status === 'RUNNING') record.status = 'SUCCEEDED';
       },
       (error: Error) => {
+        if (record.status !== 'RUNNING') return;
         record.status = 'FAILED';
         record.error = `${error.name}: ${error.message}`;
+        this.ended(record);
       },
     );
   }
@@ -106,6 +138,29 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     if (record?.status !== 'RUNNING') return;
     record.status = 'ABORTED';
     record.abort?.();
+    this.ended(record);
+  }
+
+  /** EventBridge's part: tell the status-change rule's target, off the caller's path (delivery is asynchronous on AWS too). */
+  private ended(record: ExecutionRecord & { startedAt?: number }) {
+    const notify = this.options.onExecutionEnded;
+    if (!notify || this.stopping || (record.status !== 'FAILED' && record.status !== 'ABORTED')) return;
+    const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${record.name}`;
+    const event: ExecutionStatusChange = {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [executionArn],
+      detail: { executionArn, stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: record.name, status: record.status, startDate: record.startedAt ?? Date.now(), stopDate: Date.now() },
+    };
+    setImmediate(() => void notify(event).catch((error: unknown) => console.error(`local EventBridge: the execution-status target failed for ${record.name}:`, error)));
+  }
+
+  async describe(caseId: string, generation: number): Promise<ExecutionStatus | undefined> {
+    return this.executions.get(executionName(caseId, generation))?.status;
   }
 
   async isRunning(caseId: string, generation: number) {
@@ -127,6 +182,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
 
   /** Stops every execution (Ctrl-C, end of a test). */
   async stopAll() {
+    this.stopping = true;
     const running = [...this.executions.values()].filter((record) => record.status === 'RUNNING');
     for (const record of running) {
       record.status = 'ABORTED';
