@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
 import { FUNCTION_SETTINGS } from '../../lib/function-settings';
-import { BUNDLING, HandlerFunction } from '../../lib/handler-function';
+import { BUNDLING, HandlerFunction, LAMBDA_RUNTIME } from '../../lib/handler-function';
 import { playbookBundle } from '../../lib/playbook-bundle';
 import { HANDLERS_WITHOUT_TABLE } from '../../lib/table-access';
 import { actionsOf, inspect, logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
@@ -97,10 +97,10 @@ describe('the handler Lambdas', () => {
     }
   });
 
-  it.each(HANDLERS)('%s runs on arm64 with nodejs22.x, X-Ray and its own log group', (handler) => {
+  it.each(HANDLERS)('%s runs on arm64 with nodejs24.x, X-Ray and its own log group', (handler) => {
     const { Properties } = functionOf(handler);
     expect(Properties.Architectures).toEqual(['arm64']);
-    expect(Properties.Runtime).toBe('nodejs22.x');
+    expect(Properties.Runtime).toBe('nodejs24.x');
     expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
     expect(Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[Properties.LoggingConfig.LogGroup.Ref]!;
@@ -156,8 +156,14 @@ describe('the handler Lambdas', () => {
 });
 
 describe('bundling', () => {
-  it('uses the local esbuild (no Docker): minified ESM for node22, source maps, the AWS SDK inside', () => {
-    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node22', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+  it('uses the local esbuild (no Docker): minified ESM for node24, source maps, the AWS SDK inside', () => {
+    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node24', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+  });
+
+  it('targets the Node version of the Lambda runtime', () => {
+    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)?.[1];
+    expect(runtimeMajor).toBeDefined();
+    expect(BUNDLING.target).toBe(`node${runtimeMajor}`);
   });
 
   it('really bundles a handler offline: index.mjs with its source map, minified', () => {
