@@ -22,7 +22,7 @@ import { CreateEmailTemplateCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ensureTable, startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
+import { ensureTable, LocalStackError, startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
 import { freePort } from '../../local/free-port';
 import { startLocalSes } from '../../local/ses';
 import { followTableStream, type TableStream } from '../../local/table-stream';
@@ -92,7 +92,6 @@ async function main(): Promise<number> {
     const secretValues = new Map([...world.secrets.entries()].map(([logicalId, { arn }]) => [arn, secretValueFor(synthesized.template, logicalId)]));
     const { definition, stateMachineLogicalId } = deployedDefinition(synthesized.template, resolve);
     const standIns = await startStandIns({
-      region: REGION,
       stateMachines: [String(resolve({ Ref: stateMachineLogicalId }))],
       secrets: secretValues,
       buckets: [...world.buckets.values()].map((bucket) => bucket.name),
@@ -220,7 +219,8 @@ async function main(): Promise<number> {
     say(`\nartifacts: every bundle loaded under Node ${node.version} and answered its smoke events (${seconds(started)})`);
     return 0;
   } catch (error) {
-    if (error instanceof TierCannotRun) {
+    // No Linux x64, a pin that does not match the runtime, no Java for DynamoDB Local: said plainly, without a stack trace.
+    if (error instanceof TierCannotRun || error instanceof LocalStackError) {
       say(`artifacts: cannot run: ${error.message}`);
       return 1;
     }

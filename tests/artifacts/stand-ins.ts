@@ -42,7 +42,6 @@ export interface StandIns {
 }
 
 export interface StandInOptions {
-  region: string;
   /** The state machines that exist (their ARNs as the functions are told them). */
   stateMachines: string[];
   /** Secret ARN → its value. */
