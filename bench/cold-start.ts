@@ -26,22 +26,27 @@ const PROBE = path.join(ROOT, 'bench', 'lib', 'init-probe.mjs');
 
 /**
  * The bundling options of lib/handler-function.ts (NodejsFunction → esbuild CLI flags
- * --bundle --platform=node --target=node22 --format=esm --minify --sourcemap
+ * --bundle --platform=node --target=node24 --format=esm --minify --sourcemap
  * --main-fields=module,main --banner:js=…, nothing external), read from that file where
- * they are literal so the bench notices when the construct changes.
+ * they are literal so the bench notices when the construct changes. The target is taken
+ * from the file and must name the Node of its Lambda runtime (Runtime.NODEJS_<n>_X).
+ * (`npm run test:artifacts` runs the bundles CDK itself builds, under that Node.)
  */
 function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: number; drift: string[] } {
   const source = readFileSync(path.join(ROOT, 'lib', 'handler-function.ts'), 'utf8');
   const expected: [string, RegExp][] = [
     ['format ESM', /format:\s*OutputFormat\.ESM/],
-    ["target 'node22'", /target:\s*'node22'/],
     ["mainFields ['module', 'main']", /mainFields:\s*\[\s*'module',\s*'main'\s*\]/],
     ['minify: true', /minify:\s*true/],
     ['sourceMap: true', /sourceMap:\s*true/],
     ['externalModules: [] (everything bundled)', /externalModules:\s*\[\s*\]/],
-    ['runtime NODEJS_22_X', /Runtime\.NODEJS_22_X/],
   ];
   const drift = expected.filter(([, pattern]) => !pattern.test(source)).map(([what]) => what);
+  const target = /target:\s*'(node\d+)'/.exec(source)?.[1];
+  const runtimeMajor = /Runtime\.NODEJS_(\d+)_X/.exec(source)?.[1];
+  if (!target) drift.push("a literal esbuild target 'node<n>'");
+  if (!runtimeMajor) drift.push('a Runtime.NODEJS_<n>_X runtime');
+  if (target && runtimeMajor && target !== `node${runtimeMajor}`) drift.push(`target ${target} matching its runtime nodejs${runtimeMajor}.x`);
   const banner = /const ESM_REQUIRE_SHIM\s*=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*');/.exec(source)?.[1];
   if (!banner) drift.push('ESM_REQUIRE_SHIM banner');
   const nodeOptions = /NODE_OPTIONS:\s*'([^']*)'/.exec(source)?.[1] ?? '';
@@ -50,7 +55,7 @@ function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: 
     options: {
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: target ?? `node${runtimeMajor ?? 24}`,
       format: 'esm',
       minify: true,
       sourcemap: true,
@@ -157,7 +162,7 @@ function lambdaEnvironment(name: string, nodeOptions: string): NodeJS.ProcessEnv
     PUBLIC_API_URL: 'https://api.example.com',
     SURVEY_SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:survey-signing-key',
     INBOUND_BUCKET: 'escalationapi-inbound-mail',
-    // Lambda runs Node 22; the SDK's "please upgrade from Node 20" notice is not part of its init.
+    // Lambda runs Node 24; the SDK's "please upgrade from Node 20" notice is not part of its init.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

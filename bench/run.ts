@@ -22,7 +22,7 @@ function runBench(name: string): Promise<{ result?: Record<string, unknown>; sec
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(BENCH_DIR, `${name}.ts`)], {
       cwd: path.dirname(BENCH_DIR),
-      // Node 20 here, Node 22 on Lambda: the SDK's upgrade notice is noise in a bench.
+      // Node 20 here, Node 24 on Lambda: the SDK's upgrade notice is noise in a bench.
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

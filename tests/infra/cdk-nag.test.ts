@@ -9,7 +9,7 @@ import { INBOUND_CONTEXT, TEST_CONTEXT, synthesize, unacknowledgedFindings } fro
 /** The rules the app acknowledges, each for a reason written next to it (and listed in docs/deploy.md). */
 const ACKNOWLEDGEABLE = [
   'AwsSolutions-IAM5', // wildcards AWS allows no narrower than: X-Ray, log delivery, GSIs, executions, object prefix, function versions
-  'AwsSolutions-L1', // nodejs22.x pinned to match the esbuild target
+  'AwsSolutions-L1', // nodejs24.x pinned to match the esbuild target and the artifact tier's Node
   'AwsSolutions-APIG4', // the public routes of the route table
   'AwsSolutions-SMG4', // the survey key is not rotated automatically
   'AwsSolutions-S1', // the access-log bucket does not log itself

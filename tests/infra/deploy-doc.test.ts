@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
 import { buildApp } from '../../lib/app';
+import { LAMBDA_RUNTIME } from '../../lib/handler-function';
 import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS } from '../../lib/monitoring';
 import { STAGE_KEYS } from '../../lib/stage-config';
 import { INBOUND_CONTEXT, TEST_CONTEXT } from './synthesized';
@@ -38,6 +39,13 @@ describe('docs/deploy.md', () => {
   it('counts the alarms the stack deploys', () => {
     const count = (context: Record<string, unknown>) => buildApp(context).stack.monitoring.alarms.length;
     expect(DOC).toContain(`${count(TEST_CONTEXT)} CloudWatch alarms (${count(INBOUND_CONTEXT)} with inbound email)`);
+  }, 60_000);
+
+  it('states the Lambda runtime and the number of functions the stack deploys', () => {
+    const count = (context: Record<string, unknown>) => buildApp(context).stack.functions.length;
+    const major = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)![1];
+    expect(DOC).toContain(`one Lambda function per handler (${count(TEST_CONTEXT)}; ${count(INBOUND_CONTEXT)} with inbound email), arm64, Node.js ${major} (\`${LAMBDA_RUNTIME.name}\`)`);
+    expect(DOC).toContain(`| L1 (latest runtime) | each Lambda | \`${LAMBDA_RUNTIME.name}\` is pinned`);
   }, 60_000);
 
   it('explains every kind of cdk-nag acknowledgement', () => {

