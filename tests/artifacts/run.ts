@@ -17,10 +17,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateEmailTemplateCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ensureTable, LocalStackError, startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
 import { freePort } from '../../local/free-port';
@@ -314,7 +314,8 @@ function tierFor(parts: TierParts): Tier {
   const lambdaAction = receiptRule?.Actions?.find((action: Record<string, unknown>) => action.LambdaAction)?.LambdaAction;
   const subscription = ofType('AWS::SNS::Subscription').find(([, resource]) => resource.Properties?.Protocol === 'lambda' && resource.Properties?.Endpoint?.['Fn::GetAtt']?.[0] === deployed.get('email-events')?.fn.logicalId)?.[1];
   const eventDestination = ofType('AWS::SES::ConfigurationSetEventDestination')[0]?.[1];
-  const schedule = ofType('AWS::Scheduler::Schedule').find(([, resource]) => resource.Properties?.Target?.Arn?.['Fn::GetAtt']?.[0] === deployed.get('reconcile-workflows')?.fn.logicalId)?.[1];
+  const scheduleOf = (handler: string) => ofType('AWS::Scheduler::Schedule').find(([, resource]) => resource.Properties?.Target?.Arn?.['Fn::GetAtt']?.[0] === deployed.get(handler)?.fn.logicalId)?.[1];
+  const statusRule = ofType('AWS::Events::Rule').find(([, resource]) => resource.Properties?.Targets?.some((target: { Arn?: { 'Fn::GetAtt'?: string[] } }) => target.Arn?.['Fn::GetAtt']?.[0] === deployed.get('rearm-workflow')?.fn.logicalId))?.[1];
 
   return {
     async api(request) {
@@ -380,10 +381,38 @@ function tierFor(parts: TierParts): Tier {
       const topicArn = String(resolve(subscription.Properties!.TopicArn));
       return { topicArn, subscriptionArn: `${topicArn}:artifact-tier-subscription`, configurationSet: String(resolve(eventDestination.Properties!.ConfigurationSetName)) };
     },
-    get scheduleInput() {
-      if (!schedule) throw new Error('the template schedules no reconcile-workflows');
+    scheduleInputOf(handler) {
+      const schedule = scheduleOf(handler);
+      if (!schedule) throw new Error(`the template schedules no ${handler}`);
       const input = schedule.Properties!.Target.Input;
       return input === undefined ? {} : JSON.parse(String(resolve(input)));
+    },
+    executionEnded(name, status) {
+      if (!statusRule) throw new Error('the template has no EventBridge rule targeting rearm-workflow');
+      const stateMachineArn = String(parts.configured.get('reconcile-workflows')?.STATE_MACHINE_ARN);
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const event = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: REGION,
+        resources: [executionArn],
+        detail: { executionArn, stateMachineArn, name, status, startDate: Date.now() - 60_000, stopDate: Date.now(), input: '{}', output: null },
+      };
+      // The event must be one the deployed rule lets through (EventBridge's pattern matching, as the stream filters).
+      const pattern = JSON.parse(JSON.stringify(resolve(statusRule.Properties!.EventPattern)));
+      if (!passesFilters(event as never, [pattern])) throw new Error(`the rule's pattern ${JSON.stringify(pattern)} does not let this event through`);
+      return event;
+    },
+    async ageOwedEmail(caseId, notificationId, queuedAt) {
+      const key = { pk: `ESC#${caseId}`, sk: `OUTBOX#${notificationId}` };
+      const { Items } = await documents.send(new QueryCommand({ TableName: parts.table, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk } }));
+      const item = Items?.[0];
+      if (!item) throw new Error(`no outbox item ${notificationId} on case ${caseId}`);
+      await documents.send(new PutCommand({ TableName: parts.table, Item: { ...item, queuedAt, byOwedEmailSK: String(item.byOwedEmailSK).replace(String(item.queuedAt), queuedAt) } }));
     },
   };
 }

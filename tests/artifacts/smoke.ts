@@ -61,11 +61,16 @@ export interface Tier {
   inbound: { bucket: string; prefix: string; recipients: string[] };
   /** The SNS topic and subscription that deliver SES bounces to email-events. */
   emailEvents: { topicArn: string; subscriptionArn: string; configurationSet: string };
-  /** The daily schedule's target input (none: an empty object). */
-  scheduleInput: unknown;
+  /** A schedule's target input for this handler (none: an empty object). */
+  scheduleInputOf(handler: string): unknown;
+  /** Step Functions' status-change event for one execution, as the deployed rule lets it through to its target. */
+  executionEnded(name: string, status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'): unknown;
+  /** Test-side: make an owed email look queued at `queuedAt` (as one the table stream never delivered). */
+  ageOwedEmail(caseId: string, notificationId: string, queuedAt: string): Promise<void>;
 }
 
 interface Scenario {
+  alertsOfC?: string[];
   caseA?: string;
   caseB?: string;
   caseC?: string;
@@ -323,12 +328,45 @@ export const STEPS: Step[] = [
         route = workflow.route(act.next, input);
       }
       assert.ok(path.includes('EscalateOneTier'), `the overdue acknowledgement escalated the case (${path.join(' → ')})`);
-      const after = (await tier.sentEmails()).length;
-      assert.ok(after > before, 'the acts sent their alerts through local SES');
+      // The acts send nothing themselves: they queue their alerts in the outbox with the breach.
+      assert.equal((await tier.sentEmails()).length, before, 'the acts sent no email themselves');
+      const queued = (await tier.items(`ESC#${c}`)).filter((item) => String(item.sk).startsWith('OUTBOX#') && item.template === 'deadline_breach_alert' && item.status === 'pending');
+      assert.ok(queued.length > 0, 'the acts queued their alerts in the outbox');
       assert.ok((await tier.eventTypes(c)).includes('deadline_breached'), 'the timeline records the breach');
       const sleep = route.waits.at(-1);
       assert.ok(route.end || (sleep?.until && Date.parse(sleep.until) > Date.now()), `afterwards the execution sleeps until a later deadline or ends (${JSON.stringify(route)})`);
-      return `${path.join(' → ')}; ${after - before} email(s) sent; then ${route.end ?? `${sleep?.state} until ${sleep?.until}`}`;
+      scenario.alertsOfC = queued.map((item) => String(item.id));
+      return `${path.join(' → ')}; ${queued.length} alert(s) queued; then ${route.end ?? `${sleep?.state} until ${sleep?.until}`}`;
+    },
+  },
+  {
+    name: 'the minute schedule → resend-owed-emails sends an alert of case C the stream never delivered',
+    functions: ['resend-owed-emails'],
+    async run(tier, scenario) {
+      const c = need(scenario.caseC, 'case C');
+      const [skipped] = need(scenario.alertsOfC, 'the alerts case C queued');
+      // As if the stream had skipped it: queued an hour ago, never claimed.
+      await tier.ageOwedEmail(c, need(skipped, 'an alert'), new Date(Date.now() - 3_600_000).toISOString());
+      const before = (await tier.sentEmails()).length;
+      const answer = await tier.invoke('resend-owed-emails', tier.scheduleInputOf('resend-owed-emails'));
+      assert.equal(answer.sent, 1, `it sent the one email that was due (answer: ${JSON.stringify(answer)})`);
+      assert.ok(answer.oldestAgeMs >= 3_600_000, 'it reports the oldest owed email\'s age');
+      assert.equal((await tier.sentEmails()).length, before + 1, 'local SES received it');
+      return `sent 1 of ${answer.owed} owed; oldest owed ${Math.round(answer.oldestAgeMs / 60_000)} min`;
+    },
+  },
+  {
+    name: 'the stream catches up: queued-emails sends case C\'s other alerts, each once',
+    functions: ['queued-emails'],
+    async run(tier, scenario) {
+      const c = need(scenario.caseC, 'case C');
+      const before = (await tier.sentEmails()).length;
+      await catchUp(tier);
+      const outbox = (await tier.items(`ESC#${c}`)).filter((item) => String(item.sk).startsWith('OUTBOX#'));
+      assert.deepEqual(outbox.filter((item) => item.status !== 'sent').map((item) => item.id), [], 'every email of case C is sent');
+      const sent = (await tier.sentEmails()).length - before;
+      assert.equal(sent, need(scenario.alertsOfC, 'the alerts').length - 1, 'the one the sweep sent is not sent again');
+      return `${sent} more alert(s) sent`;
     },
   },
   {
@@ -414,21 +452,53 @@ export const STEPS: Step[] = [
     },
   },
   {
-    name: 'the daily schedule → reconcile-workflows re-arms case A, whose execution failed',
+    name: 'the execution-status rule → rearm-workflow: leaves case A (already re-armed), re-arms case B (its execution was stopped)',
+    functions: ['rearm-workflow'],
+    async run(tier, scenario) {
+      const a = need(scenario.caseA, 'case A');
+      const b = need(scenario.caseB, 'case B');
+      await catchUp(tier);
+      // RecordFailure re-armed A in the same write: the stream started A's next generation, so the failed one owns nothing.
+      const failedA = [...tier.standIns.executions.values()].find((execution) => execution.name.startsWith(`${a}-g`) && execution.status === 'FAILED')!;
+      const leftAlone = await tier.invoke('rearm-workflow', tier.executionEnded(failedA.name, 'FAILED'));
+      assert.deepEqual(leftAlone, { rearmed: false }, 'a failed execution whose case moved on is left alone');
+      // Someone stops B's running execution by hand: B still has its follow-up pending.
+      const runningB = need([...tier.standIns.executions.values()].find((execution) => execution.name.startsWith(`${b}-g`) && execution.status === 'RUNNING'), 'a running execution of B');
+      runningB.status = 'ABORTED';
+      const rearmed = await tier.invoke('rearm-workflow', tier.executionEnded(runningB.name, 'ABORTED'));
+      assert.deepEqual(rearmed, { rearmed: true }, 'a stopped execution that still owned an open case is re-armed');
+      assert.ok((await tier.eventTypes(b)).includes('workflow_rearmed'), 'B\'s timeline records the re-arm');
+      const after = await catchUp(tier);
+      const nextB = [...tier.standIns.executions.values()].find((execution) => execution.name.startsWith(`${b}-g`) && execution.status === 'RUNNING');
+      assert.ok(nextB && nextB.name !== runningB.name, 'the stream started B\'s next generation');
+      return `${failedA.name} left alone; ${runningB.name} → ${nextB!.name}; the stream followed ${after.workflows.records.length} write(s)`;
+    },
+  },
+  {
+    name: 'the daily schedule → reconcile-workflows: starts case A\'s lost execution again, re-arms case C whose execution failed',
     functions: ['reconcile-workflows'],
     async run(tier, scenario) {
       const a = need(scenario.caseA, 'case A');
+      const c = need(scenario.caseC, 'case C');
       await catchUp(tier);
+      const runningOf = (id: string) => need([...tier.standIns.executions.values()].find((execution) => execution.name.startsWith(`${id}-g`) && execution.status === 'RUNNING'), `a running execution of ${id}`);
+      const lost = runningOf(a).name;
+      tier.standIns.forget(lost); // its start never reached Step Functions
+      const failed = runningOf(c).name;
+      tier.standIns.fail(failed);
       const startsBefore = callsOf(tier.standIns, 'sfn', 'StartExecution', 'reconcile-workflows').length;
-      const answer = await tier.invoke('reconcile-workflows', tier.scheduleInput);
-      assert.deepEqual(answer.rearmed, [a], `only case A lacked an execution (answer: ${JSON.stringify(answer)})`);
+      const answer = await tier.invoke('reconcile-workflows', tier.scheduleInputOf('reconcile-workflows'));
+      assert.deepEqual(answer.started, [a], `it started A's lost execution again (answer: ${JSON.stringify(answer)})`);
+      assert.deepEqual(answer.rearmed, [c], `it re-armed C, whose execution had failed (answer: ${JSON.stringify(answer)})`);
       assert.ok(answer.checked >= 3, `the sweep checked every open case (${answer.checked})`);
       const stateMachineArn = tier.configured('reconcile-workflows').STATE_MACHINE_ARN;
       assert.ok(callsOf(tier.standIns, 'sfn', 'ListExecutions', 'reconcile-workflows').some((call) => call.input.stateMachineArn === stateMachineArn && call.input.statusFilter === 'RUNNING'), 'it listed the running executions');
+      assert.ok(callsOf(tier.standIns, 'sfn', 'DescribeExecution', 'reconcile-workflows').length >= 2, 'it asked about each case without a running execution');
       const started = callsOf(tier.standIns, 'sfn', 'StartExecution', 'reconcile-workflows').slice(startsBefore);
-      assert.ok(started.some((call) => String(call.input.name).startsWith(`${a}-g`) && !call.error), 'it started case A\'s next generation');
+      assert.deepEqual(started.map((call) => call.input.name), [lost], 'it started A\'s execution under its own name');
       const after = await catchUp(tier);
-      return `checked ${answer.checked}, re-armed case A (${started.map((call) => call.input.name).join(', ')}); the stream then followed ${after.workflows.records.length} write(s)`;
+      assert.ok(runningOf(c).name !== failed, 'the stream started C\'s next generation');
+      return `checked ${answer.checked}: started ${lost} again, re-armed ${failed} (the stream then followed ${after.workflows.records.length} write(s))`;
     },
   },
 ];

@@ -36,6 +36,8 @@ export interface StandIns {
   executionNamed(name: string): Execution | undefined;
   /** Ends an execution as Step Functions would when it reaches a Fail state. */
   fail(name: string): void;
+  /** Forgets an execution, as if its start had never reached Step Functions (a lost start). */
+  forget(name: string): void;
   /** What the SES receipt rule's S3 action does: stores a raw message. */
   putObject(bucket: string, key: string, body: Buffer): void;
   stop(): Promise<void>;
@@ -97,6 +99,12 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         if (execution.status === 'RUNNING') execution.status = 'ABORTED';
         return { stopDate: Date.now() / 1000 };
       }
+      case 'DescribeExecution': {
+        const execution = executions.get(String(input.executionArn));
+        if (!execution) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(input.executionArn)}'`);
+        const { executionArn, stateMachineArn, name, status, startDate, input: executionInput } = execution;
+        return { executionArn, stateMachineArn, name, status, startDate, input: executionInput };
+      }
       case 'ListExecutions': {
         const stateMachineArn = String(input.stateMachineArn);
         if (!stateMachines.has(stateMachineArn)) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
@@ -154,6 +162,11 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       const execution = [...executions.values()].find((candidate) => candidate.name === name);
       if (!execution) throw new Error(`the Step Functions stand-in has no execution named ${name}`);
       execution.status = 'FAILED';
+    },
+    forget(name) {
+      const execution = [...executions.values()].find((candidate) => candidate.name === name);
+      if (!execution) throw new Error(`the Step Functions stand-in has no execution named ${name}`);
+      executions.delete(execution.executionArn);
     },
     putObject(bucket, key, body) {
       if (!buckets.has(bucket)) throw new Error(`the S3 stand-in has no bucket ${bucket}`);
