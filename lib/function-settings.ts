@@ -36,8 +36,9 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   metrics: api(512, 29, 'pages through a range of timeline events and every open case, then computes the playbook figures'),
   // API, writing: one transaction each (the table's stream starts workflows and sends the emails)
   'create-escalation': api(512, 15, 'one transaction on the user-facing path: memory buys CPU for zod and the SLA calendar'),
-  'edit-escalation': api(512, 15, 'read, transaction (retried on a version conflict)'),
-  'escalation-action': api(512, 15, 'read, transaction (retried on a version conflict)'),
+  // Writers without If-Match race on one case are retried for up to 20 s (CONTENTION_BUDGET_MS), never refused.
+  'edit-escalation': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
+  'escalation-action': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
   incidents: api(512, 29, 'a broadcast writes every linked case in turn: as long as the gateway allows'),
   'record-satisfaction': api(256, 10, 'verifies an HMAC (key cached per container) and writes one case'),
   // Workflow tasks (Step Functions calls them synchronously and retries them itself)

@@ -13,7 +13,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
-import type { Change, Escalation } from '../domain/escalation';
+import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Incident } from '../domain/incidents';
 import type {
   ClaimedEmail,
@@ -276,9 +276,14 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       ...outboxPuts(this.table, change),
       ...extra,
     ];
+    return this.writeItems(items, change.next, claim, onConflict);
+  }
+
+  /** One transaction whose first item is the idempotency record when there is a claim (see writeChange). */
+  private async writeItems(items: object[], written: Escalation, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     try {
       await this.transact(items);
-      return { escalation: change.next, replayed: false };
+      return { escalation: written, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
@@ -289,6 +294,26 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) onConflict(error);
       throw error;
     }
+  }
+
+  async append(escalation: Escalation, events: TimelineEvent[], expectedVersion: number | undefined, claim?: IdempotencyClaim): Promise<Written> {
+    // Appended events sort after the events of the version they were added to, in time order.
+    const stamp = `${String(escalation.version).padStart(10, '0')}#a:${new Date().toISOString()}:${randomUUID().slice(0, 8)}`;
+    const caseExists = {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: caseKey(escalation.id),
+        ConditionExpression: expectedVersion === undefined ? 'attribute_exists(pk)' : 'version = :expected',
+        ...(expectedVersion !== undefined && { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+      },
+    };
+    const puts = events.map((event, index) => {
+      const seq = `${stamp}#${String(index).padStart(3, '0')}`;
+      return { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...eventIndexAttributes(escalation.id, event) } } };
+    });
+    return this.writeItems([...(claim ? [idempotencyPut(this.table, claim, escalation)] : []), caseExists, ...puts], escalation, claim, (cause) => {
+      throw new VersionConflictError(`escalation ${escalation.id} is not at version ${expectedVersion}`, { cause });
+    });
   }
 
   async replayed(claim: IdempotencyClaim): Promise<Escalation | undefined> {

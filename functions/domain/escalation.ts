@@ -102,6 +102,11 @@ export interface TimelineEvent {
   data?: Record<string, unknown>;
 }
 
+/**
+ * What a command decided. `next` is the case's next version; when it is the current case
+ * itself, nothing about the case changes and the events (if any) are only appended to its
+ * timeline, without taking a new version.
+ */
 export interface Change {
   next: Escalation;
   events: TimelineEvent[];

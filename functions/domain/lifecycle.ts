@@ -220,8 +220,9 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   notes(current, input, ctx) {
-    const next = advance(current, {}, ctx);
-    return { next, events: [event('note_added', ctx, input.text)] };
+    // A note changes nothing about the case: it is only appended to the timeline, so writers
+    // adding notes side by side never race for the case's version.
+    return { next: current, events: [event('note_added', ctx, input.text)] };
   },
 
   're-evaluate'(current, input, ctx) {

@@ -88,6 +88,12 @@ export interface EscalationRepository {
    * With an idempotency claim, as `create`.
    */
   save(change: Change, expectedVersion: number, claim?: IdempotencyClaim): Promise<Written>;
+  /**
+   * Appends events to a case's timeline without changing the case (it must exist, and be at
+   * `expectedVersion` when one is given, else VersionConflictError). With an idempotency
+   * claim, as `create`.
+   */
+  append(escalation: Escalation, events: TimelineEvent[], expectedVersion: number | undefined, claim?: IdempotencyClaim): Promise<Written>;
   /** The first answer to a request already made with this key; IdempotencyKeyReusedError when the key came with another request. */
   replayed(claim: IdempotencyClaim): Promise<Escalation | undefined>;
   /**

@@ -10,6 +10,8 @@ export interface RetryOptions {
   budgetMs?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Real time, for the budget (tests pass a clock that their `sleep` moves). */
+  clock?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -20,15 +22,15 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * for the caller to name. Waits follow `backoff` (functions/domain/backoff.ts).
  */
 export async function retrying<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const started = Date.now();
-  const { maxAttempts = Number.POSITIVE_INFINITY, budgetMs = Number.POSITIVE_INFINITY, random = Math.random, sleep = realSleep } = options;
+  const { maxAttempts = Number.POSITIVE_INFINITY, budgetMs = Number.POSITIVE_INFINITY, random = Math.random, sleep = realSleep, clock = Date.now } = options;
+  const started = clock();
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
     } catch (error) {
       if (!options.retryable(error) || attemptNumber >= maxAttempts) throw error;
       const wait = backoffDelay(attemptNumber, options.backoff, random());
-      if (Date.now() - started + wait > budgetMs) throw error;
+      if (clock() - started + wait > budgetMs) throw error;
       await sleep(wait);
     }
   }

@@ -52,10 +52,11 @@ export interface Caller {
 /**
  * Writers without If-Match that collide on one case retry with full jitter: each round one
  * wins, and the spread keeps the others from colliding again. A request gives up (503, nothing
- * stored) only after this long, well inside its function's timeout.
+ * stored) only after this long, inside its function's timeout (lib/function-settings.ts: 25 s
+ * for the writing API functions, under the HTTP API's 30 s).
  */
 const CONTENTION_BACKOFF: Backoff = { baseMs: 20, capMs: 1_000, jitter: 'full' };
-const CONTENTION_BUDGET_MS = 8_000;
+export const CONTENTION_BUDGET_MS = 20_000;
 
 export async function createEscalation(deps: Dependencies, input: CreateEscalationInput, caller: Caller): Promise<Written> {
   const claim = idempotencyClaim(deps, caller, 'create', input);
@@ -126,7 +127,10 @@ export async function writeWithLock(
           throw new PreconditionFailedError(`escalation ${id} is at version ${current.version}, not ${caller.ifMatch}; fetch it again`);
         }
         const change = decide(current, context(deps, caller.principal, deps.now()));
-        if (change.next === current) return { escalation: current, replayed: false };
+        if (change.next === current) {
+          // Nothing about the case changes: its events are only appended (a note), no version to race for.
+          return change.events.length ? deps.repository.append(current, change.events, caller.ifMatch, claim) : { escalation: current, replayed: false };
+        }
         // The running execution sleeps until the old earliest check; an earlier one needs a new
         // generation, which the table's stream starts (and stops the old one).
         if (needsRearm(current, change.next, deps.playbook)) change.next.generation = current.generation + 1;

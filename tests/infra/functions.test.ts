@@ -6,6 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS, ROUTES } from '../../functions/http/routes';
+import { CONTENTION_BUDGET_MS } from '../../functions/usecases/escalations';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
 import { FUNCTION_SETTINGS } from '../../lib/function-settings';
 import { BUNDLING, HandlerFunction, LAMBDA_RUNTIME } from '../../lib/handler-function';
@@ -115,6 +116,10 @@ describe('the handler Lambdas', () => {
     expect(Properties.Timeout).toBe(settings.timeout.toSeconds());
     expect(Properties.Timeout).toBeLessThan(30);
     expect(settings.invocation).toBe('sync');
+  });
+
+  it.each(['edit-escalation', 'escalation-action'])('%s outlasts the retries of a writer racing others on one case (it answers, never times out first)', (handler) => {
+    expect(functionOf(handler).Properties.Timeout * 1000).toBeGreaterThan(CONTENTION_BUDGET_MS + 2_000);
   });
 
   it('does not give every function the same size', () => {

@@ -175,7 +175,10 @@ describe('illegal moves', () => {
     const error = thrown(() => editEscalation(closed, PatchEscalationRequest.parse({ title: 'new' }), ctxAt(later(NOW, 9 * HOUR))));
     expect(error).toBeInstanceOf(IllegalTransitionError);
     expect((error as IllegalTransitionError).allowed).toEqual(['notes']);
-    expect(act('notes', closed, ctxAt(later(NOW, 9 * HOUR))).next.version).toBe(closed.version + 1);
+    // A note is only appended to the timeline: the case itself stays as it is.
+    const noted = act('notes', closed, ctxAt(later(NOW, 9 * HOUR)));
+    expect(noted.next).toBe(closed);
+    expect(noted.events.map((e) => e.type)).toEqual(['note_added']);
   });
 
   it.each([
@@ -492,7 +495,9 @@ describe('bookkeeping shared by every command', () => {
     're-evaluate': [],
   };
 
-  it.each(ACTION_NAMES)('%s increments version by exactly 1, sets updatedAt to ctx.now, and does not mutate its input', (action) => {
+  const CHANGING_ACTIONS = ACTION_NAMES.filter((action) => action !== 'notes');
+
+  it.each(CHANGING_ACTIONS)('%s increments version by exactly 1, sets updatedAt to ctx.now, and does not mutate its input', (action) => {
     const e = walk(open(), SETUP[action]);
     const snapshot = structuredClone(e);
     const now = later(NOW, 7 * HOUR + 123);
@@ -504,6 +509,14 @@ describe('bookkeeping shared by every command', () => {
     expect(events.length).toBeGreaterThan(0);
     for (const ev of events) expect(ev).toMatchObject({ at: now.toISOString(), actor: 'lee@example.com' });
     expect(e).toEqual(snapshot);
+  });
+
+  it('notes leaves the case as it is (same object) and only adds its event, at ctx.now, by the actor', () => {
+    const e = open();
+    const now = later(NOW, 7 * HOUR);
+    const { next, events } = act('notes', e, ctxAt(now, 'lee@example.com'), { text: 'called them' });
+    expect(next).toBe(e);
+    expect(events).toEqual([{ type: 'note_added', at: now.toISOString(), actor: 'lee@example.com', summary: 'called them' }]);
   });
 
   it('editEscalation increments version by exactly 1 and sets updatedAt', () => {
@@ -562,7 +575,8 @@ describe('property: any sequence of actions follows the table', () => {
           }
           expect(legal).toBe(true);
           expect(atTop).toBe(false);
-          const noop = move === 'edit' && newSeverity === before.severity;
+          // An edit to the same severity changes nothing; a note only appends to the timeline.
+          const noop = (move === 'edit' && newSeverity === before.severity) || move === 'notes';
           if (!noop) applied++;
           e = change.next;
 
@@ -701,7 +715,7 @@ describe('the policy a case started with', () => {
   it('a case stored before policies were kept follows the current playbook, and re-evaluating freezes it', () => {
     const { policy: _policy, reportedAt: _reportedAt, ...legacy } = open('high');
     const stored = { ...legacy, sla: { startedAt: legacy.sla.startedAt, updateClockFrom: legacy.sla.updateClockFrom, pausedMs: 0 } } as Escalation;
-    const noted = applyAction('notes', stored, { text: 'n' }, ctxWith('2026-03-02T10:30:00Z')).next;
+    const noted = applyAction('escalate', stored, { reason: 'n' }, ctxWith('2026-03-02T10:30:00Z')).next;
     expect(noted.policy).toBeUndefined();
     expect(noted.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z'); // the current playbook's 1 h
     const frozen = applyAction('re-evaluate', noted, { reason: 'adopt' }, ctxWith('2026-03-02T10:40:00Z'));
