@@ -128,7 +128,10 @@ function operationOf(service: AwsService, request: HttpRequest): string {
 }
 
 function transactionThrottled(request: HttpRequest) {
-  const items = (JSON.parse(String(request.body ?? '{}')) as { TransactItems?: unknown[] }).TransactItems ?? [];
+  // The SDK's body is bytes; read them as bytes (its string view warns).
+  const bytes = request.body;
+  const body = bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : String(bytes ?? '{}');
+  const items = (JSON.parse(body) as { TransactItems?: unknown[] }).TransactItems ?? [];
   const reasons = items.map((_, i) => (i === 0 ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity for one or more global secondary indexes. (local fault switch)' } : { Code: 'None' }));
   return awsJson(400, 'application/x-amz-json-1.0', {
     __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',

@@ -203,7 +203,9 @@ async function publishTemplates(sesUrl: string) {
     try {
       await ses.send(new CreateEmailTemplateCommand(content));
     } catch (error) {
-      if ((error as Error).name !== 'AlreadyExistsException') throw error;
+      // aws-ses-v2-local names the error in its body's `type`, which the SDK does not read: its message tells.
+      const exists = (error as Error).name === 'AlreadyExistsException' || /already exists/i.test((error as Error).message);
+      if (!exists) throw error;
       await ses.send(new UpdateEmailTemplateCommand(content));
     }
   }

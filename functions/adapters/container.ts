@@ -66,7 +66,7 @@ function baseDependencies(): Base {
   );
   return {
     config,
-    repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME),
+    repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: loadPlaybook(config.PLAYBOOK_PATH),

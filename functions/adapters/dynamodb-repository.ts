@@ -113,8 +113,8 @@ function eventPuts(table: string, change: Change) {
   });
 }
 
-/** The emails a change owes, queued pending with it; the table's stream has them sent (usecases/case-changes.ts). */
-function outboxPuts(table: string, change: Change) {
+/** The emails a change owes, queued pending with it; the table's stream has them sent (usecases/outbox.ts). */
+function outboxPuts(table: string, change: Change, owedEmailGraceMs: number) {
   return (change.notifications ?? []).map((notification) => ({
     Put: {
       TableName: table,
@@ -125,7 +125,8 @@ function outboxPuts(table: string, change: Change) {
         version: change.next.version,
         attempts: 0,
         queuedAt: change.next.updatedAt,
-        ...owedEmailAttributes(change.next.id, notification.id, change.next.updatedAt),
+        // The stream sends it at once; the retry sweep looks at it only after one lease.
+        ...owedEmailAttributes(change.next.id, notification.id, new Date(Date.parse(change.next.updatedAt) + owedEmailGraceMs).toISOString()),
       },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -245,6 +246,10 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly options: {
+      /** How long a new email is the table stream's alone before the retry sweep looks at it (the claim lease). */
+      owedEmailGraceMs: number;
+    },
   ) {}
 
   async create(change: Change, claim?: IdempotencyClaim): Promise<Written> {
@@ -273,7 +278,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       ...(claim ? [idempotencyPut(this.table, claim, change.next)] : []),
       caseItem,
       ...eventPuts(this.table, change),
-      ...outboxPuts(this.table, change),
+      ...outboxPuts(this.table, change, this.options.owedEmailGraceMs),
       ...extra,
     ];
     return this.writeItems(items, change.next, claim, onConflict);
@@ -424,10 +429,17 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: outboxKey(email.caseId, email.id),
-          UpdateExpression: 'SET #status = :pending, nextAttemptAt = :retryAt, lastError = :error REMOVE leaseUntil, claimId',
+          // The sweep looks at it again from its retry time on.
+          UpdateExpression: 'SET #status = :pending, nextAttemptAt = :retryAt, lastError = :error, byOwedEmailSK = :sweepFrom REMOVE leaseUntil, claimId',
           ConditionExpression: 'claimId = :claim',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':retryAt': retryAt, ':error': error.slice(0, 1000), ':claim': email.claimId },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':retryAt': retryAt,
+            ':error': error.slice(0, 1000),
+            ':claim': email.claimId,
+            ':sweepFrom': owedEmailAttributes(email.caseId, email.id, retryAt).byOwedEmailSK,
+          },
         }),
       );
     } catch (failure) {
@@ -471,40 +483,34 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     }
   }
 
-  async owedEmails(queuedBefore: Date): Promise<{ owed: OwedEmail[]; oldestQueuedAt?: string }> {
+  async owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }> {
     const index = TABLE_DESIGN.indexes.byOwedEmail;
-    const keys: { pk: string; sk: string }[] = [];
-    let oldestQueuedAt: string | undefined;
-    const query = (shard: number, startKey: Record<string, unknown> | undefined, before?: string) =>
-      this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byOwedEmail',
-          KeyConditionExpression: before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, ...(before && { '#sk': index.sortKey }) },
-          ExpressionAttributeValues: { ':pk': owedEmailPartition(shard), ...(before && { ':before': before }) },
-          ...(!before && { Limit: 1 }),
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const entries: { pk: string; sk: string; queuedAt: string; sweepFrom: string }[] = [];
     await Promise.all(
       Array.from({ length: OWED_EMAIL_SHARDS }, async (_, shard) => {
-        const ofShard: { pk: string; sk: string; queuedAt: string }[] = [];
         let startKey: Record<string, unknown> | undefined;
         do {
-          // The sort key starts with the queue time: everything queued before `queuedBefore`, oldest first.
-          const page = await query(shard, startKey, queuedBefore.toISOString());
-          for (const item of page.Items ?? []) ofShard.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt) });
+          const page = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: 'byOwedEmail',
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': index.partitionKey },
+              ExpressionAttributeValues: { ':pk': owedEmailPartition(shard) },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
+          }
           startKey = page.LastEvaluatedKey;
         } while (startKey);
-        keys.push(...ofShard.map(({ pk, sk }) => ({ pk, sk })));
-        // Nothing that old here: the oldest owed email of this partition, if any, is younger.
-        const oldest: string | undefined = ofShard[0]?.queuedAt ?? (await query(shard, undefined)).Items?.[0]?.queuedAt;
-        if (oldest !== undefined && (oldestQueuedAt === undefined || oldest < oldestQueuedAt)) oldestQueuedAt = oldest;
       }),
     );
-    // The index copies only what never changes; whether each is due is read from the items.
-    const owed = (await this.itemsByKey(keys))
+    const oldestQueuedAt = entries.reduce<string | undefined>((oldest, entry) => (oldest === undefined || entry.queuedAt < oldest ? entry.queuedAt : oldest), undefined);
+    // The index copies only what never changes: whether each candidate is due is read from the outbox itself.
+    const due = entries.filter((entry) => entry.sweepFrom <= now.toISOString());
+    const candidates = (await this.itemsByKey(due))
       .filter((item) => item.status === 'pending' || item.status === 'sending')
       .map(
         (item): OwedEmail => ({
@@ -517,7 +523,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
           ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
         }),
       );
-    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }) };
+    return { owed: entries.length, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
   }
 
 
@@ -695,7 +701,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const found = new Map<string, Record<string, unknown>>();
     const id = (key: Record<string, unknown>) => `${String(key.pk)}\u0000${String(key.sk)}`;
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT).map(({ pk, sk }) => ({ pk, sk }));
       await retrying(
         async () => {
           const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));

@@ -11,8 +11,8 @@ import type { Escalation } from '../domain/escalation';
 export const LIST_FILTER_ATTRIBUTES = ['status', 'severity', 'owner'] as const;
 
 /**
- * What the owed-email index copies besides the keys: only what never changes, so claiming,
- * deferring or retrying an email writes no index (an email costs two index writes: in, out).
+ * What the owed-email index copies besides the keys: only what never changes, so a claim writes
+ * no index (an email costs two index writes, in and out, and two more per failed attempt).
  */
 export const OWED_EMAIL_ATTRIBUTES = ['id', 'queuedAt'] as const;
 
@@ -50,9 +50,12 @@ export const TABLE_DESIGN = {
      */
     byEventTypeAndMonth: { partitionKey: 'byEventTypeAndMonthPK', sortKey: 'byEventTypeAndMonthSK', projection: 'all' },
     /**
-     * Emails owed and not yet sent, oldest first (sparse: an email leaves it when it is sent or
-     * given up). The retry sweep reads it every minute; its oldest item is the alarmed age.
-     * Spread over OWED_EMAIL_SHARDS partitions so an incident broadcast cannot throttle it.
+     * Emails owed and not yet sent, in the order the retry sweep should look at them (sparse: an
+     * email leaves it when it is sent or given up). The sort key starts with when the sweep may
+     * take it: one lease after it was queued (until then it is the stream's), or its retry time
+     * after a failed attempt. The sweep reads it every minute; the oldest `queuedAt` in it is
+     * the alarmed age. Spread over OWED_EMAIL_SHARDS partitions so an incident broadcast cannot
+     * throttle it.
      */
     byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
   },
@@ -103,11 +106,11 @@ export const eventTypeMonthPartition = (type: string, month: string) => `EVENTTY
 export const OWED_EMAIL_SHARDS = 8;
 export const owedEmailPartition = (shard: number) => `OWED#${shard}`;
 
-/** The owed-email index attributes of an outbox item: its case picks the partition, its age orders it. */
-export function owedEmailAttributes(caseId: string, notificationId: string, queuedAt: string): Record<string, string> {
+/** The owed-email index attributes of an outbox item: its case picks the partition, when the sweep may take it orders it. */
+export function owedEmailAttributes(caseId: string, notificationId: string, sweepFrom: string): Record<string, string> {
   let hash = 0;
   for (const char of caseId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return { byOwedEmailPK: owedEmailPartition(hash % OWED_EMAIL_SHARDS), byOwedEmailSK: `${queuedAt}#${caseId}#${notificationId}` };
+  return { byOwedEmailPK: owedEmailPartition(hash % OWED_EMAIL_SHARDS), byOwedEmailSK: `${sweepFrom}#${caseId}#${notificationId}` };
 }
 export const OWED_EMAIL_INDEX_ATTRIBUTES = ['byOwedEmailPK', 'byOwedEmailSK'] as const;
 

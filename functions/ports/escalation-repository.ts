@@ -110,11 +110,11 @@ export interface EscalationRepository {
   /** Given up: failed, out of the owed index, and on the case timeline. */
   abandonEmail(email: ClaimedEmail, reason: string, at: Date): Promise<void>;
   /**
-   * The emails owed and not yet sent or given up (the owed-email index) that were queued
-   * before `queuedBefore`, oldest first within each partition, and when the oldest of all the
-   * owed ones was queued (undefined: none owed).
+   * What the owed-email index holds at `now`: how many emails are owed, when the oldest of them
+   * was queued (undefined: none), and, read from the outbox, those the sweep may take by now
+   * (one lease after they were queued, or their retry time); `isDue` decides among them.
    */
-  owedEmails(queuedBefore: Date): Promise<{ owed: OwedEmail[]; oldestQueuedAt?: string }>;
+  owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
   /** The account a customer contact belongs to, learnt from earlier escalations. */

@@ -86,13 +86,12 @@ export const MAX_ATTEMPTS_PER_SWEEP = 500;
 export async function resendOwedEmails(deps: Dependencies) {
   const now = deps.now();
   const lease = deps.delivery.claimLeaseMs;
-  // Younger emails are the stream's, or held by a live claim: only older ones can be due.
-  const { owed, oldestQueuedAt } = await deps.repository.owedEmails(new Date(now.getTime() - lease));
-  const due = owed.filter((email) => isDue(email, now, lease)).slice(0, MAX_ATTEMPTS_PER_SWEEP);
+  const { owed, oldestQueuedAt, candidates } = await deps.repository.owedEmails(now);
+  const due = candidates.filter((email) => isDue(email, now, lease)).slice(0, MAX_ATTEMPTS_PER_SWEEP);
   const oldestAgeMs = oldestQueuedAt === undefined ? 0 : Math.max(0, now.getTime() - Date.parse(oldestQueuedAt));
-  deps.metrics.record('OwedEmails', owed.length, 'Count');
+  deps.metrics.record('OwedEmails', owed, 'Count');
   deps.metrics.record('OldestOwedEmailAge', Math.round(oldestAgeMs / 1000), 'Seconds');
   const outcomes: Record<SendOutcome, number> = { sent: 0, 'sent-again': 0, deferred: 0, failed: 0, 'not-due': 0 };
   await forEachConcurrently(due, CONCURRENCY, async (ref) => void outcomes[await sendOwedEmail(deps, ref, 'due')]++);
-  return { owed: owed.length, tried: due.length, oldestAgeMs, ...outcomes };
+  return { owed, tried: due.length, oldestAgeMs, ...outcomes };
 }

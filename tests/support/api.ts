@@ -44,7 +44,9 @@ export interface SentMail {
  * The API as `npm start` runs it — local gateway, real handlers, the real state machine,
  * local SES, DynamoDB Local — on a table of its own, so test files never see each other's cases.
  */
-export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath'>> = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs'>> = {},
+): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
