@@ -62,8 +62,11 @@ describe('intake', () => {
     expect(unchanged.status).toBe(304);
   });
 
-  it('answers 404 problem+json for an unknown id', async () => {
-    const missing = await api.call('GET', '/escalations/does-not-exist');
+  it('answers 404 problem+json for an unknown id, and 400 naming path.id for one that is no id at all', async () => {
+    const malformed = await api.call('GET', '/escalations/does-not-exist');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors.map((e: { path: string }) => e.path)).toEqual(['path.id']);
+    const missing = await api.call('GET', '/escalations/8d2f4a52-4a5e-4e5e-9a4c-0f6a0c8c9b10');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, title: 'Not found' });
