@@ -30,6 +30,7 @@ import type {
 } from '../ports/escalation-repository';
 import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../ports/errors';
 import { retrying } from '../support/retrying';
+import { policyFromItem } from './stored-policy';
 import {
   CASE_PARTITION_PREFIX,
   EVENT_PREFIX,
@@ -90,9 +91,10 @@ function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key)));
 }
 
-/** A case item (from a read or a stream image) as the domain sees it. */
+/** A case item (from a read, a stream image or a replayed answer) as the domain sees it, its SLA policy checked. */
 export function caseFromItem(item: Record<string, unknown>): Escalation {
-  return withoutKeys(item) as unknown as Escalation;
+  const escalation = withoutKeys(item) as unknown as Escalation;
+  return escalation.policy === undefined ? escalation : { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
 }
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
@@ -328,7 +330,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     if (record.fingerprint !== claim.fingerprint) {
       throw new IdempotencyKeyReusedError(`Idempotency-Key "${claim.key}" was already used with a different request`);
     }
-    return JSON.parse(gunzipSync(Buffer.from(record.answer, 'base64')).toString('utf8')) as Escalation;
+    return caseFromItem(JSON.parse(gunzipSync(Buffer.from(record.answer, 'base64')).toString('utf8')) as Record<string, unknown>);
   }
 
   /**
@@ -350,7 +352,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async get(id: string) {
-    return this.item<Escalation>(caseKey(id), true);
+    const item = await this.item<Record<string, unknown>>(caseKey(id), true);
+    return item && caseFromItem(item);
   }
 
   async claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined> {

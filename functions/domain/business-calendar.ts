@@ -113,6 +113,26 @@ function localDayNumber(instant: number, zone: string): number {
   return dayNumber(local.year, local.month, local.day);
 }
 
+/**
+ * The working stretches of one civil date, in order. A holiday has none; neither has an
+ * interval that a spring-forward transition swallows whole.
+ */
+function spansOfDay(calendar: Calendar, holidays: ReadonlySet<string>, dayNo: number): Span[] {
+  const date = civil(dayNo);
+  if (holidays.has(date.iso)) return [];
+  const spans: Span[] = [];
+  for (const [start, end] of calendar.week[date.weekday] ?? []) {
+    const s = wallInstant(calendar.timeZone, dayNo, minutesOf(start));
+    const e = wallInstant(calendar.timeZone, dayNo, minutesOf(end));
+    if (e > s) spans.push({ from: s, to: e });
+  }
+  return spans;
+}
+
+function neverOpen(calendar: Calendar, from: number): Error {
+  return new Error(`calendar "${calendar.name}" has no working time for ${MAX_CLOSED_DAYS} days after ${new Date(from).toISOString()}`);
+}
+
 /** The calendar's open stretches from `from` on, in order, the first clipped to start at `from`. */
 export function* openSpans(calendar: Calendar, from: number): Generator<Span> {
   if (calendar.alwaysOpen) {
@@ -122,18 +142,14 @@ export function* openSpans(calendar: Calendar, from: number): Generator<Span> {
   const holidays = new Set(calendar.holidays);
   let closedDays = 0;
   for (let dayNo = localDayNumber(from, calendar.timeZone); ; dayNo++) {
-    const date = civil(dayNo);
-    const hours = holidays.has(date.iso) ? [] : (calendar.week[date.weekday] ?? []);
     let yielded = false;
-    for (const [start, end] of hours) {
-      const s = wallInstant(calendar.timeZone, dayNo, minutesOf(start));
-      const e = wallInstant(calendar.timeZone, dayNo, minutesOf(end));
-      if (e <= s || e <= from) continue;
+    for (const span of spansOfDay(calendar, holidays, dayNo)) {
+      if (span.to <= from) continue;
       yielded = true;
-      yield { from: Math.max(s, from), to: e };
+      yield { from: Math.max(span.from, from), to: span.to };
     }
     closedDays = yielded ? 0 : closedDays + 1;
-    if (closedDays > MAX_CLOSED_DAYS) throw new Error(`calendar "${calendar.name}" has no working time for ${MAX_CLOSED_DAYS} days after ${new Date(from).toISOString()}`);
+    if (closedDays > MAX_CLOSED_DAYS) throw neverOpen(calendar, from);
   }
 }
 
@@ -214,6 +230,57 @@ export function nextOpenInstant(calendar: Calendar, at: number): number {
   for (const open of openSpans(calendar, at)) return open.from;
   /* c8 ignore next */
   throw new Error('unreachable: openSpans never ends');
+}
+
+export interface WorkingDaysResult {
+  /** Where the count started: the first working moment at or after the start. */
+  countedFrom: number;
+  /** The Nth next working day, YYYY-MM-DD in the calendar's zone. */
+  day: string;
+  /** That day at the wall time the count started at (the first instant its clock shows that time). */
+  sameTime: number;
+  /** The deadline: `sameTime` when that is working time, otherwise the next working moment. */
+  at: number;
+}
+
+/**
+ * Adds `days` working days to `from`, the way a team reads "7 days" on a business calendar
+ * (PLAYBOOK.md §2, and day arithmetic in business-time libraries such as Zendesk's biz): the
+ * same wall time on the Nth next working day, or the next working moment when that time is not
+ * working time. A working day is a date with working time (hours that weekday, not a holiday).
+ *
+ * The count starts at the first working moment at or after `from`, as every working-time count
+ * does: a case reported on Saturday gets its N full days from Monday's opening, not from
+ * Saturday's wall time carried onto Monday. On a 24×7 calendar a day is 24 hours, so a day
+ * target there means what it always did, even on the days a DST change makes 23 or 25 hours long.
+ */
+export function addWorkingDays(calendar: Calendar, from: number, days: number): WorkingDaysResult {
+  if (calendar.alwaysOpen) {
+    const at = from + days * DAY_MS;
+    return { countedFrom: from, day: civil(localDayNumber(at, calendar.timeZone)).iso, sameTime: at, at };
+  }
+  const countedFrom = nextOpenInstant(calendar, from);
+  const zone = calendar.timeZone;
+  const local = DateTime.fromMillis(countedFrom, { zone });
+  const wallMinutes = local.hour * 60 + local.minute;
+  const holidays = new Set(calendar.holidays);
+  let dayNo = dayNumber(local.year, local.month, local.day);
+  for (let found = 0, closedDays = 0; found < days; ) {
+    dayNo++;
+    if (spansOfDay(calendar, holidays, dayNo).length) {
+      found++;
+      closedDays = 0;
+    } else if (++closedDays > MAX_CLOSED_DAYS) {
+      throw neverOpen(calendar, from);
+    }
+  }
+  // The minute is found through the zone; seconds and milliseconds carry over unless that
+  // minute does not exist that day (skipped by spring-forward), when the clock first passes it.
+  const minuteStart = wallInstant(zone, dayNo, wallMinutes);
+  const shown = DateTime.fromMillis(minuteStart, { zone });
+  const exists = shown.hour * 60 + shown.minute === wallMinutes;
+  const sameTime = exists ? minuteStart + local.second * 1000 + local.millisecond : minuteStart;
+  return { countedFrom, day: civil(dayNo).iso, sameTime, at: nextOpenInstant(calendar, sameTime) };
 }
 
 /** Whether the calendar counts the instant (a closing time itself is closed). */

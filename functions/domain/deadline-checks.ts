@@ -1,9 +1,10 @@
 import type { Playbook } from '../playbook/schema';
 import { breachAlertFacts, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
-import { afterWorkingTime, computeDeadlines, followUpSchedule, humanDuration, legacyCredit, restartUpdateClock } from './deadlines';
+import { afterTarget, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
-import { policyOf } from './sla-policy';
+import { calendarFor, policyOf } from './sla-policy';
+import { describeTarget } from './sla-target';
 
 /**
  * What the workflow does at each deadline. Every scheduled check is derived from the case
@@ -93,7 +94,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
         key: `update-escalation:${deadlines.nextUpdateBy}`,
         action: 'escalate_missed_update',
         kind: 'update',
-        at: afterWorkingTime(policy, severity, sla, deadlines.nextUpdateBy, targets.updateEvery),
+        at: afterTarget(policy, severity, sla, deadlines.nextUpdateBy, targets.updateEvery),
       });
     }
     checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
@@ -103,7 +104,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
         key: `rule:${rule.name}`,
         action: 'route_by_rule',
         kind: 'routing',
-        at: afterWorkingTime(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor + legacyCredit(sla)),
+        at: afterTarget(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor, legacyCredit(sla)),
         rule: rule.name,
       });
     }
@@ -216,7 +217,8 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
       const unresolvedFor = rule?.when.unresolvedFor;
-      const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${humanDuration(unresolvedFor)} of working time`;
+      const calendar = calendarFor(policyOf(escalation, playbook), escalation.severity);
+      const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${describeTarget(unresolvedFor, calendar)}`;
       notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
       break;
     }

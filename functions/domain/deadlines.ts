@@ -1,15 +1,6 @@
-import {
-  addWorkingTime,
-  describeHours,
-  holidaysBetween,
-  localIso,
-  localText,
-  nextOpenInstant,
-  workingTimeBetween,
-  type Calendar,
-  type Span,
-} from './business-calendar';
+import { addWorkingTime, describeHours, holidaysBetween, localIso, localText, workingTimeBetween, type Calendar, type Span } from './business-calendar';
 import { calendarFor, type SlaPolicy } from './sla-policy';
+import { describeTarget, formatTarget, humanDuration, reachTarget, type ReachedTarget, type SlaTarget } from './sla-target';
 import type { Severity, Status } from './vocabulary';
 
 /** One stretch of waiting on the customer: who stopped the clock, why, and when it ran again. */
@@ -64,15 +55,22 @@ export interface DeadlineExplanation {
   atLocal: string;
   timeZone: string;
   calendar: { name: string; timeZone: string; hours: string; alwaysOpen: boolean };
-  /** working_time: the target counted in the calendar's working time; promised: a sooner update promised to the customer; after_resolution: a fixed wait after resolving, moved to the next working moment. */
-  method: 'working_time' | 'promised' | 'after_resolution';
+  /**
+   * Which rule counted: working_time, an hour or minute target (or a day target on a 24×7
+   * calendar) counted in working time; working_days, a whole-day target on a business calendar,
+   * the same wall time on the Nth working day; promised, a sooner update promised to the customer.
+   */
+  method: 'working_time' | 'working_days' | 'promised';
   /** Where the count starts (intake, acknowledgement clock, last update, resolution). */
   countedFrom: string;
   countedFromLocal: string;
-  /** The target: "4h", "72h", "24h". */
+  /** The target as the playbook writes it: "4h", "7d". */
   target: string;
+  /** The working time the target stood for from countedFrom: an hour target as written, N working days what those days held. */
   targetMs: number;
-  /** The working stretches counted, in the calendar's zone; they add up to the target. */
+  /** working_days: where the day count started, the Nth working day, and that day at the starting wall time. */
+  workingDays?: { days: number; countedFromLocal: string; day: string; sameTimeLocal: string };
+  /** The working stretches counted, in the calendar's zone; they add up to targetMs (and any legacy lump). */
   counted: { from: string; to: string; ms: number }[];
   /** Pauses that fell in the counted window, and how much working time each took out. */
   pausesSkipped: { from: string; to: string; workingMs: number; by?: string; reason?: string }[];
@@ -80,23 +78,12 @@ export interface DeadlineExplanation {
   holidaysSkipped: string[];
   /** Paused time recorded before pauses were kept as records, added to the target as a lump. */
   legacyPausedMs?: number;
-  /** after_resolution: the wall-clock instant before it was moved into working hours. */
-  dueBeforeWorkingHours?: string;
   summary: string;
 }
 export type DeadlineExplanations = Record<Exclude<DeadlineName, 'followUpAt'>, DeadlineExplanation> & { followUpAt?: DeadlineExplanation };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (instant: string) => Date.parse(instant);
-
-/** 90 min → "1h 30m"; 72 h → "72h". Working time reads better in hours than in days. */
-export function humanDuration(millis: number): string {
-  const minutes = Math.round(millis / 60_000);
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  if (!hours) return `${rest}m`;
-  return rest ? `${hours}h ${rest}m` : `${hours}h`;
-}
 
 /** The closed pauses as spans; the open one does not count until the clock resumes. */
 export function closedPauses(clock: SlaClock): Span[] {
@@ -108,68 +95,106 @@ export function legacyCredit(clock: SlaClock): number {
   return clock.legacyPausedMs ?? (clock.pauses ? 0 : clock.pausedMs);
 }
 
-/** The wall clock (a promise to a customer is a time, not an amount of working time). */
-const wallClock = (timeZone: string): Calendar => ({ name: 'wall clock', alwaysOpen: true, timeZone, week: {}, holidays: [] });
-
 interface Computed {
   at: number;
   explain: () => DeadlineExplanation;
 }
 
-function workingTimeDeadline(
-  calendar: Calendar,
-  policy: SlaPolicy,
-  from: number,
-  target: number,
-  pauses: Span[],
-  records: PauseRecord[],
-  extra: number = 0,
-): Computed {
-  const result = addWorkingTime(calendar, from, target + extra, pauses);
-  return {
-    at: result.at,
-    explain: () => {
-      const counted = result.counted.map((span) => ({ from: localIso(span.from, calendar.timeZone), to: localIso(span.to, calendar.timeZone), ms: span.to - span.from }));
-      const pausesSkipped = records
-        .filter((pause) => pause.to !== undefined && ms(pause.to) > from && ms(pause.from) < result.at)
-        .map((pause) => {
-          const span = { from: Math.max(from, ms(pause.from)), to: Math.min(result.at, ms(pause.to!)) };
-          return {
-            from: localIso(span.from, calendar.timeZone),
-            to: localIso(span.to, calendar.timeZone),
-            workingMs: workingTimeBetween(calendar, span.from, span.to),
-            ...(pause.by && { by: pause.by }),
-            ...(pause.reason && { reason: pause.reason }),
-          };
-        });
-      const holidaysSkipped = holidaysBetween(calendar, from, result.at);
-      const stretch = (span: Span) => {
-        const [start, end] = [localText(span.from, calendar.timeZone), localText(span.to, calendar.timeZone)];
-        return `${start}–${start.slice(0, -5) === end.slice(0, -5) ? end.slice(-5) : end} (${humanDuration(span.to - span.from)})`;
-      };
-      const all = result.counted;
-      const shown = all.length > 6 ? [...all.slice(0, 3).map(stretch), `… ${all.length - 5} more …`, ...all.slice(-2).map(stretch)] : all.map(stretch);
-      const summary = [
-        `${humanDuration(target)} of working time on calendar "${calendar.name}" (${describeHours(calendar)}, ${calendar.timeZone}) from ${localText(from, calendar.timeZone)}`,
-        extra ? `, plus ${humanDuration(extra)} paused before pauses were recorded` : '',
-        `: counted ${shown.join(', ') || 'nothing'}`,
-        pausesSkipped.length ? `; skipped ${pausesSkipped.length} pause(s) (${humanDuration(pausesSkipped.reduce((sum, pause) => sum + pause.workingMs, 0))} of working time)` : '',
-        holidaysSkipped.length ? `; skipped holiday(s) ${holidaysSkipped.join(', ')}` : '',
-        ` → ${localText(result.at, policy.timeZone)} ${policy.timeZone} (${iso(result.at)})`,
-      ].join('');
-      return {
-        ...common(result.at, calendar, policy, from),
-        method: 'working_time',
-        target: humanDuration(target),
-        targetMs: target,
-        counted,
-        pausesSkipped,
-        holidaysSkipped,
-        ...(extra > 0 ? { legacyPausedMs: extra } : {}),
-        summary,
-      };
-    },
+/** 1st, 2nd, 3rd, 4th, 11th, 21st… */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** "Mon 9 Mar 2026 12:00" without its time. */
+const dayText = (instant: number, zone: string) => localText(instant, zone).slice(0, -6);
+
+interface TargetCount {
+  from: number;
+  target: SlaTarget;
+  pauses: Span[];
+  records: PauseRecord[];
+  /** Working time added on top (a legacy lump of paused time). */
+  extra?: number;
+  /** Names the start in the summary when it is not the SLA clock's ("the resolution"). */
+  fromLabel?: string;
+}
+
+/** A deadline reached by counting a target (functions/domain/sla-target.ts), with its explanation. */
+function targetDeadline(calendar: Calendar, policy: SlaPolicy, count: TargetCount): Computed {
+  const { from, target, pauses, extra = 0 } = count;
+  const reached = reachTarget(calendar, from, target, pauses, extra);
+  return { at: reached.at, explain: () => explainTarget(calendar, policy, count, reached) };
+}
+
+function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, records, extra = 0, fromLabel }: TargetCount, reached: ReachedTarget): DeadlineExplanation {
+  const zone = calendar.timeZone;
+  const countedUntil = reached.counted.at(-1)?.to ?? from;
+  const counted = reached.counted.map((span) => ({ from: localIso(span.from, zone), to: localIso(span.to, zone), ms: span.to - span.from }));
+  const pausesSkipped = pausesWithin(calendar, records, from, countedUntil);
+  const holidaysSkipped = holidaysBetween(calendar, from, reached.at);
+  const stretch = (span: Span) => {
+    const [start, end] = [localText(span.from, zone), localText(span.to, zone)];
+    return `${start}–${start.slice(0, -5) === end.slice(0, -5) ? end.slice(-5) : end} (${humanDuration(span.to - span.from)})`;
   };
+  const all = reached.counted;
+  const shown = all.length > 6 ? [...all.slice(0, 3).map(stretch), `… ${all.length - 5} more …`, ...all.slice(-2).map(stretch)] : all.map(stretch);
+  const pausedWorkingMs = pausesSkipped.reduce((sum, pause) => sum + pause.workingMs, 0);
+  const days = reached.workingDays;
+  const opening = `${describeTarget(target, calendar)} on calendar "${calendar.name}" (${describeHours(calendar)}, ${zone}) from ${fromLabel ? `${fromLabel}, ` : ''}${localText(from, zone)}`;
+  const legacy = extra ? `, plus ${humanDuration(extra)} paused before pauses were recorded` : '';
+  const holidays = holidaysSkipped.length ? `; skipped holiday(s) ${holidaysSkipped.join(', ')}` : '';
+  const end = ` → ${localText(reached.at, policy.timeZone)} ${policy.timeZone} (${iso(reached.at)})`;
+  const summary = days
+    ? [
+        opening,
+        days.countedFrom !== from ? `, counted from the next working moment, ${localText(days.countedFrom, zone)}` : '',
+        `: the same time on the ${ordinal(target.amount)} working day, ${dayText(days.sameTime, zone)}`,
+        days.at !== days.sameTime ? ` (${localText(days.sameTime, zone)} is not working time: the next working moment)` : '',
+        holidays,
+        pausesSkipped.length ? `; ${pausesSkipped.length} pause(s) gave back ${humanDuration(pausedWorkingMs)} of working time` : '',
+        legacy,
+        end,
+      ].join('')
+    : [
+        opening,
+        legacy,
+        `: counted ${shown.join(', ') || 'nothing'}`,
+        pausesSkipped.length ? `; skipped ${pausesSkipped.length} pause(s) (${humanDuration(pausedWorkingMs)} of working time)` : '',
+        holidays,
+        end,
+      ].join('');
+  return {
+    ...common(reached.at, calendar, policy, from),
+    method: days ? 'working_days' : 'working_time',
+    target: formatTarget(target),
+    targetMs: reached.workingMs,
+    ...(days && {
+      workingDays: { days: target.amount, countedFromLocal: localIso(days.countedFrom, zone), day: days.day, sameTimeLocal: localIso(days.sameTime, zone) },
+    }),
+    counted,
+    pausesSkipped,
+    holidaysSkipped,
+    ...(extra > 0 ? { legacyPausedMs: extra } : {}),
+    summary,
+  };
+}
+
+/** The closed pauses that fell between `from` and `until`, each with the working time it took out. */
+function pausesWithin(calendar: Calendar, records: PauseRecord[], from: number, until: number): DeadlineExplanation['pausesSkipped'] {
+  return records
+    .filter((pause) => pause.to !== undefined && ms(pause.to) > from && ms(pause.from) < until)
+    .map((pause) => {
+      const span = { from: Math.max(from, ms(pause.from)), to: Math.min(until, ms(pause.to!)) };
+      return {
+        from: localIso(span.from, calendar.timeZone),
+        to: localIso(span.to, calendar.timeZone),
+        workingMs: workingTimeBetween(calendar, span.from, span.to),
+        ...(pause.by && { by: pause.by }),
+        ...(pause.reason && { reason: pause.reason }),
+      };
+    });
 }
 
 function common(at: number, calendar: Calendar, policy: SlaPolicy, from: number) {
@@ -183,65 +208,44 @@ function common(at: number, calendar: Calendar, policy: SlaPolicy, from: number)
   };
 }
 
+/** The wall clock (a promise to a customer is a time, not an amount of working time). */
+const wallClock = (timeZone: string): Calendar => ({ name: 'wall clock', alwaysOpen: true, timeZone, week: {}, holidays: [] });
+
 /** A promised update time moves by the pauses that came after the promise was made. */
 function promisedDeadline(clock: SlaClock, policy: SlaPolicy, calendar: Calendar, pauses: Span[]): Computed | undefined {
   if (!clock.promisedUpdateBy) return undefined;
   const madeAt = ms(clock.updateClockFrom);
   const promised = ms(clock.promisedUpdateBy);
   const wall = wallClock(policy.timeZone);
-  const inner = promised <= madeAt ? undefined : workingTimeDeadline(wall, policy, madeAt, promised - madeAt, pauses, clock.pauses ?? []);
-  const at = inner?.at ?? promised;
+  const moved = promised <= madeAt ? undefined : addWorkingTime(wall, madeAt, promised - madeAt, pauses);
+  const at = moved?.at ?? promised;
   return {
     at,
     explain: () => {
-      const detail = inner?.explain();
-      const moved = at !== promised ? `, moved by the pauses since to ${localText(at, policy.timeZone)}` : '';
+      const counted = moved?.counted ?? [];
+      const shift = at !== promised ? `, moved by the pauses since to ${localText(at, policy.timeZone)}` : '';
       return {
         ...common(at, calendar, policy, madeAt),
         method: 'promised',
         target: humanDuration(Math.max(0, promised - madeAt)),
         targetMs: Math.max(0, promised - madeAt),
-        counted: detail?.counted ?? [],
-        pausesSkipped: detail?.pausesSkipped ?? [],
+        counted: counted.map((span) => ({ from: localIso(span.from, policy.timeZone), to: localIso(span.to, policy.timeZone), ms: span.to - span.from })),
+        pausesSkipped: pausesWithin(wall, clock.pauses ?? [], madeAt, counted.at(-1)?.to ?? madeAt),
         holidaysSkipped: [],
-        summary: `the customer was promised an update by ${localText(promised, policy.timeZone)} ${policy.timeZone} (${iso(promised)}), sooner than the cadence${moved}`,
+        summary: `the customer was promised an update by ${localText(promised, policy.timeZone)} ${policy.timeZone} (${iso(promised)}), sooner than the cadence${shift}`,
       };
     },
   };
 }
 
-/** When the follow-up work after a resolution falls due: a wait, then the next working moment. */
+/** When the follow-up work after a resolution falls due: each wait counted from the resolution like any target. */
 export function followUpSchedule(policy: SlaPolicy, severity: Severity, resolvedAt: string) {
   const calendar = calendarFor(policy, severity);
-  const resolved = ms(resolvedAt);
-  const due = (after: number) => iso(nextOpenInstant(calendar, resolved + after));
+  const due = (target: SlaTarget) => iso(reachTarget(calendar, ms(resolvedAt), target).at);
   return {
     followUpAt: due(policy.followUp.after),
     recoveryCallAt: due(policy.followUp.recoveryCallAfter),
     healthCheckAt: due(policy.followUp.healthCheckAfter),
-  };
-}
-
-function followUpDeadline(policy: SlaPolicy, calendar: Calendar, resolvedAt: string): Computed {
-  const resolved = ms(resolvedAt);
-  const wallDue = resolved + policy.followUp.after;
-  const at = nextOpenInstant(calendar, wallDue);
-  return {
-    at,
-    explain: () => ({
-      ...common(at, calendar, policy, resolved),
-      method: 'after_resolution',
-      target: humanDuration(policy.followUp.after),
-      targetMs: policy.followUp.after,
-      counted: [],
-      pausesSkipped: [],
-      holidaysSkipped: [],
-      ...(at !== wallDue && { dueBeforeWorkingHours: iso(wallDue) }),
-      summary:
-        `${humanDuration(policy.followUp.after)} after the resolution (${localText(resolved, policy.timeZone)})` +
-        (at !== wallDue ? `, moved to the next working moment of calendar "${calendar.name}" (${describeHours(calendar)}, ${calendar.timeZone})` : '') +
-        ` → ${localText(at, policy.timeZone)} ${policy.timeZone} (${iso(at)})`,
-    }),
   };
 }
 
@@ -251,12 +255,15 @@ function evaluate(severity: Severity, clock: SlaClock, policy: SlaPolicy, resolv
   const pauses = closedPauses(clock);
   const records = clock.pauses ?? [];
   // The acknowledgement clock ignores pauses: a case can only be paused once acknowledged.
-  const acknowledge = workingTimeDeadline(calendar, policy, ms(clock.acknowledgeClockFrom ?? clock.startedAt), targets.acknowledgeWithin, [], []);
-  const cadence = workingTimeDeadline(calendar, policy, ms(clock.updateClockFrom), targets.updateEvery, pauses, records);
+  const acknowledge = targetDeadline(calendar, policy, { from: ms(clock.acknowledgeClockFrom ?? clock.startedAt), target: targets.acknowledgeWithin, pauses: [], records: [] });
+  const cadence = targetDeadline(calendar, policy, { from: ms(clock.updateClockFrom), target: targets.updateEvery, pauses, records });
   const promised = promisedDeadline(clock, policy, calendar, pauses);
   const update = promised && promised.at < cadence.at ? promised : cadence;
-  const resolve = workingTimeDeadline(calendar, policy, ms(clock.startedAt), targets.resolveWithin, pauses, records, legacyCredit(clock));
-  const followUp = resolvedAt ? followUpDeadline(policy, calendar, resolvedAt) : undefined;
+  const resolve = targetDeadline(calendar, policy, { from: ms(clock.startedAt), target: targets.resolveWithin, pauses, records, extra: legacyCredit(clock) });
+  // After the resolution nothing pauses: the follow-up counts from it with the same rule as every target.
+  const followUp = resolvedAt
+    ? targetDeadline(calendar, policy, { from: ms(resolvedAt), target: policy.followUp.after, pauses: [], records: [], fromLabel: 'the resolution' })
+    : undefined;
   return { acknowledgeBy: acknowledge, nextUpdateBy: update, resolveBy: resolve, ...(followUp && { followUpAt: followUp }) };
 }
 
@@ -282,9 +289,13 @@ export function explainDeadlines(severity: Severity, clock: SlaClock, policy: Sl
   };
 }
 
-/** `amountMs` of the severity's working time after `from`, pauses skipped (later deadlines the workflow keeps). */
-export function afterWorkingTime(policy: SlaPolicy, severity: Severity, clock: SlaClock, from: string, amountMs: number): string {
-  return iso(addWorkingTime(calendarFor(policy, severity), ms(from), amountMs, closedPauses(clock)).at);
+/**
+ * A target reached from `from` in the severity's calendar, pauses given back: the later checks
+ * the workflow keeps (an escalation one update period after a missed update, a routing rule's
+ * unresolvedFor) count exactly as the case's own deadlines do.
+ */
+export function afterTarget(policy: SlaPolicy, severity: Severity, clock: SlaClock, from: string, target: SlaTarget, extraMs = 0): string {
+  return iso(reachTarget(calendarFor(policy, severity), ms(from), target, closedPauses(clock), extraMs).at);
 }
 
 /** Working time between two instants in the severity's calendar, pauses skipped: what the SLA clock counted. */

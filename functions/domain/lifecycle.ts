@@ -1,10 +1,11 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
 import { toCustomer } from './communications';
-import { computeDeadlines, humanDuration, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
+import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import { calendarFor, policyOf, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import { formatTarget } from './sla-target';
 import type { Severity, Status } from './vocabulary';
 
 /**
@@ -68,9 +69,9 @@ export function policySummary(policy: SlaPolicy, severity: Severity) {
     ...(policy.live ? { source: 'current playbook' } : { source: 'case snapshot', takenAt: policy.takenAt }),
     calendar: calendar.name,
     timeZone: calendar.timeZone,
-    acknowledgeWithin: humanDuration(targets.acknowledgeWithin),
-    updateEvery: humanDuration(targets.updateEvery),
-    resolveWithin: humanDuration(targets.resolveWithin),
+    acknowledgeWithin: formatTarget(targets.acknowledgeWithin),
+    updateEvery: formatTarget(targets.updateEvery),
+    resolveWithin: formatTarget(targets.resolveWithin),
   };
 }
 

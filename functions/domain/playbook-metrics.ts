@@ -1,5 +1,6 @@
 import type { Playbook } from '../playbook/schema';
 import type { Escalation } from './escalation';
+import { fixedWorkingMs, formatTarget, humanDuration, type SlaTarget } from './sla-target';
 import { SEVERITIES, type Severity } from './vocabulary';
 
 // PLAYBOOK §7 as arithmetic: what /metrics reports, computed from timeline events.
@@ -27,8 +28,14 @@ export interface Distribution {
   p50: number | null;
   p90: number | null;
   p99: number | null;
-  targetMs: number;
-  /** Met when the 99th percentile is within the target: (almost) every case made it. */
+  /** The target as the playbook writes it: "4h", "3d". */
+  target: string;
+  /** The target in working time; absent for working days, whose working time differs from case to case. */
+  targetMs?: number;
+  /**
+   * Met when (almost) every case made it: the 99th percentile within targetMs, or for a target
+   * in working days, at least 99 % of the cases (nearest rank, as the percentile) by their own deadline.
+   */
   met: boolean | null;
 }
 
@@ -46,10 +53,17 @@ export function percentile(sorted: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-function distribution(values: number[], targetMs: number): Distribution {
+/** How a distribution is judged: against a fixed working time, or by whether each case met its own deadline. */
+type Judged = { target: string; targetMs: number } | { target: string; onTime: boolean[] };
+
+function distribution(values: number[], judged: Judged): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
   const p99 = percentile(sorted, 0.99);
-  return { count: sorted.length, p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99, targetMs, met: p99 === null ? null : p99 <= targetMs };
+  const figures = { count: sorted.length, p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99, target: judged.target };
+  if ('targetMs' in judged) return { ...figures, targetMs: judged.targetMs, met: p99 === null ? null : p99 <= judged.targetMs };
+  const { onTime } = judged;
+  const needed = Math.ceil(0.99 * onTime.length);
+  return { ...figures, met: onTime.length === 0 ? null : onTime.filter(Boolean).length >= needed };
 }
 
 function ratio(onTime: number, total: number, targetPercent: number): Ratio {
@@ -94,11 +108,19 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
       .filter((event) => !severity || event.severity === severity)
       .map((event) => Number(event.data[`workingTimeTo${kind}Ms`] ?? event.data[`timeTo${kind}Ms`]));
 
-  const timeToAcknowledge = {
-    all: distribution(durations(acknowledged, 'Acknowledge'), TARGETS.acknowledgeOverallMs),
-    ...bySeverity((severity) => distribution(durations(acknowledged, 'Acknowledge', severity), playbook.severities[severity].acknowledgeWithin)),
+  // A target in working days has no single length in working time: each case is judged by the
+  // deadline it had (the `onTime` its event recorded).
+  const judge = (list: MetricEventInput[], severity: Severity, target: SlaTarget): Judged => {
+    const targetMs = fixedWorkingMs(target, playbook.calendars[playbook.severityCalendars[severity]] ?? {});
+    if (targetMs !== undefined) return { target: formatTarget(target), targetMs };
+    return { target: formatTarget(target), onTime: list.filter((event) => event.severity === severity).map((event) => event.data.onTime === true) };
   };
-  const timeToResolution = bySeverity((severity) => distribution(durations(resolved, 'Resolve', severity), playbook.severities[severity].resolveWithin));
+
+  const timeToAcknowledge = {
+    all: distribution(durations(acknowledged, 'Acknowledge'), { target: humanDuration(TARGETS.acknowledgeOverallMs), targetMs: TARGETS.acknowledgeOverallMs }),
+    ...bySeverity((severity) => distribution(durations(acknowledged, 'Acknowledge', severity), judge(acknowledged, severity, playbook.severities[severity].acknowledgeWithin))),
+  };
+  const timeToResolution = bySeverity((severity) => distribution(durations(resolved, 'Resolve', severity), judge(resolved, severity, playbook.severities[severity].resolveWithin)));
   const satisfactionAverage = scores.length ? round2(scores.reduce((a, b) => a + b, 0) / scores.length) : null;
   const churnRate = outcomes.length ? round2((churned / outcomes.length) * 100) : null;
 

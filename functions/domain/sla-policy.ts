@@ -1,12 +1,20 @@
 import type { Playbook } from '../playbook/schema';
 import type { Calendar } from './business-calendar';
+import type { SlaTarget } from './sla-target';
 import { SEVERITIES, type Severity } from './vocabulary';
 
-/** What an SLA clock must reach, per severity (milliseconds of the calendar's working time). */
+/** What an SLA clock must reach, per severity, counted in the severity's calendar (functions/domain/sla-target.ts). */
 export interface SeverityTargets {
-  acknowledgeWithin: number;
-  updateEvery: number;
-  resolveWithin: number;
+  acknowledgeWithin: SlaTarget;
+  updateEvery: SlaTarget;
+  resolveWithin: SlaTarget;
+}
+
+/** The waits after a resolution, counted from it in the severity's calendar like every target. */
+export interface FollowUpWaits {
+  after: SlaTarget;
+  recoveryCallAfter: SlaTarget;
+  healthCheckAfter: SlaTarget;
 }
 
 /**
@@ -26,7 +34,7 @@ export interface SlaPolicy {
   calendarOf: Record<Severity, string>;
   /** Those calendars, zones resolved; holidays before the clock started are left out. */
   calendars: Record<string, Calendar>;
-  followUp: { after: number; recoveryCallAfter: number; healthCheckAfter: number };
+  followUp: FollowUpWaits;
   /** Set on a policy read from the current playbook for a case stored before policies were kept. */
   live?: true;
 }

@@ -1,6 +1,7 @@
-import { explainDeadlines, humanDuration } from '../domain/deadlines';
+import { explainDeadlines } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
 import { calendarFor, policyOf } from '../domain/sla-policy';
+import { formatTarget } from '../domain/sla-target';
 import type { Playbook } from '../playbook/schema';
 
 /**
@@ -28,7 +29,7 @@ export function toView(escalation: Escalation, playbook: Playbook) {
         targets && {
           calendar: calendarFor(policy, escalation.severity).name,
           timeZone: policy.timeZone,
-          targets: { acknowledgeWithin: humanDuration(targets.acknowledgeWithin), updateEvery: humanDuration(targets.updateEvery), resolveWithin: humanDuration(targets.resolveWithin) },
+          targets: { acknowledgeWithin: formatTarget(targets.acknowledgeWithin), updateEvery: formatTarget(targets.updateEvery), resolveWithin: formatTarget(targets.resolveWithin) },
           ...(!policy.live && { policyTakenAt: policy.takenAt }),
         }),
     },

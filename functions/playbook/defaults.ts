@@ -3,16 +3,26 @@ import type { PlaybookFile } from './schema';
 /**
  * The defaults are the tables of PLAYBOOK.md. A team overrides any part of them in
  * playbook.json; contacts in particular must point at real people before going live.
+ *
+ * Each target is written in the unit that says what the playbook means, because the unit
+ * decides the count (functions/domain/sla-target.ts): on a business calendar "1d" is the same
+ * time on the next working day, while "24h" is 24 hours of working time, three working days
+ * of Mon–Fri 09:00–17:00. On the 24×7 calendar both are 24 hours.
+ * - The playbook's "24 h", "48 h" and "72 h" are a day, two and three: "1d", "2d", "3d". Critical
+ *   runs 24×7, where "1d" is its 24 hours; on an account that gives critical office hours it
+ *   stays a day rather than growing to three.
+ * - "7 d" and "14 d" to resolve are working days, which is what a team means by them.
+ * - 1 h and 4 h (critical and high acknowledgement and updates) are working time: part of a day.
  */
 export const DEFAULT_PLAYBOOK = {
   severities: {
-    critical: { acknowledgeWithin: '1h', updateEvery: '1h', resolveWithin: '24h', involve: ['csm', 'support_lead', 'engineering'] },
-    high: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '72h', involve: ['csm', 'support'] },
-    medium: { acknowledgeWithin: '24h', updateEvery: '24h', resolveWithin: '7d', involve: ['csm'] },
-    low: { acknowledgeWithin: '48h', updateEvery: '48h', resolveWithin: '14d', involve: ['support'] },
+    critical: { acknowledgeWithin: '1h', updateEvery: '1h', resolveWithin: '1d', involve: ['csm', 'support_lead', 'engineering'] },
+    high: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '3d', involve: ['csm', 'support'] },
+    medium: { acknowledgeWithin: '1d', updateEvery: '1d', resolveWithin: '7d', involve: ['csm'] },
+    low: { acknowledgeWithin: '2d', updateEvery: '2d', resolveWithin: '14d', involve: ['support'] },
   },
   routing: [
-    { name: 'not-resolved-within-24h', when: { unresolvedFor: '24h' }, routeTo: ['csm_manager'] },
+    { name: 'not-resolved-within-a-day', when: { unresolvedFor: '1d' }, routeTo: ['csm_manager'] },
     { name: 'customer-executive-involved', when: { executiveInvolved: true }, routeTo: ['vp_customer_success'] },
     {
       name: 'churn-threat',
@@ -37,7 +47,10 @@ export const DEFAULT_PLAYBOOK = {
     legal: ['legal@example.com'],
     product: ['product@example.com'],
   },
-  followUp: { after: '24h', recoveryCallAfter: '7d', healthCheckAfter: '30d' },
+  // Follow up the next working day; the recovery call within a week (five working days) and the
+  // health check within a month (twenty working days, four weeks), PLAYBOOK.md §5. Counted as
+  // "7d" and "30d" they would land nine and forty-two days out on office hours.
+  followUp: { after: '1d', recoveryCallAfter: '5d', healthCheckAfter: '20d' },
   idempotencyWindow: '24h',
   // SLA clocks count working time only. Critical runs around the clock; the others count
   // office hours in the account's time zone (the team's when the account has none).

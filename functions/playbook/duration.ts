@@ -1,18 +1,16 @@
 import * as z from 'zod';
+import { elapsedMs, UNIT_LETTER, type SlaTarget, type TargetUnit } from '../domain/sla-target';
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_OF_LETTER = Object.fromEntries(Object.entries(UNIT_LETTER).map(([unit, letter]) => [letter, unit])) as Record<string, TargetUnit>;
 
-/** A playbook duration as a person writes it: "30m", "4h", "7d". Parsed to milliseconds. */
-export const Duration = z
+/**
+ * A target as a person writes it: "30m", "4h", "7d". The unit is kept, because on a business
+ * calendar a whole-day target counts working days and an hour target counts working time.
+ */
+export const Target = z
   .string()
   .regex(/^[1-9]\d*(m|h|d)$/, 'expected a duration like "30m", "4h" or "7d"')
-  .transform((text) => {
-    const unit = text.slice(-1) as keyof typeof UNIT_MS;
-    return Number(text.slice(0, -1)) * UNIT_MS[unit];
-  });
+  .transform((text): SlaTarget => ({ amount: Number(text.slice(0, -1)), unit: UNIT_OF_LETTER[text.slice(-1)]! }));
 
-export function formatDuration(ms: number): string {
-  if (ms % UNIT_MS.d === 0) return `${ms / UNIT_MS.d}d`;
-  if (ms % UNIT_MS.h === 0) return `${ms / UNIT_MS.h}h`;
-  return `${Math.round(ms / UNIT_MS.m)}m`;
-}
+/** A plain length of time, no calendar involved (how long an Idempotency-Key is remembered): milliseconds. */
+export const ElapsedTime = Target.transform(elapsedMs);

@@ -1,15 +1,14 @@
 import * as z from 'zod';
 import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
 import { SEVERITIES, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
-import { Duration } from './duration';
+import { ElapsedTime, Target } from './duration';
 
-const HOUR = 3_600_000;
 const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is a snake_case name such as "support_lead"');
 
 const SeverityPolicy = z.strictObject({
-  acknowledgeWithin: Duration,
-  updateEvery: Duration,
-  resolveWithin: Duration,
+  acknowledgeWithin: Target,
+  updateEvery: Target,
+  resolveWithin: Target,
   involve: z.array(Role).min(1),
 });
 
@@ -18,7 +17,7 @@ const RoutingCondition = z
     anyTrigger: z.array(z.enum(TRIGGERS as [string, ...string[]])).min(1).optional(),
     anyCategory: z.array(z.enum(Object.keys(TRIGGER_CATEGORIES) as [string, ...string[]])).min(1).optional(),
     executiveInvolved: z.literal(true).optional(),
-    unresolvedFor: Duration.optional(),
+    unresolvedFor: Target.optional(),
   })
   .refine((when) => Object.keys(when).length > 0, 'a routing condition needs at least one of anyTrigger, anyCategory, executiveInvolved, unresolvedFor');
 
@@ -91,11 +90,16 @@ export const PlaybookSchema = z
     ladder: z.array(z.array(Role).min(1)).min(1),
     contacts: z.record(Role, z.array(Email).min(1)),
     followUp: z.strictObject({
-      after: Duration.refine((ms) => ms >= 24 * HOUR && ms <= 48 * HOUR, 'the follow-up goes out 24 to 48 hours after resolution'),
-      recoveryCallAfter: Duration,
-      healthCheckAfter: Duration,
+      // PLAYBOOK.md §5: 24–48 h after resolution, which a team means as the next day or the one
+      // after. Hours would count working time: "24h" on a business calendar is three working days.
+      after: Target.refine(
+        (target) => target.unit === 'days' && target.amount <= 2,
+        'the follow-up goes out one or two working days after resolution: "1d" or "2d"',
+      ),
+      recoveryCallAfter: Target,
+      healthCheckAfter: Target,
     }),
-    idempotencyWindow: Duration,
+    idempotencyWindow: ElapsedTime,
     /** Where the team works: the zone of calendars without one, for accounts without a time zone. */
     teamTimeZone: TimeZone,
     calendars: z.record(CalendarName, CalendarConfig),
@@ -132,7 +136,7 @@ export const PlaybookSchema = z
 
 /** The playbook as a team writes it (durations as text). */
 export type PlaybookFile = z.input<typeof PlaybookSchema>;
-/** The playbook as the rules read it (durations in milliseconds). */
+/** The playbook as the rules read it (targets with their unit, the idempotency window in milliseconds). */
 export type Playbook = z.output<typeof PlaybookSchema>;
 export type SeverityTargets = Playbook['severities'][keyof Playbook['severities']];
 export type RoutingRuleConfig = Playbook['routing'][number];

@@ -38,3 +38,12 @@ export class IdempotencyKeyReusedError extends Error {
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
+
+/**
+ * An item read from the store does not have the shape this version of the code reads (written
+ * by an older one, or edited by hand). The message names the item and the key; it is an
+ * internal failure, never the caller's fault.
+ */
+export class UnreadableStoredItemError extends Error {
+  override name = 'UnreadableStoredItemError';
+}

@@ -161,19 +161,31 @@ export const DeadlineExplanation = z.object({
     alwaysOpen: z.boolean(),
   }),
   method: z
-    .enum(['working_time', 'promised', 'after_resolution'])
-    .describe('working_time: the target counted in working time; promised: a sooner update promised to the customer; after_resolution: a wait after resolving, moved into working hours'),
-  countedFrom: isoInstant(),
+    .enum(['working_time', 'working_days', 'promised'])
+    .describe(
+      'which rule counted: working_time, an hour or minute target (or a day target on a 24×7 calendar) counted in working time; ' +
+        'working_days, a whole-day target on a business calendar: the same local time on the Nth next working day, or the next working moment after it; ' +
+        'promised, a sooner update promised to the customer',
+    ),
+  countedFrom: isoInstant().describe('where the count starts: intake, the acknowledgement clock, the last update, or the resolution'),
   countedFromLocal: localInstant(),
-  target: z.string().describe('e.g. "4h"'),
-  targetMs: z.number().int(),
+  target: z.string().describe('the target as the playbook writes it, e.g. "4h" or "7d"'),
+  targetMs: z.number().int().describe('the working time the target stood for from countedFrom; for working days, the working time those days held'),
+  workingDays: z
+    .object({
+      days: z.number().int(),
+      countedFromLocal: localInstant().describe('the first working moment at or after the start, where the day count began'),
+      day: z.iso.date().describe('the Nth next working day, in the calendar\'s zone'),
+      sameTimeLocal: localInstant().describe('that day at the wall time the count began at, before any move to the next working moment'),
+    })
+    .optional()
+    .describe('working_days only: how the days were counted'),
   counted: z.array(z.object({ from: localInstant(), to: localInstant(), ms: z.number().int() })).describe('the working stretches counted, in the calendar\'s zone'),
   pausesSkipped: z.array(
     z.object({ from: localInstant(), to: localInstant(), workingMs: z.number().int(), by: z.string().optional(), reason: z.string().optional() }),
   ),
   holidaysSkipped: z.array(z.iso.date()),
   legacyPausedMs: z.number().int().optional().describe('paused time recorded before pauses were kept as records, added as a lump'),
-  dueBeforeWorkingHours: isoInstant().optional(),
   summary: z.string(),
 });
 
@@ -218,7 +230,10 @@ export const EscalationView = z.object({
     pauses: z.array(PauseView).describe('every pause: who, why, from, to'),
     calendar: z.string().optional().describe('the calendar the severity counts in'),
     timeZone: z.string().optional().describe('the account\'s time zone'),
-    targets: z.object({ acknowledgeWithin: z.string(), updateEvery: z.string(), resolveWithin: z.string() }).optional(),
+    targets: z
+      .object({ acknowledgeWithin: z.string(), updateEvery: z.string(), resolveWithin: z.string() })
+      .optional()
+      .describe('as the playbook writes them: hours and minutes ("4h") count working time; whole days ("7d") count working days on a business calendar, 24 h each on 24×7'),
     policyTakenAt: isoInstant()
       .optional()
       .describe('when the targets and calendar were taken from the playbook; absent: the case predates this and follows the current playbook'),

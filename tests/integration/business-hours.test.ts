@@ -65,9 +65,37 @@ describe('calendars and reportedAt', () => {
       '4h of working time on calendar "business" (Mon–Fri 09:00–17:00, Europe/Berlin) from Fri 6 Mar 2026 16:00: ' +
         'counted Fri 6 Mar 2026 16:00–17:00 (1h), Mon 9 Mar 2026 09:00–12:00 (3h) → Mon 9 Mar 2026 12:00 Europe/Berlin (2026-03-09T11:00:00.000Z)',
     );
-    expect(body.sla).toMatchObject({ calendar: 'business', timeZone: 'Europe/Berlin', targets: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '72h' } });
+    expect(body.sla).toMatchObject({ calendar: 'business', timeZone: 'Europe/Berlin', targets: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '3d' } });
     const created = (await timeline(body.id)).find((event) => event.type === 'created')!;
     expect(created.data).toMatchObject({ reportedAt: '2026-03-06T15:00:00.000Z', calendar: 'business', timeZone: 'Europe/Berlin', deadlines: { acknowledgeBy: '2026-03-09T11:00:00.000Z' } });
+  });
+
+  it('acceptance: a medium case opened Monday 10:00 on the default calendar is to be resolved on the 7th working day at 10:00, and the API says "7 working days"', async () => {
+    const body = await create({ severity: 'medium', customer: account(), reportedAt: '2026-03-02T10:00:00Z' });
+    expect(body.deadlines).toMatchObject({ acknowledgeBy: '2026-03-03T10:00:00.000Z', resolveBy: '2026-03-11T10:00:00.000Z' });
+    expect(body.sla.targets).toEqual({ acknowledgeWithin: '1d', updateEvery: '1d', resolveWithin: '7d' });
+    const why = body.deadlineExplanations.resolveBy;
+    expect(why).toMatchObject({
+      at: '2026-03-11T10:00:00.000Z',
+      method: 'working_days',
+      target: '7d',
+      targetMs: 56 * HOUR,
+      workingDays: { days: 7, countedFromLocal: '2026-03-02T10:00:00Z', day: '2026-03-11', sameTimeLocal: '2026-03-11T10:00:00Z' },
+      calendar: { name: 'business', timeZone: 'UTC', hours: 'Mon–Fri 09:00–17:00', alwaysOpen: false },
+    });
+    expect(why.summary).toBe(
+      '7 working days on calendar "business" (Mon–Fri 09:00–17:00, UTC) from Mon 2 Mar 2026 10:00: ' +
+        'the same time on the 7th working day, Wed 11 Mar 2026 → Wed 11 Mar 2026 10:00 UTC (2026-03-11T10:00:00.000Z)',
+    );
+    // The read answers the same: the snapshot went through the table and back.
+    const read = await api.call('GET', `/escalations/${body.id}`);
+    expect(read.body.deadlineExplanations.resolveBy).toEqual(why);
+  });
+
+  it('a whole-day target keeps the wall time across a DST change (New York: Friday 10:00 EST → the 7th working day 10:00 EDT)', async () => {
+    const body = await create({ severity: 'medium', customer: account('America/New_York'), reportedAt: '2026-03-06T10:00:00-05:00' });
+    expect(body.deadlines.resolveBy).toBe('2026-03-17T14:00:00.000Z');
+    expect(body.deadlineExplanations.resolveBy.atLocal).toBe('2026-03-17T10:00:00-04:00');
   });
 
   it('counts across a DST change in the account\'s zone (New York, spring forward)', async () => {
@@ -127,7 +155,7 @@ describe('a playbook change applies to new escalations; open ones keep theirs un
     const old = await create({ severity: 'high', customer, reportedAt: '2026-03-06T16:00:00+01:00' });
 
     deployPlaybook(parsePlaybook({
-      severities: { high: { acknowledgeWithin: '1h', updateEvery: '2h' } },
+      severities: { high: { acknowledgeWithin: '1h', updateEvery: '2h', resolveWithin: '2d' } },
       calendars: { business: { week: { fri: [['09:00', '20:00']] } } },
     }));
     const fresh = await create({ severity: 'high', customer, reportedAt: '2026-03-06T16:00:00+01:00' });
@@ -146,7 +174,11 @@ describe('a playbook change applies to new escalations; open ones keep theirs un
 
     const reevaluated = await api.call('POST', `/escalations/${old.id}/re-evaluate`, { reason: 'support now open until 20:00 on Fridays' });
     expect(reevaluated.status, JSON.stringify(reevaluated.body)).toBe(200);
-    expect(reevaluated.body.sla.targets).toMatchObject({ acknowledgeWithin: '1h', updateEvery: '2h' });
+    expect(reevaluated.body.sla.targets).toMatchObject({ acknowledgeWithin: '1h', updateEvery: '2h', resolveWithin: '2d' });
+    // Two working days from Friday 16:00 Berlin, not three: Tuesday 16:00.
+    expect(old.deadlines.resolveBy).toBe('2026-03-11T15:00:00.000Z');
+    expect(reevaluated.body.deadlines.resolveBy).toBe('2026-03-10T15:00:00.000Z');
+    expect(reevaluated.body.deadlineExplanations.resolveBy.summary).toContain('2 working days');
     expect(Date.parse(reevaluated.body.sla.policyTakenAt)).toBeGreaterThan(Date.parse(old.sla.policyTakenAt));
     const event = (await timeline(old.id)).find((e) => e.type === 're_evaluated')!;
     expect(event).toMatchObject({
@@ -154,7 +186,7 @@ describe('a playbook change applies to new escalations; open ones keep theirs un
       data: {
         reason: 'support now open until 20:00 on Fridays',
         before: { policy: { acknowledgeWithin: '4h', source: 'case snapshot' }, deadlines: expect.objectContaining({ resolveBy: old.deadlines.resolveBy }) },
-        after: { policy: { acknowledgeWithin: '1h', updateEvery: '2h' }, deadlines: reevaluated.body.deadlines },
+        after: { policy: { acknowledgeWithin: '1h', updateEvery: '2h', resolveWithin: '2d' }, deadlines: reevaluated.body.deadlines },
       },
     });
     expect(event.data.changed).toEqual(expect.arrayContaining(['resolveBy']));

@@ -31,15 +31,22 @@ describe('intake', () => {
     expect(body).not.toHaveProperty('generation');
   });
 
-  it('applies the low severity targets (48 h to acknowledge, 14 days to resolve) in working time, Mon–Fri 09:00–17:00', async () => {
+  it('applies the low severity targets (2 working days to acknowledge, 14 to resolve), Mon–Fri 09:00–17:00', async () => {
     const { body } = await create({ severity: 'low', triggers: [] });
-    const reportedAt = Date.parse(body.reportedAt);
-    for (const [deadline, target] of [['acknowledgeBy', 48 * HOUR], ['resolveBy', 14 * 24 * HOUR]] as const) {
+    for (const [deadline, days] of [['acknowledgeBy', 2], ['resolveBy', 14]] as const) {
       const why = body.deadlineExplanations[deadline];
-      expect(why).toMatchObject({ at: body.deadlines[deadline], method: 'working_time', targetMs: target, calendar: { name: 'business', timeZone: 'UTC' } });
-      // What was counted adds up to the target, lies in office hours (UTC: the account has no zone) and ends at the deadline.
-      expect(why.counted.reduce((sum: number, span: { ms: number }) => sum + span.ms, 0)).toBe(target);
-      expect(Date.parse(why.counted.at(-1).to)).toBe(Date.parse(body.deadlines[deadline]));
+      expect(why).toMatchObject({ at: body.deadlines[deadline], method: 'working_days', target: `${days}d`, calendar: { name: 'business', timeZone: 'UTC' } });
+      // The Nth weekday after the day the count began (the account has no zone: UTC, no holidays), at the same time of day.
+      const began = new Date(why.workingDays.countedFromLocal);
+      const day = new Date(Date.UTC(began.getUTCFullYear(), began.getUTCMonth(), began.getUTCDate()));
+      for (let found = 0; found < days; ) {
+        day.setUTCDate(day.getUTCDate() + 1);
+        if (day.getUTCDay() >= 1 && day.getUTCDay() <= 5) found++;
+      }
+      expect(why.workingDays).toMatchObject({ days, day: day.toISOString().slice(0, 10) });
+      expect(why.workingDays.sameTimeLocal.slice(11)).toBe(why.workingDays.countedFromLocal.slice(11));
+      // What was counted adds up to targetMs and lies in office hours.
+      expect(why.counted.reduce((sum: number, span: { ms: number }) => sum + span.ms, 0)).toBe(why.targetMs);
       for (const span of why.counted as { from: string; to: string }[]) {
         const [from, to] = [new Date(span.from), new Date(span.to)];
         expect(from.getUTCDay()).toBeGreaterThanOrEqual(1);
@@ -48,7 +55,6 @@ describe('intake', () => {
         expect(to.getUTCHours() * 60 + to.getUTCMinutes()).toBeLessThanOrEqual(17 * 60);
         expect(to.toISOString().slice(0, 10)).toBe(from.toISOString().slice(0, 10));
       }
-      expect(Date.parse(body.deadlines[deadline]) - reportedAt).toBeGreaterThanOrEqual(target);
     }
     expect(body.routedTo).toEqual(['support']);
   });
@@ -113,10 +119,10 @@ describe('lifecycle over HTTP', () => {
     if (skipped[0].workingMs === 0) expect(resumed.deadlines.resolveBy).toBe(paused.deadlines.resolveBy);
     const resolved = await step('resolve', { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'automatic renewal alarms' });
     expect(resolved.status).toBe('resolved');
-    // The follow-up comes 24 h after resolution, moved into office hours when that falls outside them.
+    // The follow-up comes one working day after resolution: the next working day at the same time, or the next opening.
     const followUp = resolved.deadlineExplanations.followUpAt;
-    expect(followUp).toMatchObject({ method: 'after_resolution', targetMs: 24 * HOUR, at: resolved.deadlines.followUpAt });
-    expect(Date.parse(followUp.dueBeforeWorkingHours ?? followUp.at)).toBe(Date.parse(resolved.resolvedAt) + 24 * HOUR);
+    expect(followUp).toMatchObject({ method: 'working_days', target: '1d', workingDays: { days: 1 }, countedFrom: resolved.resolvedAt, at: resolved.deadlines.followUpAt });
+    expect(Date.parse(followUp.at)).toBeGreaterThanOrEqual(Date.parse(resolved.resolvedAt) + 24 * HOUR);
     expect((await step('reopen', { reason: 'it failed again overnight' })).reopenCount).toBe(1);
     await step('resolve', { rootCause: 'second certificate', fix: 'renewed it too', prevention: 'inventory of certificates' });
     const closed = await step('close', { outcome: 'retained' });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  addWorkingDays,
   addWorkingTime,
   clearCalendarCaches,
   describeHours,
@@ -16,7 +17,7 @@ import {
   type Span,
   type WeekHours,
 } from '../../functions/domain/business-calendar';
-import { oracleAdd, oracleOpen, STEP_MS, wallClock } from './calendar-oracle';
+import { oracleAdd, oracleAddDays, oracleOpen, STEP_MS, wallClock } from './calendar-oracle';
 
 const HOUR = 3_600_000;
 const ms = (iso: string) => Date.parse(iso);
@@ -129,6 +130,88 @@ describe('known answers (Mon–Fri 09:00–17:00 unless stated)', () => {
     const [first] = openSpans(cal, ms('2026-03-07T00:00:00Z'));
     expect(iso(first!.from)).toBe('2026-03-08T07:00:00.000Z'); // 03:00 EDT, the first wall time ≥ 02:30
     expect(iso(first!.to)).toBe('2026-03-08T09:00:00.000Z');
+  });
+});
+
+describe('working days: known answers (Mon–Fri 09:00–17:00 unless stated)', () => {
+  const lunch = weekdays([['09:00', '12:00'], ['13:00', '17:00']]);
+  const allDay = Object.fromEntries(WEEKDAYS.map((day) => [day, [['00:00', '24:00']]])) as WeekHours;
+  // [what, calendar, start (UTC), working days, expected deadline (UTC), same in local time]
+  const table: [string, Calendar, string, number, string, string][] = [
+    // The acceptance example: a Monday 10:00 start and 7 working days is the next week's Wednesday 10:00.
+    ['UTC, Monday 10:00 + 7 working days', calendar('UTC'), '2026-03-02T10:00:00Z', 7, '2026-03-11T10:00:00.000Z', '2026-03-11T10:00:00Z'],
+    ['New York, Friday 10:00 + 1 over the spring-forward weekend: Monday 10:00 EDT', calendar('America/New_York'), '2026-03-06T15:00:00Z', 1, '2026-03-09T14:00:00.000Z', '2026-03-09T10:00:00-04:00'],
+    ['New York, Friday 10:00 + 1 over the fall-back weekend: Monday 10:00 EST', calendar('America/New_York'), '2026-10-30T14:00:00Z', 1, '2026-11-02T15:00:00.000Z', '2026-11-02T10:00:00-05:00'],
+    ['Berlin, Friday 14:00 + 1 over the spring-forward weekend', calendar('Europe/Berlin'), '2026-03-27T13:00:00Z', 1, '2026-03-30T12:00:00.000Z', '2026-03-30T14:00:00+02:00'],
+    ['Berlin, Thursday 12:00 + 5 across the fall-back weekend', calendar('Europe/Berlin'), '2026-10-22T10:00:00Z', 5, '2026-10-29T11:00:00.000Z', '2026-10-29T12:00:00+01:00'],
+    [
+      'Sydney, Thursday 15:00 + 1 over Good Friday, Easter Monday and the end of DST',
+      calendar('Australia/Sydney', { holidays: ['2026-04-03', '2026-04-06'] }),
+      '2026-04-02T04:00:00Z',
+      1,
+      '2026-04-07T05:00:00.000Z',
+      '2026-04-07T15:00:00+10:00',
+    ],
+    ['Sydney, Friday 16:00 + 1 over the spring-forward weekend', calendar('Australia/Sydney'), '2026-10-02T06:00:00Z', 1, '2026-10-05T05:00:00.000Z', '2026-10-05T16:00:00+11:00'],
+    ['Berlin with lunch, Monday 11:30 + 1: Tuesday 11:30', calendar('Europe/Berlin', { week: lunch }), '2026-03-02T10:30:00Z', 1, '2026-03-03T10:30:00.000Z', '2026-03-03T11:30:00+01:00'],
+    ['Berlin with lunch, started during lunch: counted from 13:00, Tuesday 13:00', calendar('Europe/Berlin', { week: lunch }), '2026-03-02T11:30:00Z', 1, '2026-03-03T12:00:00.000Z', '2026-03-03T13:00:00+01:00'],
+    [
+      'Berlin, Thursday 12:30 + 1 lands in Friday\'s lunch break: 13:00',
+      calendar('Europe/Berlin', { week: { ...officeHours, fri: [['09:00', '12:00'], ['13:00', '17:00']] } }),
+      '2026-03-05T11:30:00Z',
+      1,
+      '2026-03-06T12:00:00.000Z',
+      '2026-03-06T13:00:00+01:00',
+    ],
+    ['Berlin, a holiday on the 2nd day: 24 and 25 Dec are skipped', calendar('Europe/Berlin', { holidays: ['2026-12-24', '2026-12-25'] }), '2026-12-22T09:00:00Z', 2, '2026-12-28T09:00:00.000Z', '2026-12-28T10:00:00+01:00'],
+    ['UTC, started after closing time: counted from Tuesday 09:00', calendar('UTC'), '2026-03-02T18:00:00Z', 1, '2026-03-04T09:00:00.000Z', '2026-03-04T09:00:00Z'],
+    ['UTC, started at closing time exactly: counted from Tuesday 09:00', calendar('UTC'), '2026-03-02T17:00:00Z', 1, '2026-03-04T09:00:00.000Z', '2026-03-04T09:00:00Z'],
+    ['UTC, started before opening: counted from 09:00 that day', calendar('UTC'), '2026-03-02T07:00:00Z', 1, '2026-03-03T09:00:00.000Z', '2026-03-03T09:00:00Z'],
+    ['UTC, started on a Saturday: counted from Monday 09:00', calendar('UTC'), '2026-03-07T10:00:00Z', 1, '2026-03-10T09:00:00.000Z', '2026-03-10T09:00:00Z'],
+    ['Berlin, started on a holiday (Christmas Day): counted from Monday 09:00', calendar('Europe/Berlin', { holidays: ['2026-12-25'] }), '2026-12-25T09:00:00Z', 1, '2026-12-29T08:00:00.000Z', '2026-12-29T09:00:00+01:00'],
+    [
+      'UTC, the same time is after the Nth day\'s shorter hours: the next working moment',
+      calendar('UTC', { week: { ...officeHours, fri: [['09:00', '13:00']] } }),
+      '2026-03-05T15:00:00Z',
+      1,
+      '2026-03-09T09:00:00.000Z',
+      '2026-03-09T09:00:00Z',
+    ],
+    ['24×7 in New York: a day is 24 h, even the 23-hour spring-forward Sunday', { name: '24x7', alwaysOpen: true, timeZone: 'America/New_York', week: {}, holidays: [] }, '2026-03-07T17:00:00Z', 1, '2026-03-08T17:00:00.000Z', '2026-03-08T13:00:00-04:00'],
+    ['New York, open 00:00–24:00 daily (not 24×7): the same wall time, 23 h later', calendar('America/New_York', { week: allDay }), '2026-03-07T17:00:00Z', 1, '2026-03-08T16:00:00.000Z', '2026-03-08T12:00:00-04:00'],
+    ['New York, 02:30 does not exist on the next day: the clock passes it at 03:00', calendar('America/New_York', { week: allDay }), '2026-03-07T07:30:00Z', 1, '2026-03-08T07:00:00.000Z', '2026-03-08T03:00:00-04:00'],
+    ['New York, 01:30 happens twice on the next day: the first one', calendar('America/New_York', { week: allDay }), '2026-10-31T05:30:00Z', 1, '2026-11-01T05:30:00.000Z', '2026-11-01T01:30:00-04:00'],
+  ];
+
+  it.each(table)('%s', (_what, cal, from, days, expected, expectedLocal) => {
+    expect(iso(addWorkingDays(cal, ms(from), days).at)).toBe(expected);
+    expect(localIso(ms(expected), cal.timeZone)).toBe(expectedLocal);
+  });
+
+  it.each(table)('%s: the brute-force reference agrees', (_what, cal, from, days, expected) => {
+    expect(iso(oracleAddDays(cal, ms(from), days).at)).toBe(expected);
+  });
+
+  it('says where the count started, which day was the Nth, and that day at the starting wall time', () => {
+    const result = addWorkingDays(calendar('UTC', { week: { ...officeHours, fri: [['09:00', '13:00']] } }), ms('2026-03-04T19:00:00Z'), 1);
+    expect(iso(result.countedFrom)).toBe('2026-03-05T09:00:00.000Z');
+    expect(result.day).toBe('2026-03-06');
+    expect(iso(result.sameTime)).toBe('2026-03-06T09:00:00.000Z');
+    const late = addWorkingDays(calendar('UTC', { week: { ...officeHours, fri: [['09:00', '13:00']] } }), ms('2026-03-05T15:00:00Z'), 1);
+    expect([late.day, iso(late.sameTime), iso(late.at)]).toEqual(['2026-03-06', '2026-03-06T15:00:00.000Z', '2026-03-09T09:00:00.000Z']);
+  });
+
+  it('keeps the seconds and milliseconds of the start, unless that wall time does not exist on the day', () => {
+    expect(iso(addWorkingDays(calendar('Europe/Berlin'), ms('2026-03-02T09:00:30.250Z'), 1).at)).toBe('2026-03-03T09:00:30.250Z');
+    // 02:30:45 is skipped on the spring-forward Sunday: the clock first shows it (or later) at 03:00:00 sharp.
+    const allDay = Object.fromEntries(WEEKDAYS.map((day) => [day, [['00:00', '24:00']]])) as WeekHours;
+    expect(iso(addWorkingDays(calendar('America/New_York', { week: allDay }), ms('2026-03-07T07:30:45Z'), 1).at)).toBe('2026-03-08T07:00:00.000Z');
+  });
+
+  it('refuses a calendar that is never open instead of looping', () => {
+    expect(() => addWorkingDays(calendar('UTC', { week: {} }), ms('2026-03-02T10:00:00Z'), 1)).toThrow(/no working time/);
+    // Open once, then never again: the first working day exists, the second does not.
+    expect(() => addWorkingDays(calendar('UTC', { week: { mon: [['09:00', '17:00']] }, holidays: [] }), ms('2026-03-02T10:00:00Z'), 1)).not.toThrow();
   });
 });
 
@@ -332,6 +415,81 @@ describe('properties of working time', () => {
   });
 });
 
+describe('properties of working days', () => {
+  const daysArb = fc.integer({ min: 1, max: 10 });
+
+  it('matches the brute-force reference, in zones with and without DST, with holidays', () => {
+    fc.assert(
+      fc.property(calendarArb, daysArb, ({ calendar: cal, from }, days) => {
+        const result = addWorkingDays(cal, from, days);
+        const reference = oracleAddDays(cal, from, days);
+        expect([iso(result.countedFrom), result.day, iso(result.at)]).toEqual([iso(reference.countedFrom), reference.day, iso(reference.at)]);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('matches the brute-force reference across DST transitions, with working hours in the night when clocks change', () => {
+    fc.assert(
+      fc.property(aroundTransitionArb, fc.integer({ min: 1, max: 3 }), ({ calendar: cal, from }, days) => {
+        expect(iso(addWorkingDays(cal, from, days).at)).toBe(iso(oracleAddDays(cal, from, days).at));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('N working days later is always a working moment', () => {
+    fc.assert(
+      fc.property(calendarArb, daysArb, ({ calendar: cal, from }, days) => {
+        expect(isOpenAt(cal, addWorkingDays(cal, from, days).at)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is monotonic in N: one more working day is a later day and never an earlier deadline', () => {
+    fc.assert(
+      fc.property(calendarArb, daysArb, ({ calendar: cal, from }, days) => {
+        const fewer = addWorkingDays(cal, from, days);
+        const more = addWorkingDays(cal, from, days + 1);
+        expect(more.day > fewer.day).toBe(true);
+        expect(more.at).toBeGreaterThanOrEqual(fewer.at);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is monotonic in the start: a later start never gives an earlier deadline', () => {
+    fc.assert(
+      fc.property(calendarArb, fc.integer({ min: 0, max: 4 * 96 }), daysArb, ({ calendar: cal, from }, later, days) => {
+        expect(addWorkingDays(cal, from + later * STEP_MS, days).at).toBeGreaterThanOrEqual(addWorkingDays(cal, from, days).at);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('on 24×7 equals N × 24 h, in any zone, across DST changes, to the millisecond', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: ms('2026-01-01T00:00:00Z'), max: ms('2027-01-01T00:00:00Z') }), fc.integer({ min: 1, max: 400 }), (zone, from, days) => {
+        const always: Calendar = { name: '24x7', alwaysOpen: true, timeZone: zone, week: {}, holidays: [] };
+        expect(addWorkingDays(always, from, days).at).toBe(from + days * 86_400_000);
+      }),
+    );
+  });
+
+  it('holds as much working time as N full working days when the start is an opening and the hours are the same every working day', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), instantArb, daysArb, (zone, from, days) => {
+        const cal = calendar(zone);
+        const opening = nextOpenInstant(cal, from);
+        // Mon–Fri 09:00–17:00 without holidays: every working day holds 8 hours, DST or not.
+        expect(workingTimeBetween(cal, opening, addWorkingDays(cal, opening, days).at)).toBe(days * 8 * HOUR);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 /** Union of intervals on quarter-hour marks, as ordered, non-overlapping day hours. */
 function mergeHours(hours: DayHours): DayHours {
   const mark = (hhmm: string) => Number(hhmm.slice(0, 2)) * 4 + Number(hhmm.slice(3)) / 15;
@@ -353,11 +511,12 @@ describe('independent of the host time zone', () => {
     clearCalendarCaches();
   });
 
-  it('gives the same deadlines and local times whatever TZ the process runs in', () => {
+  it('gives the same deadlines (working time and working days) and local times whatever TZ the process runs in', () => {
     const samples = fc.sample(fc.tuple(calendarArb, amountArb), { numRuns: 40, seed: 42 });
     const answer = () => samples.map(([{ calendar: cal, from }, amount]) => {
       const { at, counted } = addWorkingTime(cal, from, amount);
-      return [at, localIso(at, cal.timeZone), counted.length, wallClock(at, cal.timeZone).date];
+      const days = addWorkingDays(cal, from, 1 + (amount % 7));
+      return [at, localIso(at, cal.timeZone), counted.length, wallClock(at, cal.timeZone).date, days.at, days.day, days.sameTime];
     });
     clearCalendarCaches();
     const reference = answer();

@@ -42,7 +42,7 @@ const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.sl
  * shows its end: so a wall time repeated by a fall-back transition does not reopen a
  * stretch, and a wall time skipped by spring-forward opens (or closes) at the transition.
  */
-function* steps(calendar: Calendar, from: number): Generator<{ at: number; open: boolean }> {
+function* steps(calendar: Calendar, from: number): Generator<{ at: number; open: boolean; date: string; highest: number }> {
   const holidays = new Set(calendar.holidays);
   let date = '';
   let highest = -1;
@@ -57,7 +57,7 @@ function* steps(calendar: Calendar, from: number): Generator<{ at: number; open:
     const open =
       calendar.alwaysOpen === true ||
       (!holidays.has(wall.date) && (calendar.week[wall.weekday] ?? []).some(([start, end]) => highest >= minutes(start) && highest < minutes(end)));
-    if (t >= from) yield { at: t, open };
+    if (t >= from) yield { at: t, open, date, highest };
   }
 }
 
@@ -76,4 +76,34 @@ export function oracleAdd(calendar: Calendar, from: number, amountMs: number, pa
 /** Brute-force isOpenAt for a quarter-hour instant. */
 export function oracleOpen(calendar: Calendar, at: number): boolean {
   return steps(calendar, at).next().value!.open;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Brute-force addWorkingDays, on quarter hours. The count starts at the first open step at or
+ * after `from`; the Nth next working day is the Nth later date on which some step is open; the
+ * deadline is the first step of that date whose wall clock has shown the starting wall time (or
+ * later), moved on to the first open step from there. On 24×7 a day is 24 hours.
+ */
+export function oracleAddDays(calendar: Calendar, from: number, days: number): { countedFrom: number; day: string; at: number } {
+  if (calendar.alwaysOpen) return { countedFrom: from, day: wallClock(from + days * DAY_MS, calendar.timeZone).date, at: from + days * DAY_MS };
+  let start: { at: number; date: string; highest: number } | undefined;
+  const workingDates: string[] = [];
+  for (const step of steps(calendar, from)) {
+    if (!start) {
+      if (step.open) start = step;
+      continue;
+    }
+    if (step.open && step.date > start.date && workingDates.at(-1) !== step.date) workingDates.push(step.date);
+    if (workingDates.length === days) break;
+  }
+  const day = workingDates[days - 1]!;
+  const wall = wallClock(start!.at, calendar.timeZone).minutes;
+  let reached = false;
+  for (const step of steps(calendar, start!.at)) {
+    reached ||= step.date > day || (step.date === day && step.highest >= wall);
+    if (reached && step.open) return { countedFrom: start!.at, day, at: step.at };
+  }
+  throw new Error('unreachable');
 }

@@ -66,36 +66,54 @@ describe('the workflow sleeps until deadlines counted in working time', () => {
     expect(next.deadlines.nextUpdateBy).toBe(new Date(ms(escalation.at) + HOUR).toISOString());
   });
 
-  it('the "not resolved within 24h" rule counts 24 working hours, pauses skipped', () => {
+  it('the update escalation of a medium case comes one working day after the missed update, at the same time', () => {
+    const e = applyAction('acknowledge', opened('medium', '2026-03-06T15:00:00Z'), {}, ctxAt('2026-03-06T15:30:00Z')).next;
+    const checks = scheduledChecks(e, playbook);
+    expect(checks.find((check) => check.action === 'remind_owner_update_due')!.at).toBe('2026-03-09T15:30:00.000Z'); // Fri 16:30 → Mon 16:30 Berlin
+    expect(checks.find((check) => check.action === 'escalate_missed_update')!.at).toBe('2026-03-10T15:30:00.000Z'); // → Tue 16:30 Berlin
+  });
+
+  it('a medium case that climbs unacknowledged gives the next tier one working day from then', () => {
+    const e = opened('medium', '2026-03-02T09:00:00Z'); // Mon 10:00 Berlin: acknowledge by Tue 10:00
+    const check = scheduledChecks(e, playbook)[0]!;
+    expect(check).toMatchObject({ action: 'escalate_unacknowledged', at: '2026-03-03T09:00:00.000Z' });
+    expect(performCheck(e, check, new Date('2026-03-03T09:00:02Z'), playbook).next.deadlines.acknowledgeBy).toBe('2026-03-04T09:00:02.000Z');
+  });
+
+  it('the "not resolved within a day" rule waits one working day, pauses given back, and says so', () => {
     const e = opened('high', '2026-03-02T08:00:00Z'); // Mon 09:00 Berlin
     const rule = scheduledChecks(e, playbook).find((check) => check.action === 'route_by_rule')!;
-    expect(rule.at).toBe('2026-03-04T16:00:00.000Z'); // three working days: Wed 17:00 Berlin
+    expect(rule.at).toBe('2026-03-03T08:00:00.000Z'); // Tue 09:00 Berlin (24 working hours would be Wed 17:00)
     let paused = applyAction('acknowledge', e, {}, ctxAt('2026-03-02T09:00:00Z')).next;
     paused = applyAction('pause', paused, { reason: 'logs' }, ctxAt('2026-03-02T10:00:00Z')).next;
     const resumed = applyAction('resume', paused, {}, ctxAt('2026-03-02T12:00:00Z')).next;
-    expect(scheduledChecks(resumed, playbook).find((check) => check.action === 'route_by_rule')!.at).toBe('2026-03-05T10:00:00.000Z');
+    const moved = scheduledChecks(resumed, playbook).find((check) => check.action === 'route_by_rule')!;
+    expect(moved.at).toBe('2026-03-03T10:00:00.000Z'); // two working hours paused: Tue 11:00 Berlin
+    const { notifications } = performCheck(resumed, moved, new Date(moved.at), playbook);
+    expect(notifications[0]!.data).toMatchObject({ routingRule: true, rule: 'not-resolved-within-a-day', reason: 'not resolved within 1 working day' });
   });
 
-  it('after resolution, the follow-up and the reminders to the owner wait for working hours (24×7 severities do not)', () => {
+  it('after resolution, the follow-up and the reminders to the owner count working days (24×7 severities count 24 h days)', () => {
     const resolvedOn = (severity: Severity, at: string) => {
       const e = applyAction('acknowledge', opened(severity, '2026-03-02T08:00:00Z'), {}, ctxAt('2026-03-02T08:30:00Z')).next;
       return applyAction('resolve', e, { rootCause: 'a', fix: 'b', prevention: 'c' }, ctxAt(at)).next;
     };
-    // Friday 18:30 Berlin: +24 h is Saturday → Monday 09:00; +7 d is Friday 18:30 → Monday; +30 d is Sunday 5 Apr → Monday 6 Apr 09:00 (CEST).
+    // Friday 18:30 Berlin is after hours: the days count from Monday 09:00. One working day is Tuesday 09:00,
+    // five is the next Monday, twenty is four weeks on, Monday 6 Apr 09:00 (CEST by then).
     const high = resolvedOn('high', '2026-03-06T17:30:00Z');
     expect(scheduledChecks(high, playbook).map((check) => [check.action, check.at])).toEqual([
-      ['send_follow_up', '2026-03-09T08:00:00.000Z'],
+      ['send_follow_up', '2026-03-10T08:00:00.000Z'],
       ['remind_recovery_call', '2026-03-16T08:00:00.000Z'],
       ['remind_health_check', '2026-04-06T07:00:00.000Z'],
       ['close_after_follow_up', '2026-04-06T07:00:00.000Z'],
     ]);
-    expect(high.deadlines.followUpAt).toBe('2026-03-09T08:00:00.000Z');
+    expect(high.deadlines.followUpAt).toBe('2026-03-10T08:00:00.000Z');
     const critical = resolvedOn('critical', '2026-03-06T17:30:00Z');
     expect(scheduledChecks(critical, playbook).map((check) => check.at)).toEqual([
       '2026-03-07T17:30:00.000Z',
-      '2026-03-13T17:30:00.000Z',
-      '2026-04-05T17:30:00.000Z',
-      '2026-04-05T17:30:00.000Z',
+      '2026-03-11T17:30:00.000Z',
+      '2026-03-26T17:30:00.000Z',
+      '2026-03-26T17:30:00.000Z',
     ]);
   });
 
@@ -112,8 +130,8 @@ describe('the workflow sleeps until deadlines counted in working time', () => {
     const { policy: _policy, ...legacy } = e;
     const allDay = parsePlaybook({ severityCalendars: { high: '24x7' } });
     const rule = (c: Escalation) => scheduledChecks(c, allDay).find((check) => check.action === 'route_by_rule')!.at;
-    expect(rule(legacy as Escalation)).toBe('2026-03-07T15:00:00.000Z'); // 24 h on the wall clock
-    expect(rule(e)).toBe('2026-03-11T15:00:00.000Z'); // 24 working hours in Berlin: Wed 16:00
+    expect(rule(legacy as Escalation)).toBe('2026-03-07T15:00:00.000Z'); // a day on 24×7: 24 h
+    expect(rule(e)).toBe('2026-03-09T15:00:00.000Z'); // a working day in Berlin: Fri 16:00 → Mon 16:00
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isOpenAt, workingTimeBetween } from '../../functions/domain/business-calendar';
+import { isOpenAt, nextOpenInstant, workingTimeBetween } from '../../functions/domain/business-calendar';
 import {
   computeDeadlines,
   explainDeadlines,
@@ -11,6 +11,7 @@ import {
   type SlaClock,
 } from '../../functions/domain/deadlines';
 import { calendarFor, snapshotPolicy, type SlaPolicy } from '../../functions/domain/sla-policy';
+import { countsWorkingDays, elapsedMs } from '../../functions/domain/sla-target';
 import { SEVERITIES, STATUSES, type Severity } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
 import { DAY, HOUR, MINUTE, NOW, playbook } from './fixtures';
@@ -42,15 +43,16 @@ function deadlineInstants(d: Deadlines): number[] {
 }
 
 describe('computeDeadlines at intake with the default playbook (intake Mon 2026-03-02 10:00 UTC, account in UTC)', () => {
-  // critical runs 24×7; the others count Mon–Fri 09:00–17:00 (8 working hours a day).
+  // critical runs 24×7; the others count Mon–Fri 09:00–17:00: hours as working time, whole days as working days.
   const cases: [Severity, string, string, string][] = [
+    // 1h, 1h, 1d: on 24×7 a day is 24 h
     ['critical', '2026-03-02T11:00:00.000Z', '2026-03-02T11:00:00.000Z', '2026-03-03T10:00:00.000Z'],
-    // 4h → 14:00; 72h = 7h Mon + 8 more days + 1h → Fri 13 Mar 10:00
-    ['high', '2026-03-02T14:00:00.000Z', '2026-03-02T14:00:00.000Z', '2026-03-13T10:00:00.000Z'],
-    // 24h = 7 + 8 + 8 + 1 → Thu 10:00; 7d = 168 working hours → Tue 31 Mar 10:00
-    ['medium', '2026-03-05T10:00:00.000Z', '2026-03-05T10:00:00.000Z', '2026-03-31T10:00:00.000Z'],
-    // 48h → Tue 10 Mar 10:00; 14d = 336 working hours → Wed 29 Apr 10:00
-    ['low', '2026-03-10T10:00:00.000Z', '2026-03-10T10:00:00.000Z', '2026-04-29T10:00:00.000Z'],
+    // 4h → 14:00; 3 working days → Thu 5 Mar 10:00 (72 h of working time would be Fri 13 Mar)
+    ['high', '2026-03-02T14:00:00.000Z', '2026-03-02T14:00:00.000Z', '2026-03-05T10:00:00.000Z'],
+    // 1 working day → Tue 10:00; 7 working days → Wed 11 Mar 10:00 (not 168 working hours, Tue 31 Mar)
+    ['medium', '2026-03-03T10:00:00.000Z', '2026-03-03T10:00:00.000Z', '2026-03-11T10:00:00.000Z'],
+    // 2 working days → Wed 4 Mar 10:00; 14 working days → Fri 20 Mar 10:00
+    ['low', '2026-03-04T10:00:00.000Z', '2026-03-04T10:00:00.000Z', '2026-03-20T10:00:00.000Z'],
   ];
   it.each(cases)('%s: acknowledge by %s, update by %s, resolve by %s', (severity, acknowledgeBy, nextUpdateBy, resolveBy) => {
     expect(computeDeadlines(severity, intakeClock(NOW), DEFAULT)).toEqual({ acknowledgeBy, nextUpdateBy, resolveBy });
@@ -94,19 +96,26 @@ describe('computeDeadlines at intake with the default playbook (intake Mon 2026-
     expect(why.counted[0]!.from).toBe('2026-03-06T16:00:00+01:00');
   });
 
-  it('follow-ups come 24 h after resolution, moved to the next working moment unless 24×7', () => {
+  it('the follow-up comes one working day after resolution, at the same time or the next working moment; 24 h on 24×7', () => {
     const clock = intakeClock(NOW);
     expect(computeDeadlines('high', clock, DEFAULT).followUpAt).toBeUndefined();
-    // Resolved Tuesday 08:30 UTC: Wednesday 08:30 is before opening → 09:00.
+    // Resolved Tuesday 08:30 UTC, before opening: the day counts from 09:00 → Wednesday 09:00.
     expect(computeDeadlines('high', clock, DEFAULT, '2026-03-03T08:30:00.000Z').followUpAt).toBe('2026-03-04T09:00:00.000Z');
-    // Resolved Friday 15:00: Saturday 15:00 → Monday 09:00.
+    // Resolved Friday 15:00: the next working day is Monday → Monday 15:00.
     const friday = explainDeadlines('high', clock, DEFAULT, '2026-03-06T15:00:00.000Z').followUpAt!;
-    expect(friday).toMatchObject({ at: '2026-03-09T09:00:00.000Z', method: 'after_resolution', dueBeforeWorkingHours: '2026-03-07T15:00:00.000Z' });
+    expect(friday).toMatchObject({
+      at: '2026-03-09T15:00:00.000Z',
+      method: 'working_days',
+      target: '1d',
+      countedFrom: '2026-03-06T15:00:00.000Z',
+      workingDays: { days: 1, day: '2026-03-09', sameTimeLocal: '2026-03-09T15:00:00Z' },
+    });
+    expect(friday.summary).toContain('1 working day on calendar "business" (Mon–Fri 09:00–17:00, UTC) from the resolution, Fri 6 Mar 2026 15:00');
     expect(computeDeadlines('critical', clock, DEFAULT, '2026-03-06T15:00:00.000Z').followUpAt).toBe('2026-03-07T15:00:00.000Z');
   });
 
   it('reads the targets from the policy, not from constants', () => {
-    const custom = policyFor(undefined, { severities: { high: { acknowledgeWithin: '2h', resolveWithin: '5d' } }, followUp: { after: '48h' }, severityCalendars: { high: '24x7' } });
+    const custom = policyFor(undefined, { severities: { high: { acknowledgeWithin: '2h', resolveWithin: '5d' } }, followUp: { after: '2d' }, severityCalendars: { high: '24x7' } });
     const d = computeDeadlines('high', intakeClock(NOW), custom, '2026-03-02T12:00:00.000Z');
     expect(d.acknowledgeBy).toBe('2026-03-02T12:00:00.000Z');
     expect(d.resolveBy).toBe('2026-03-07T10:00:00.000Z');
@@ -146,14 +155,14 @@ describe('computeDeadlines at intake with the default playbook (intake Mon 2026-
       fc.property(severityArb, intakeArb, (severity, at) => {
         const d = computeDeadlines(severity, intakeClock(at), WALL);
         const t = WALL.targets[severity];
-        expect(ms(d.acknowledgeBy) - at.getTime()).toBe(t.acknowledgeWithin);
-        expect(ms(d.nextUpdateBy) - at.getTime()).toBe(t.updateEvery);
-        expect(ms(d.resolveBy) - at.getTime()).toBe(t.resolveWithin);
+        expect(ms(d.acknowledgeBy) - at.getTime()).toBe(elapsedMs(t.acknowledgeWithin));
+        expect(ms(d.nextUpdateBy) - at.getTime()).toBe(elapsedMs(t.updateEvery));
+        expect(ms(d.resolveBy) - at.getTime()).toBe(elapsedMs(t.resolveWithin));
       }),
     );
   });
 
-  it('in working time, every deadline is at least the target away, falls in working hours (or at a closing time), and its explanation adds up', () => {
+  it('in working time, every deadline is at least its working time away, falls in working hours (or at a closing time), and its explanation adds up', () => {
     fc.assert(
       fc.property(severityArb, fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true }), zoneArb, (severity, at, zone) => {
         const policy = policyFor(zone, {}, at);
@@ -167,13 +176,136 @@ describe('computeDeadlines at intake with the default playbook (intake Mon 2026-
           expect(explanation.at).toBe(d[name]);
           expect(ms(explanation.atLocal)).toBe(instant);
           expect(explanation.counted.reduce((sum, span) => sum + span.ms, 0)).toBe(explanation.targetMs);
-          expect(ms(explanation.counted.at(-1)!.to)).toBe(instant);
           expect(instant - at.getTime()).toBeGreaterThanOrEqual(explanation.targetMs);
-          expect(isOpenAt(calendar, instant) || isOpenAt(calendar, instant - 1)).toBe(true);
+          const target = policy.targets[severity][name === 'acknowledgeBy' ? 'acknowledgeWithin' : name === 'nextUpdateBy' ? 'updateEvery' : 'resolveWithin'];
+          if (countsWorkingDays(target, calendar)) {
+            // Whole days land on a working moment: where the counting stopped, or the next opening after it.
+            expect(explanation.method).toBe('working_days');
+            expect(nextOpenInstant(calendar, ms(explanation.counted.at(-1)!.to))).toBe(instant);
+            expect(isOpenAt(calendar, instant)).toBe(true);
+          } else {
+            expect(explanation.method).toBe('working_time');
+            expect(ms(explanation.counted.at(-1)!.to)).toBe(instant);
+            expect(isOpenAt(calendar, instant) || isOpenAt(calendar, instant - 1)).toBe(true);
+          }
         }
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('whole-day targets count working days on a business calendar (known answers)', () => {
+  const weekdays = (hours: [string, string][]) => ({ mon: hours, tue: hours, wed: hours, thu: hours, fri: hours });
+  const at = (instant: string) => intakeClock(new Date(instant));
+
+  it('acceptance: a medium case opened Monday 10:00 on the default calendar is to be resolved on the 7th working day at 10:00', () => {
+    const clock = at('2026-03-02T10:00:00Z');
+    expect(computeDeadlines('medium', clock, DEFAULT).resolveBy).toBe('2026-03-11T10:00:00.000Z');
+    const why = explainDeadlines('medium', clock, DEFAULT).resolveBy;
+    expect(why).toMatchObject({
+      method: 'working_days',
+      target: '7d',
+      targetMs: 56 * HOUR, // what those seven days hold: 7 h on Monday, six full days, 1 h on Wednesday
+      workingDays: { days: 7, countedFromLocal: '2026-03-02T10:00:00Z', day: '2026-03-11', sameTimeLocal: '2026-03-11T10:00:00Z' },
+      holidaysSkipped: [],
+      pausesSkipped: [],
+    });
+    expect(why.summary).toBe(
+      '7 working days on calendar "business" (Mon–Fri 09:00–17:00, UTC) from Mon 2 Mar 2026 10:00: ' +
+        'the same time on the 7th working day, Wed 11 Mar 2026 → Wed 11 Mar 2026 10:00 UTC (2026-03-11T10:00:00.000Z)',
+    );
+    // The same case's hour targets still say they count working time.
+    expect(explainDeadlines('high', clock, DEFAULT).acknowledgeBy.summary).toMatch(/^4h of working time on calendar "business"/);
+  });
+
+  it('New York: over the spring-forward weekend the same wall time, 10:00 EDT', () => {
+    const policy = policyFor('America/New_York');
+    const clock = at('2026-03-06T15:00:00Z'); // Fri 10:00 EST
+    const d = computeDeadlines('medium', clock, policy);
+    expect(d.acknowledgeBy).toBe('2026-03-09T14:00:00.000Z'); // Mon 10:00 EDT
+    expect(d.resolveBy).toBe('2026-03-17T14:00:00.000Z'); // Tue 17 Mar 10:00 EDT, the 7th working day
+    expect(explainDeadlines('medium', clock, policy).resolveBy.atLocal).toBe('2026-03-17T10:00:00-04:00');
+  });
+
+  it('Berlin: over the fall-back weekend the same wall time, 11:00 CET', () => {
+    const policy = policyFor('Europe/Berlin');
+    expect(computeDeadlines('low', at('2026-10-23T09:00:00Z'), policy).acknowledgeBy).toBe('2026-10-27T10:00:00.000Z'); // Fri 11:00 CEST → Tue 11:00 CET
+  });
+
+  it('Sydney: Good Friday and Easter Monday are not working days, and DST ends between them', () => {
+    const policy = policyFor('Australia/Sydney', { calendars: { business: { holidays: ['2026-04-03', '2026-04-06'] } } });
+    const clock = at('2026-04-02T04:00:00Z'); // Thu 15:00 AEDT
+    const why = explainDeadlines('high', clock, policy).resolveBy;
+    expect(why).toMatchObject({ at: '2026-04-09T05:00:00.000Z', atLocal: '2026-04-09T15:00:00+10:00', holidaysSkipped: ['2026-04-03', '2026-04-06'] });
+    expect(why.summary).toContain('skipped holiday(s) 2026-04-03, 2026-04-06');
+  });
+
+  it('a holiday on the Nth day moves it to the next working day', () => {
+    const policy = policyFor('Europe/Berlin', { calendars: { business: { holidays: ['2026-12-24', '2026-12-25'] } } });
+    const why = explainDeadlines('high', at('2026-12-21T09:00:00Z'), policy).resolveBy; // Mon 21 Dec 10:00 CET
+    expect(why).toMatchObject({ at: '2026-12-28T09:00:00.000Z', workingDays: { day: '2026-12-28' }, holidaysSkipped: ['2026-12-24', '2026-12-25'] });
+  });
+
+  it('lunch-split calendar: reported during lunch, the day counts from 13:00', () => {
+    const policy = policyFor('Europe/Berlin', { calendars: { business: { week: weekdays([['09:00', '12:00'], ['13:00', '17:00']]) } } });
+    const why = explainDeadlines('medium', at('2026-03-02T11:30:00Z'), policy).acknowledgeBy; // Mon 12:30 CET
+    expect(why.at).toBe('2026-03-03T12:00:00.000Z'); // Tue 13:00 CET
+    expect(why.summary).toContain('counted from the next working moment, Mon 2 Mar 2026 13:00');
+  });
+
+  it('reported outside working hours or on a holiday: the day counts from the next opening', () => {
+    expect(explainDeadlines('medium', at('2026-03-02T18:00:00Z'), DEFAULT).acknowledgeBy).toMatchObject({
+      at: '2026-03-04T09:00:00.000Z',
+      workingDays: { countedFromLocal: '2026-03-03T09:00:00Z', day: '2026-03-04' },
+    });
+    const christmas = policyFor('Europe/Berlin', { calendars: { business: { holidays: ['2026-12-25'] } } });
+    expect(computeDeadlines('medium', at('2026-12-25T09:00:00Z'), christmas).acknowledgeBy).toBe('2026-12-29T08:00:00.000Z'); // Tue 09:00 CET
+  });
+
+  it('the same time on the Nth day outside its hours: the next working moment, and the explanation says so', () => {
+    const shortFriday = policyFor(undefined, { calendars: { business: { week: { fri: [['09:00', '13:00']] } } } });
+    const why = explainDeadlines('medium', at('2026-03-05T15:00:00Z'), shortFriday).acknowledgeBy; // Thu 15:00
+    expect(why).toMatchObject({ at: '2026-03-09T09:00:00.000Z', workingDays: { day: '2026-03-06', sameTimeLocal: '2026-03-06T15:00:00Z' } });
+    expect(why.summary).toContain('(Fri 6 Mar 2026 15:00 is not working time: the next working moment)');
+  });
+
+  describe('a pause gives back the working time it covered', () => {
+    const berlin = policyFor('Europe/Berlin');
+    const opened = at('2026-03-02T09:00:00Z'); // Mon 10:00 CET; 7 working days → Wed 11 Mar 10:00 CET
+    const withPause = (from: string, to: string): SlaClock => ({ ...opened, pauses: [{ from, to, by: 'sam', reason: 'waiting for logs' }] });
+
+    it('two working hours paused: two working hours later the same day', () => {
+      const clock = withPause('2026-03-03T13:00:00Z', '2026-03-03T15:00:00Z'); // Tue 14:00–16:00 CET
+      const why = explainDeadlines('medium', clock, berlin).resolveBy;
+      expect(computeDeadlines('medium', opened, berlin).resolveBy).toBe('2026-03-11T09:00:00.000Z');
+      expect(why.at).toBe('2026-03-11T11:00:00.000Z'); // Wed 12:00 CET
+      expect(why.summary).toContain('1 pause(s) gave back 2h of working time');
+    });
+
+    it('three whole working days paused: three working days later, at the same time', () => {
+      const clock = withPause('2026-03-04T09:00:00Z', '2026-03-09T09:00:00Z'); // Wed 10:00 → Mon 10:00 CET
+      expect(computeDeadlines('medium', clock, berlin).resolveBy).toBe('2026-03-16T09:00:00.000Z'); // Mon 16 Mar 10:00 CET
+    });
+
+    it('a credit that ends exactly at a closing time lands on the next working moment', () => {
+      const clock = withPause('2026-03-02T09:00:00Z', '2026-03-02T16:00:00Z'); // Mon 10:00–17:00 CET: 7 working hours
+      expect(computeDeadlines('medium', clock, berlin).resolveBy).toBe('2026-03-12T08:00:00.000Z'); // Wed 17:00 is closing: Thu 09:00 CET
+    });
+  });
+
+  it('on 24×7 nothing changes: a "7d" target is 168 h of working time', () => {
+    const policy = policyFor(undefined, { severities: { critical: { resolveWithin: '7d' } } });
+    const why = explainDeadlines('critical', at('2026-03-07T10:00:00Z'), policy).resolveBy;
+    expect(why).toMatchObject({ at: '2026-03-14T10:00:00.000Z', method: 'working_time', target: '7d', targetMs: 168 * HOUR });
+    expect(why.workingDays).toBeUndefined();
+    expect(why.summary).toMatch(/^168h of working time on calendar "24x7"/);
+  });
+
+  it('an hour target keeps counting working time: 72h on office hours is nine working days', () => {
+    const policy = policyFor(undefined, { severities: { high: { resolveWithin: '72h' } } });
+    const why = explainDeadlines('high', at('2026-03-02T10:00:00Z'), policy).resolveBy;
+    expect(why).toMatchObject({ at: '2026-03-13T10:00:00.000Z', method: 'working_time', target: '72h', targetMs: 72 * HOUR });
   });
 });
 
@@ -347,15 +479,15 @@ describe('pause and resume (properties)', () => {
     });
   });
 
-  it('known answer: high in Berlin, paused Mon 16:00 – Tue 10:00 CET skips only the working hours in between (2 h)', () => {
+  it('known answer: high in Berlin, paused Mon 16:00 – Tue 10:00 CET: three working days move by only the working hours in between (2 h)', () => {
     const berlin = policyFor('Europe/Berlin');
     const start = intakeClock(new Date('2026-03-02T08:00:00Z')); // Mon 09:00 CET
     const paused = pauseClock(start, new Date('2026-03-02T15:00:00Z'), { by: 'sam', reason: 'waiting for logs' });
     const { clock } = resumeClock(paused, new Date('2026-03-03T09:00:00Z'));
     const before = computeDeadlines('high', start, berlin);
     const after = computeDeadlines('high', clock, berlin);
-    // Thu 17:00 (closing time, nine full working days) → Fri 11:00 CET: 18 h later on the wall clock, 2 working hours later.
-    expect([before.resolveBy, after.resolveBy]).toEqual(['2026-03-12T16:00:00.000Z', '2026-03-13T10:00:00.000Z']);
+    // Thu 09:00 (the 3rd working day) → Thu 11:00 CET: 18 h of pause on the wall clock, 2 working hours given back.
+    expect([before.resolveBy, after.resolveBy]).toEqual(['2026-03-05T08:00:00.000Z', '2026-03-05T10:00:00.000Z']);
     expect(workingTimeBetween(calendarFor(berlin, 'high'), ms(before.resolveBy), ms(after.resolveBy))).toBe(2 * HOUR);
     expect(explainDeadlines('high', clock, berlin).resolveBy.pausesSkipped).toEqual([
       { from: '2026-03-02T16:00:00+01:00', to: '2026-03-03T10:00:00+01:00', workingMs: 2 * HOUR, by: 'sam', reason: 'waiting for logs' },

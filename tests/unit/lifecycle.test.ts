@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { workingTimeBetween } from '../../functions/domain/business-calendar';
+import { addWorkingDays, isOpenAt, workingTimeBetween, type Calendar } from '../../functions/domain/business-calendar';
 import { closedPauses } from '../../functions/domain/deadlines';
 import { IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
 import { calendarFor } from '../../functions/domain/sla-policy';
+import { countsWorkingDays, elapsedMs, type SlaTarget } from '../../functions/domain/sla-target';
 import { openEscalation, type Change, type Context, type Escalation } from '../../functions/domain/escalation';
 import { allowedActions, applyAction, editEscalation } from '../../functions/domain/lifecycle';
 import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabulary';
@@ -12,6 +13,10 @@ import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationR
 import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
 
 type Move = ActionName | 'edit';
+
+/** The working time a target holds from `from`: an hour target as written, N working days what those days hold (the calendar's own arithmetic, checked against its oracle). */
+const heldFrom = (calendar: Calendar, from: number, target: SlaTarget) =>
+  countsWorkingDays(target, calendar) ? workingTimeBetween(calendar, from, addWorkingDays(calendar, from, target.amount).at) : elapsedMs(target);
 
 /** The lifecycle of PLAYBOOK.md §5, written out independently of the code under test. */
 const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
@@ -294,7 +299,7 @@ describe('customer updates', () => {
         } else {
           expect(outcome).not.toBeInstanceOf(Error);
           const next = (outcome as Change).next;
-          expect(Date.parse(next.deadlines.nextUpdateBy)).toBe(Math.min(instant, now.getTime() + playbook.severities.high.updateEvery));
+          expect(Date.parse(next.deadlines.nextUpdateBy)).toBe(Math.min(instant, now.getTime() + elapsedMs(playbook.severities.high.updateEvery)));
         }
       }),
     );
@@ -401,7 +406,7 @@ describe('editEscalation', () => {
     const { next, events } = editEscalation(e, patch({ severity: 'high', reason: 'more users affected' }), at('2026-03-02T16:00:00Z'));
     expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z'); // 11:00 + 4 working hours = 15:00 Berlin
     expect(next.deadlines.nextUpdateBy).toBe('2026-03-03T10:00:00.000Z'); // 12–13, 16–17 Mon, 09–11 Tue Berlin
-    expect(next.deadlines.resolveBy).toBe('2026-03-13T13:00:00.000Z'); // 72 working hours, the 3 paused ones skipped
+    expect(next.deadlines.resolveBy).toBe('2026-03-05T13:00:00.000Z'); // 3 working days (Thu 11:00 Berlin), the 3 paused working hours given back
     expect(events[0]!.data).toMatchObject({ policy: { calendar: 'business', timeZone: 'Europe/Berlin', acknowledgeWithin: '4h', source: 'case snapshot' } });
   });
 
@@ -423,8 +428,8 @@ describe('editEscalation', () => {
         // Recomputed from intake with the case's own policy, in the new severity's calendar.
         const calendar = calendarFor(e.policy!, to);
         const t = e.policy!.targets[to];
-        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.acknowledgeBy))).toBe(t.acknowledgeWithin);
-        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.resolveBy))).toBe(t.resolveWithin);
+        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.acknowledgeBy))).toBe(heldFrom(calendar, NOW.getTime(), t.acknowledgeWithin));
+        expect(workingTimeBetween(calendar, NOW.getTime(), Date.parse(next.deadlines.resolveBy))).toBe(heldFrom(calendar, NOW.getTime(), t.resolveWithin));
         const [a, b] = [Date.parse(e.deadlines.acknowledgeBy), Date.parse(next.deadlines.acknowledgeBy)];
         if (rank(to) > rank(from)) expect(b).toBeGreaterThan(a);
         if (rank(to) < rank(from)) expect(b).toBeLessThan(a);
@@ -588,15 +593,18 @@ describe('property: any sequence of actions follows the table', () => {
           // Invariants of the SLA clock and the deadlines.
           if (e.status === 'waiting_on_customer') expect(e.sla.pausedSince).toBeDefined();
           if (e.status !== 'waiting_on_customer' && e.status !== 'out_of_scope') expect(e.sla.pausedSince).toBeUndefined();
-          // resolveBy is the first instant by which the target's working time has run, pauses skipped;
-          // acknowledgeBy likewise from intake (a case is paused only once acknowledged).
+          // resolveBy is the first instant by which the working time the target holds has run, pauses
+          // skipped (for whole days, the next working moment from there); acknowledgeBy likewise from
+          // intake (a case is paused only once acknowledged).
           const calendar = calendarFor(e.policy!, e.severity);
           const pauses = closedPauses(e.sla);
           const target = e.policy!.targets[e.severity];
           const resolveBy = Date.parse(e.deadlines.resolveBy);
-          expect(workingTimeBetween(calendar, createdAt, resolveBy, pauses)).toBe(target.resolveWithin);
-          expect(workingTimeBetween(calendar, createdAt, resolveBy - 1, pauses)).toBeLessThan(target.resolveWithin);
-          expect(workingTimeBetween(calendar, createdAt, Date.parse(e.deadlines.acknowledgeBy))).toBe(target.acknowledgeWithin);
+          const held = heldFrom(calendar, createdAt, target.resolveWithin);
+          expect(workingTimeBetween(calendar, createdAt, resolveBy, pauses)).toBe(held);
+          if (isOpenAt(calendar, resolveBy - 1)) expect(workingTimeBetween(calendar, createdAt, resolveBy - 1, pauses)).toBeLessThan(held);
+          if (countsWorkingDays(target.resolveWithin, calendar)) expect(isOpenAt(calendar, resolveBy)).toBe(true);
+          expect(workingTimeBetween(calendar, createdAt, Date.parse(e.deadlines.acknowledgeBy))).toBe(heldFrom(calendar, createdAt, target.acknowledgeWithin));
           for (const d of Object.values(e.deadlines)) expect(Date.parse(d!)).toBeGreaterThanOrEqual(createdAt);
           // Every pause is a record of who and why; the total is the sum of the closed ones.
           const closed = (e.sla.pauses ?? []).filter((pause) => pause.to);
@@ -685,13 +693,13 @@ describe('the policy a case started with', () => {
   it('a new case takes the playbook as it is now', () => {
     const e = openEscalation('esc-2', input('high'), ctxWith(NOW.toISOString())).next;
     expect(e.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z');
-    expect(e.policy!.targets.high.acknowledgeWithin).toBe(HOUR);
+    expect(e.policy!.targets.high.acknowledgeWithin).toEqual({ amount: 1, unit: 'hours' });
   });
 
   it('re-evaluate takes the current playbook, recomputes and records the change with before and after', () => {
     const e = act('acknowledge', open('high'), at('2026-03-02T10:30:00Z')).next;
     const { next, events } = applyAction('re-evaluate', e, { reason: 'new support hours' }, ctxWith('2026-03-02T11:00:00Z'));
-    expect(next.policy!.targets.high).toEqual({ acknowledgeWithin: HOUR, updateEvery: 2 * HOUR, resolveWithin: 24 * HOUR });
+    expect(next.policy!.targets.high).toEqual({ acknowledgeWithin: { amount: 1, unit: 'hours' }, updateEvery: { amount: 2, unit: 'hours' }, resolveWithin: { amount: 24, unit: 'hours' } });
     expect(next.policy!.takenAt).toBe('2026-03-02T11:00:00.000Z');
     expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z');
     expect(next.deadlines.nextUpdateBy).toBe('2026-03-02T12:30:00.000Z');

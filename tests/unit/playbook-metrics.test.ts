@@ -46,10 +46,10 @@ describe('playbook metrics', () => {
   const report = playbookMetrics(events, [], now, playbook);
 
   it('time to acknowledge by severity, against each severity target', () => {
-    expect(report.timeToAcknowledge.critical).toMatchObject({ count: 2, p50: 0.5 * HOUR, p99: 2 * HOUR, targetMs: HOUR, met: false });
+    expect(report.timeToAcknowledge.critical).toMatchObject({ count: 2, p50: 0.5 * HOUR, p99: 2 * HOUR, target: '1h', targetMs: HOUR, met: false });
     expect(report.timeToAcknowledge.high).toMatchObject({ count: 1, p50: 3 * HOUR, targetMs: 4 * HOUR, met: true });
     expect(report.timeToAcknowledge.low).toMatchObject({ count: 0, p50: null, met: null });
-    expect(report.timeToAcknowledge.all).toMatchObject({ count: 3, p50: 2 * HOUR, targetMs: HOUR, met: false });
+    expect(report.timeToAcknowledge.all).toMatchObject({ count: 3, p50: 2 * HOUR, target: '1h', targetMs: HOUR, met: false });
   });
 
   it('compliance counts each case once; a breach without the action is late', () => {
@@ -61,6 +61,29 @@ describe('playbook metrics', () => {
   it('satisfaction, response rate and churn against their targets', () => {
     expect(report.satisfaction).toMatchObject({ average: 9, responses: 1, surveysSent: 2, responseRatePercent: 50, met: true });
     expect(report.churn).toMatchObject({ churned: 1, retained: 1, ratePercent: 50, targetPercent: 5, met: false });
-    expect(report.timeToResolution.high).toMatchObject({ count: 1, p50: 80 * HOUR, targetMs: 72 * HOUR, met: false });
+    // high resolves in 3 working days: no fixed length in working time, so the case's own deadline decides.
+    expect(report.timeToResolution.high).toMatchObject({ count: 1, p50: 80 * HOUR, target: '3d', met: false });
+    expect(report.timeToResolution.high.targetMs).toBeUndefined();
+    expect(report.timeToResolution.critical).toMatchObject({ count: 1, p50: 20 * HOUR, target: '1d', targetMs: 24 * HOUR, met: true });
+  });
+});
+
+describe('targets in working days are judged by each case\'s own deadline', () => {
+  const acknowledgements = (onTime: number, late: number) => [
+    ...Array.from({ length: onTime }, (_, i) => event(`on-${i}`, 'medium', 'acknowledged', { workingTimeToAcknowledgeMs: 7 * HOUR, onTime: true })),
+    ...Array.from({ length: late }, (_, i) => event(`late-${i}`, 'medium', 'acknowledged', { workingTimeToAcknowledgeMs: 9 * HOUR, onTime: false })),
+  ];
+
+  it('met when at least 99 % of the cases (nearest rank, as the 99th percentile) made their deadline', () => {
+    expect(playbookMetrics(acknowledgements(99, 1), [], now, playbook).timeToAcknowledge.medium).toMatchObject({ count: 100, target: '1d', met: true });
+    expect(playbookMetrics(acknowledgements(98, 2), [], now, playbook).timeToAcknowledge.medium).toMatchObject({ count: 100, met: false });
+    expect(playbookMetrics(acknowledgements(3, 1), [], now, playbook).timeToAcknowledge.medium.met).toBe(false);
+    expect(playbookMetrics([], [], now, playbook).timeToAcknowledge.medium).toMatchObject({ count: 0, target: '1d', met: null });
+  });
+
+  it('a day target on a 24×7 calendar has a length in working time, N × 24 h, and is judged by it', () => {
+    const allDay = parsePlaybook({ severityCalendars: { medium: '24x7' } });
+    const report = playbookMetrics(acknowledgements(1, 0), [], now, allDay);
+    expect(report.timeToAcknowledge.medium).toMatchObject({ target: '1d', targetMs: 24 * HOUR, met: true });
   });
 });

@@ -75,7 +75,7 @@ describe('routeAtIntake: triggers and facts', () => {
     fc.assert(
       fc.property(fc.constantFrom(...SEVERITIES), fc.uniqueArray(fc.constantFrom(...TRIGGERS)), fc.boolean(), (severity, triggers, exec) => {
         const routing = routeAtIntake(facts(severity, triggers, exec), playbook);
-        expect(routing.matchedRules).not.toContain('not-resolved-within-24h');
+        expect(routing.matchedRules).not.toContain('not-resolved-within-a-day');
         expect(routing.roles).not.toContain('csm_manager');
       }),
     );

@@ -32,11 +32,26 @@ describe('toView', () => {
       pauses: [],
       calendar: 'business',
       timeZone: 'Europe/Berlin',
-      targets: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '72h' },
+      targets: { acknowledgeWithin: '4h', updateEvery: '4h', resolveWithin: '3d' },
       policyTakenAt: '2026-03-06T15:05:00.000Z',
     });
     expect(view).not.toHaveProperty('policy');
     expect(view).not.toHaveProperty('generation');
+    expect(() => EscalationView.parse(view)).not.toThrow();
+  });
+
+  it('shows targets as the playbook writes them and explains a whole-day target as working days', () => {
+    const input = { ...CreateEscalationRequest.parse(validBody({ severity: 'medium' })), reportedAt: '2026-03-02T10:00:00+01:00' };
+    const view = toView(openEscalation('esc-1', input, ctxAt('2026-03-02T09:05:00Z')).next, playbook);
+    expect(view.sla.targets).toEqual({ acknowledgeWithin: '1d', updateEvery: '1d', resolveWithin: '7d' });
+    expect(view.deadlineExplanations!.resolveBy).toMatchObject({
+      at: '2026-03-11T09:00:00.000Z',
+      atLocal: '2026-03-11T10:00:00+01:00',
+      method: 'working_days',
+      target: '7d',
+      workingDays: { days: 7, day: '2026-03-11', sameTimeLocal: '2026-03-11T10:00:00+01:00' },
+    });
+    expect(view.deadlineExplanations!.resolveBy.summary).toContain('7 working days');
     expect(() => EscalationView.parse(view)).not.toThrow();
   });
 

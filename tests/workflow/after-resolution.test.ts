@@ -34,8 +34,9 @@ describe('after resolution', () => {
     const followUps = events.filter((e) => e.type === 'follow_up_sent');
     expect(followUps.map((e) => e.data.action)).toEqual(['send_follow_up', 'remind_recovery_call', 'remind_health_check']);
     const sinceResolution = followUps.map((e) => Date.parse(e.data.deadline) - Date.parse(resolved.resolvedAt));
-    expect(sinceResolution).toEqual([1 * DAY, 7 * DAY, 30 * DAY]);
-    expect(Date.parse(closed.closedAt) - Date.parse(resolved.resolvedAt)).toBeGreaterThanOrEqual(30 * DAY);
+    // 1, 5 and 20 days ("1d", "5d", "20d"): on this 24×7 playbook a day is 24 hours.
+    expect(sinceResolution).toEqual([1 * DAY, 5 * DAY, 20 * DAY]);
+    expect(Date.parse(closed.closedAt) - Date.parse(resolved.resolvedAt)).toBeGreaterThanOrEqual(20 * DAY);
     expect(events.at(-1)!.type === 'closed' || events.some((e) => e.type === 'closed')).toBe(true);
 
     const mail = (await api.settledMail([opened.id])).filter((m) => m.subject.includes(title));

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { caseFromItem } from '../../functions/adapters/dynamodb-repository';
+import { policyFromItem } from '../../functions/adapters/stored-policy';
+import { UnreadableStoredItemError } from '../../functions/ports/errors';
+import { open } from './fixtures';
+
+// The policy snapshot is read back from the table through a schema: targets keep their unit,
+// and a snapshot this version cannot read stops with the case and the key named.
+
+const stored = () => JSON.parse(JSON.stringify(open('medium'))) as Record<string, unknown> & { policy: Record<string, any> };
+
+describe('the stored SLA policy', () => {
+  it('reads back exactly what intake wrote, targets with their unit', () => {
+    const item = stored();
+    const escalation = caseFromItem({ ...item, pk: 'ESC#esc-1', sk: 'CASE' });
+    expect(escalation.policy).toEqual(open('medium').policy);
+    expect(escalation.policy!.targets.medium.resolveWithin).toEqual({ amount: 7, unit: 'days' });
+    expect(escalation).not.toHaveProperty('pk');
+  });
+
+  it('refuses a target stored without its unit, naming the case and the key', () => {
+    const item = stored();
+    item.policy.targets.medium.resolveWithin = 604_800_000;
+    let error: unknown;
+    try {
+      policyFromItem('esc-1', item.policy);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UnreadableStoredItemError);
+    expect((error as Error).message).toContain('case esc-1');
+    expect((error as Error).message).toContain('policy.targets.medium.resolveWithin');
+    expect((error as Error).cause).toBeDefined();
+  });
+
+  it('refuses an unknown unit and a calendar without its zone', () => {
+    const badUnit = stored();
+    badUnit.policy.followUp.after = { amount: 1, unit: 'weeks' };
+    expect(() => caseFromItem(badUnit)).toThrow(/policy\.followUp\.after\.unit/);
+    const noZone = stored();
+    delete noZone.policy.calendars.business.timeZone;
+    expect(() => caseFromItem(noZone)).toThrow(/policy\.calendars\.business\.timeZone/);
+  });
+
+  it('leaves a case without a policy (stored before policies were kept) as it is', () => {
+    const { policy: _policy, ...item } = stored();
+    expect(caseFromItem(item).policy).toBeUndefined();
+  });
+});
