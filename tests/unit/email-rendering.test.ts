@@ -150,7 +150,7 @@ describe('every email the rules send renders as SES renders it', () => {
     expect(text('top_of_ladder').subject).toMatch(/at the top of the ladder \(tier [1-9]\)/);
     expect(text('resolution_overdue').subject).toMatch(/^\[\w+\] Resolution target missed/);
     expect(text('resolution_overdue').text).toMatch(/held by owner@example\.com, at tier \d/);
-    expect(text('routing_rule').text).toMatch(/routing rule "not-resolved-within-24h" brings you in: not resolved within 24h of working time\.\nIt is held by owner@example\.com, at tier \d/);
+    expect(text('routing_rule').text).toMatch(/routing rule "not-resolved-within-a-day" brings you in: not resolved within 1 working day\.\nIt is held by owner@example\.com, at tier \d/);
   });
 
   it('fails a template that names a variable the data lacks (the check can fail)', () => {
