@@ -22,7 +22,7 @@ import { fixedWorkingMs, type SlaTarget } from '../functions/domain/sla-target';
 import type { Playbook } from '../functions/playbook/schema';
 import type { HandlerFunction } from './handler-function';
 import { DEADLINE_BREACH_THRESHOLDS, OLDEST_OWED_EMAIL_THRESHOLD, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD, STREAM_ITERATOR_AGE_THRESHOLD } from './monitoring';
-import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, REARM_CAUSES, SEVERITIES, SEVERITY_COLORS, emfMetric, sumOver } from './metrics-catalogue';
+import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, REARM_CAUSES, SEVERITIES, SEVERITY_COLORS, UNDELIVERABLE_KINDS, emfMetric, sumOver } from './metrics-catalogue';
 
 const HOUR_MS = 3_600_000;
 /** Playbook metrics are sparse (a few cases a day): one point per day reads best. */
@@ -173,6 +173,11 @@ export class EscalationDashboard extends Construct {
         annotations: [{ value: 0, label: 'target: none', color: '#2ca02c' }],
       }),
       graph('Emails bounced', [emfMetric('EmailsBounced', {}, { period: Duration.hours(1), label: 'bounced' })], { width: 6 }),
+      graph(
+        'Emails SES did not send, and delays',
+        [...UNDELIVERABLE_KINDS.map((kind) => emfMetric('EmailsUndeliverable', { kind }, { period: Duration.hours(1), label: kind })), emfMetric('EmailsDelayed', {}, { period: Duration.hours(1), label: 'delayed' })],
+        { width: 6, annotations: [{ value: 1, label: 'alarm ≥ 1 (not sent)', color: '#d62728' }] },
+      ),
       graph('Email complaints', [emfMetric('EmailComplaints', {}, { period: Duration.hours(1), label: 'complaints' })], { width: 6 }),
       graph('Inbound emails, by outcome', INBOUND_OUTCOMES.map((value) => emfMetric('InboundEmails', { outcome: value }, { period: Duration.hours(1), label: value })), { stacked: true }),
       graph('Workflow task failures', [emfMetric('WorkflowFailures', {}, { label: 'failures' })], { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] }),

@@ -14,8 +14,12 @@ import { Construct } from 'constructs';
 import { loadTemplates, type EmailTemplate } from '../templates/catalogue';
 import type { HandlerFunction, MailSender } from './handler-function';
 
-/** The SES sending events that reach the email-events handler, which records them on the case. */
-export const DELIVERY_PROBLEM_EVENTS = [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT];
+/**
+ * The SES sending events that reach the email-events handler, which records them on the case:
+ * bounces and complaints, and what SES drops after returning a MessageId (a template it
+ * could not render, a message it rejected) or keeps retrying (a delivery delay).
+ */
+export const DELIVERY_PROBLEM_EVENTS = [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.RENDERING_FAILURE, EmailSendingEvent.REJECT, EmailSendingEvent.DELIVERY_DELAY];
 
 export interface EscalationEmailProps {
   /** Goes into the template prefix and the configuration set's name: SES names are account-wide. */
@@ -81,7 +85,7 @@ export class EscalationEmail extends Construct implements MailSender {
     });
 
     this.deliveryEventsTopic = new Topic(this, 'DeliveryEvents', {
-      displayName: `SES bounces and complaints (${props.stage})`,
+      displayName: `SES delivery problems (${props.stage})`,
       masterKey: props.topicKey,
       enforceSSL: true,
     });

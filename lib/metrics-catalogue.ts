@@ -14,6 +14,8 @@ export { METRICS_NAMESPACE, OUTCOMES, SEVERITIES };
 export const DEADLINE_KINDS = ['acknowledge', 'update', 'resolve', 'routing', 'follow_up'] as const satisfies readonly DeadlineKind[];
 /** The WorkflowsRearmed `cause` values: an execution's end (functions/usecases/deadlines.ts), or the daily sweep. */
 export const REARM_CAUSES = ['task_failed', 'failed', 'timed_out', 'aborted', 'sweep'] as const;
+/** The EmailsUndeliverable `kind` values: what SES accepted and then did not send (functions/usecases/email-events.ts). */
+export const UNDELIVERABLE_KINDS = ['rendering_failure', 'reject'] as const;
 /** The InboundEmails `outcome` values (the use case's outcomes). */
 export const INBOUND_OUTCOMES = ['appended', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
 

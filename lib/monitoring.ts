@@ -8,7 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { HandlerFunction } from './handler-function';
-import { DEADLINE_KINDS, SEVERITIES, emfMetric, sumOver } from './metrics-catalogue';
+import { DEADLINE_KINDS, SEVERITIES, UNDELIVERABLE_KINDS, emfMetric, sumOver } from './metrics-catalogue';
 
 type Severity = (typeof SEVERITIES)[number];
 
@@ -99,6 +99,11 @@ export class EscalationMonitoring extends Construct {
       description: `An email has been owed for ${OLDEST_OWED_EMAIL_THRESHOLD.toMinutes()} minutes or more: sends keep failing (SES down, throttled or paused; a template missing) and are being retried with backoff for up to 24 h. See docs/operations.md, "Owed emails piling up".`,
       metric: emfMetric('OldestOwedEmailAge', {}, { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
       threshold: OLDEST_OWED_EMAIL_THRESHOLD.toSeconds(),
+    });
+    this.alarm('EmailsUndeliverable', {
+      description: 'SES accepted an email and then did not send it: it could not render the template with the data sent (a rendering failure), or it rejected the message. The case timeline has an email_failed event saying which; see docs/operations.md, "Emails given up".',
+      metric: sumOver('EmailsUndeliverable', 'kind', UNDELIVERABLE_KINDS, {}, { period: ALARM_PERIOD, label: 'emails SES did not send', idPrefix: 'kind' }),
+      threshold: 1,
     });
     this.alarm('EmailsAbandoned', {
       description: 'An email could not be sent within 24 h of retries (or SES refused the message itself) and was given up; the case timeline says which and why (email_failed). Reach the customer another way.',

@@ -25,6 +25,10 @@ export interface LocalSesOptions {
 /** Starts local SES v2 (API, sent-mail store and viewer) on loopback. */
 export async function startLocalSes(port: number, options: LocalSesOptions = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const { sentMailFile } = options;
+  // As strict as SES: a template whose data lacks a variable is not sent. (SES accepts the send
+  // and reports a rendering failure afterwards; locally the send itself fails, and the outbox
+  // records the failure on the case at once.)
+  process.env.AWS_SES_STRICT_TEMPLATE_RENDERING = 'true';
   if (sentMailFile) keepSentMail(sentMailFile);
   const server: Server = await startServer({ host: '127.0.0.1', port });
   const { port: actualPort } = server.address() as AddressInfo;

@@ -2,9 +2,18 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Config } from '../config';
 import { awsClient, clientOptions } from './aws-clients';
 import { templateData } from '../domain/communications';
+import { EmailRejectedError } from '../ports/errors';
 import type { Mailer, TemplatedEmail } from '../ports/mailer';
 
 const HEADER_UNSAFE = /[\r\n]/;
+
+/**
+ * What SES answers for a message it will never take: its content or addresses are wrong
+ * (`MessageRejected`), or the request is (`BadRequestException`: locally, a template its data
+ * cannot render, which SES itself reports afterwards as a rendering failure). Anything else
+ * (throttled, paused, unavailable, a template not deployed yet) may pass, and is retried.
+ */
+const PERMANENT_REFUSALS = new Set(['MessageRejected', 'BadRequestException']);
 
 /** The mailer a handler wires in its container() call. */
 export const sesMailer = (config: Config) =>
@@ -24,7 +33,7 @@ export class SesMailer implements Mailer {
     for (const address of [...email.to, email.replyTo ?? '']) {
       if (HEADER_UNSAFE.test(address)) throw new Error('an email address may not contain CR or LF');
     }
-    const result = await this.ses.send(
+    const result = await this.sendOrName(
       new SendEmailCommand({
         FromEmailAddress: this.from,
         Destination: { ToAddresses: email.to },
@@ -34,5 +43,18 @@ export class SesMailer implements Mailer {
       }),
     );
     return { messageId: result.MessageId ?? 'unknown' };
+  }
+
+  /** Sends, and names a refusal of the message itself, which no retry will change. */
+  private async sendOrName(command: SendEmailCommand) {
+    try {
+      return await this.ses.send(command);
+    } catch (error) {
+      // aws-ses-v2-local names its errors in the body's `type` (the SDK then says "Unknown") and explains in `detail`.
+      const { name, type, detail, message } = error as Error & { type?: string; detail?: string };
+      const code = name === 'Unknown' && type ? type : name;
+      if (PERMANENT_REFUSALS.has(code)) throw new EmailRejectedError(`${code}: ${detail ?? message}`, { cause: error });
+      throw error;
+    }
   }
 }

@@ -83,6 +83,7 @@ export const EVENT_TYPES = [
   'follow_up_sent',
   'email_sent',
   'email_failed',
+  'email_delayed',
   'workflow_failed',
   'workflow_rearmed',
   'satisfaction_recorded',

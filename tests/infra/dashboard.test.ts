@@ -33,6 +33,8 @@ const EMF_METRICS = [
   'OwedEmails',
   'OldestOwedEmailAge',
   'EmailsBounced',
+  'EmailsUndeliverable',
+  'EmailsDelayed',
   'EmailComplaints',
   'InboundEmails',
   'WorkflowFailures',
@@ -52,6 +54,8 @@ function metricNamesInSource(): string[] {
       for (const match of call.matchAll(/'([A-Z][A-Za-z]+)'/g)) if (!UNITS.has(match[1]!)) names.add(match[1]!);
     }
     if (file.endsWith('metric-points.ts')) for (const match of text.matchAll(/name: '([A-Z][A-Za-z]+)'/g)) names.add(match[1]!);
+    // A table that names the metric each kind is recorded as (usecases/email-events.ts).
+    for (const match of text.matchAll(/metric: '([A-Z][A-Za-z]+)'/g)) names.add(match[1]!);
   }
   return [...names].sort();
 }

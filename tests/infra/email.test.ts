@@ -66,13 +66,13 @@ describe('email', () => {
       });
     });
 
-    it('sends bounce and complaint events, and only those, to the encrypted delivery-events topic', () => {
+    it('sends bounces, complaints, rendering failures, rejects and delivery delays, and only those, to the encrypted delivery-events topic', () => {
       const destinations = Object.values(resourcesOf(template, 'AWS::SES::ConfigurationSetEventDestination'));
       expect(destinations).toHaveLength(1);
       const { EventDestination, ConfigurationSetName } = destinations[0]!.Properties;
       expect(ConfigurationSetName).toEqual({ Ref: logicalIdOf(stack.email.configurationSet) });
       expect(EventDestination.Enabled).toBe(true);
-      expect([...EventDestination.MatchingEventTypes].sort()).toEqual(['bounce', 'complaint']);
+      expect([...EventDestination.MatchingEventTypes].sort()).toEqual(['bounce', 'complaint', 'deliveryDelay', 'reject', 'renderingFailure']);
       expect(EventDestination.SnsDestination.TopicARN).toEqual({ Ref: logicalIdOf(stack.email.deliveryEventsTopic) });
     });
 
