@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 
@@ -63,7 +64,8 @@ describe('intake', () => {
   });
 
   it('answers 404 problem+json for an unknown id', async () => {
-    const missing = await api.call('GET', '/escalations/does-not-exist');
+    // A well-formed id that names no case (a malformed one is a 400: IdPath).
+    const missing = await api.call('GET', `/escalations/${randomUUID()}`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, title: 'Not found' });
