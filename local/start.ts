@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
 import { FaultSwitch } from './faults';
 import { FAULTS_PATH } from './gateway';
+import { localStageFile, readLocalStage } from './local-stage';
 import { ScaledClock } from './scaled-clock';
 import { startLocalStack } from './stack';
 
@@ -82,8 +83,15 @@ async function main() {
 
   try {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // Each function's IAM policy comes from the synthesized template: cached in .cdk/local-stage/,
+    // or synthesized in a child process while DynamoDB Local starts.
+    const stageReady = localStageFile();
+    stageReady.catch(() => undefined); // awaited below, once DynamoDB Local is up
     const dynamo: LocalDynamo = await startDynamoDbLocal(options.dynamoPort, options.dataDir);
     stoppers.push(dynamo.stop);
+    const dynamoReadyAt = Date.now();
+    const stageFile = await stageReady;
+    const iamWait = Date.now() - dynamoReadyAt;
     const tableName = 'escalations';
     const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
@@ -91,6 +99,7 @@ async function main() {
     const clock = options.dataDir ? ScaledClock.resume(resolve(options.dataDir, 'clock.json'), options.timeScale) : new ScaledClock(options.timeScale);
     const faults = options.faults ? new FaultSwitch() : undefined;
     const stack = await startLocalStack({
+      stage: readLocalStage(stageFile.file),
       surveySigningKey: options.dataDir ? persistentKey(resolve(options.dataDir, 'survey-signing-key')) : randomBytes(32).toString('base64url'),
       dynamo,
       tableName,
@@ -125,6 +134,7 @@ Escalation API is running locally (ready in ${seconds}s)
   Inbound email   smtp://127.0.0.1:${stack.smtpPort}   replies to ${stack.inboundAddress.replace('@', '+<case id>@')}
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
+  IAM             every call checked against its function's policy in the template (stage "local"; ${stageFile.synthesized ? `synthesized in ${(stageFile.ms / 1000).toFixed(1)} s, ${(iamWait / 1000).toFixed(1)} s of it after DynamoDB Local was ready` : 'cached in .cdk/local-stage/'})
   Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}${options.dataDir ? `, now ${clock.now().toISOString()}` : ''}
 ${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; same bearer token)\n` : ''}
   API_TOKEN=${token}

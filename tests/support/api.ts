@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
+import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { waitFor } from './wait-for';
 
@@ -42,9 +43,13 @@ export interface SentMail {
 
 /**
  * The API as `npm start` runs it — local gateway, real handlers, the real state machine,
- * local SES, DynamoDB Local — on a table of its own, so test files never see each other's cases.
+ * local SES, DynamoDB Local, each call checked against its function's IAM policy — on a table of
+ * its own, so test files never see each other's cases.
  */
-export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath'>> = {}): Promise<TestApi> {
+/** The local stage the run's global setup synthesized: the IAM policies every test stack enforces. */
+export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
+
+export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck'>> = {}): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -60,6 +65,7 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
     timeScale: options.timeScale ?? 1,
     reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000,
     ...options,
+    stage: options.stage ?? localStage(),
   });
   const url = stack.gateway.url;
   const sentMail = async () => {
