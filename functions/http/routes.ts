@@ -16,7 +16,7 @@ export interface Route {
   handler: string;
   /** OAuth scope the route requires; none means public (no authorizer): only the survey link customers click. */
   scope?: Scope;
-  /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
+  /** A GET that changes state (the survey link customers click): its handler may write (lib/table-access.ts grants it). */
   writes?: true;
 }
 
