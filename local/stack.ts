@@ -79,6 +79,8 @@ export interface LocalStack {
   resendOwedEmails(): Promise<unknown>;
   /** What SES's event destination does through SNS: hands email-events a bounce or complaint notice. */
   reportDeliveryEvent(notice: object): Promise<unknown>;
+  /** Lambda's Invoke: runs one function (a file of functions/handlers) on an event, as an invocation of it. */
+  invoke(functionName: string, event: unknown): Promise<unknown>;
   /** The IAM check every handler call goes through. */
   iam: LocalIam;
   stop(): Promise<void>;
@@ -179,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const { handler: emailEvents } = (await import('../functions/handlers/email-events')) as { handler: TaskHandler };
     const reportDeliveryEvent = (notice: object) => asFunction('email-events', emailEvents)({ Records: [{ Sns: { Message: JSON.stringify(notice) } }] }, {} as never);
+    const invoke = async (functionName: string, event: unknown) => (tasks[functionName] ?? (await loadHandler(functionName)))(event, {} as never);
     const reconcile = () => tasks['reconcile-workflows']!({}, {} as never);
     const resendOwedEmails = () => tasks['resend-owed-emails']!({}, {} as never);
 
@@ -211,7 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const handlers = Object.fromEntries(Object.entries(await loadHandlers()).map(([name, handler]) => [name, asFunction(name, handler as TaskHandler) as ApiHandler]));
     const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, iam, stop };
+    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, invoke, iam, stop };
   } catch (error) {
     await stop();
     throw error;

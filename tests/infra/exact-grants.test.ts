@@ -5,6 +5,7 @@ import { WORKFLOW_TASKS } from '../../functions/workflow/definition';
 import { CASE_WORKFLOWS_HANDLER, EMAIL_EVENTS_HANDLER, INBOUND_EMAIL_HANDLER, QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import { REARM_HANDLER, RECONCILE_HANDLER } from '../../lib/workflow';
 import { resolver, type LocalWorld } from '../../local/cloudformation';
+import { kindOf } from '../support/grants';
 import { awsCallsOf, type HandlerCalls } from './calls-in-code';
 import { INBOUND_CONTEXT, inspect, logicalIdOf, resourcesOf, synthesize, type Statement } from './synthesized';
 
@@ -38,28 +39,6 @@ function worldOf(template: Template, stackName: string): LocalWorld {
   for (const id of Object.keys(resourcesOf(template, 'AWS::SecretsManager::Secret'))) world.secrets.set(id, { arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${id}-AbCdEf` });
   for (const id of Object.keys(resourcesOf(template, 'AWS::S3::Bucket'))) world.buckets.set(id, { name: id.toLowerCase() });
   return world;
-}
-
-/** The kind of resource an ARN names, in the analysis's words. */
-function kindOf(arn: string): string {
-  const kinds: [RegExp, string][] = [
-    [/^arn:aws:dynamodb:[^:]*:[^:]*:table\/[^/]+\/index\//, 'index'],
-    [/^arn:aws:dynamodb:[^:]*:[^:]*:table\/[^/]+\/stream\//, 'stream'],
-    [/^arn:aws:dynamodb:[^:]*:[^:]*:table\/[^/]+$/, 'table'],
-    [/^arn:aws:states:[^:]*:[^:]*:stateMachine:/, 'stateMachine'],
-    [/^arn:aws:states:[^:]*:[^:]*:execution:/, 'execution'],
-    [/^arn:aws:ses:[^:]*:[^:]*:identity\//, 'identity'],
-    [/^arn:aws:ses:[^:]*:[^:]*:configuration-set\//, 'configuration-set'],
-    [/^arn:aws:ses:[^:]*:[^:]*:template\//, 'template'],
-    [/^arn:aws:secretsmanager:/, 'secret'],
-    [/^arn:aws:s3:::[^/]+\/.+/, 'object'],
-    [/^arn:aws:logs:/, 'log-group'],
-    [/^arn:aws:sqs:/, 'queue'],
-    [/^\*$/, '*'],
-  ];
-  const found = kinds.find(([pattern]) => pattern.test(arn));
-  if (!found) throw new Error(`no kind of resource known for ${arn}: teach tests/infra/exact-grants.test.ts`);
-  return found[1];
 }
 
 describe('exact grants: every function may make exactly the AWS calls its code can make', () => {
