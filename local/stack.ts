@@ -15,7 +15,7 @@ import { instrumentAwsClients } from '../functions/adapters/aws-clients';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
 import type { SurveyLinks } from '../functions/ports/survey';
 import type { FaultSwitch } from './faults';
-import { loadHandlers, startGateway, type ApiHandler, type Gateway } from './gateway';
+import { issueLocalTokens, loadHandlers, startGateway, type ApiHandler, type Gateway, type LocalTokens } from './gateway';
 import { LocalIam, type CheckedRequest } from './iam-enforcement';
 import { currentInvocation, invokeLocal } from './invocation';
 import { localWorld, stageEnvironment, type LocalStage } from './local-stage';
@@ -36,6 +36,7 @@ export interface LocalStackOptions {
   smtpPort?: number;
   /** Customer replies go to plus-addresses of it. */
   inboundAddress?: string;
+  /** The token carrying every scope (API_TOKEN); the gateway derives one token per scope from it. */
   token: string;
   principal: string;
   timeScale: number;
@@ -67,6 +68,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   gateway: Gateway;
+  /** The bearer tokens the gateway accepts: all scopes, and one per scope. */
+  tokens: LocalTokens;
   sesUrl: string;
   smtpPort: number;
   inboundAddress: string;
@@ -209,12 +212,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => asFunction('inbound-email', inboundEmail)(event, {} as never) as Promise<InboundResult>);
     stoppers.push(smtp.stop);
 
-    // The dashboard runs on loopback only, so it carries the local token to call /metrics.
-    const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', options.token);
+    // The dashboard runs on loopback only, so it carries a local token to call /metrics: the read-only one.
+    const tokens = issueLocalTokens(options.token);
+    const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', tokens.byScope.read);
     const handlers = Object.fromEntries(Object.entries(await loadHandlers()).map(([name, handler]) => [name, asFunction(name, handler as TaskHandler) as ApiHandler]));
-    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
+    const gateway = await startGateway({ port, tokens, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, invoke, iam, stop };
+    return { gateway, tokens, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, invoke, iam, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
 import { FaultSwitch } from './faults';
-import { FAULTS_PATH } from './gateway';
+import { oauthScope, ROUTES, SCOPES_IN_USE, type Scope } from '../functions/http/routes';
+import { FAULTS_PATH, FAULTS_SCOPE } from './gateway';
 import { localStageFile, readLocalStage } from './local-stage';
 import { ScaledClock } from './scaled-clock';
 import { startLocalStack } from './stack';
@@ -23,7 +24,8 @@ const HELP = `Usage: npm start -- [options]
                      {"ses":"ok|unavailable|throttled|paused","dynamodbThrottleRate":0..1,"taskCrashRate":0..1})
   -h, --help         this text
 
-Environment: API_TOKEN fixes the bearer token (otherwise one is generated),
+Environment: API_TOKEN fixes the all-scopes bearer token (otherwise one is generated;
+the per-scope tokens are derived from it, so they are fixed too),
 API_USER names the caller on timelines (default local-user),
 PLAYBOOK_PATH points at a playbook file (default ./playbook.json when present).`;
 
@@ -65,6 +67,14 @@ function parseOptions() {
     timeScale: positiveInteger('time-scale', values['time-scale'], 1_000_000),
     faults: values.faults,
   };
+}
+
+/** What a token of this scope opens, for the start-up banner: the routes (or how many), and the fault switch. */
+function scopeUse(scope: Scope, withFaults: boolean): string {
+  const routes = ROUTES.filter((route) => route.scope === scope);
+  const methods = [...new Set(routes.map((route) => route.method))].join('/');
+  const listed = routes.length <= 2 ? routes.map((route) => `${route.method} ${route.path}`).join(', ') : `${routes.length} routes (${methods})`;
+  return withFaults && scope === FAULTS_SCOPE ? `${listed}, the fault switch` : listed;
 }
 
 async function main() {
@@ -126,7 +136,7 @@ async function main() {
     console.log(`
 Escalation API is running locally (ready in ${seconds}s)
 
-  HTTP API        ${gateway.url}            (bearer token below)
+  HTTP API        ${gateway.url}            (bearer tokens below)
   Dashboard       ${gateway.url}/dashboard   (the playbook metrics as charts)
   OpenAPI         ${gateway.url}/openapi.json
   Health          ${gateway.url}/health
@@ -136,11 +146,13 @@ Escalation API is running locally (ready in ${seconds}s)
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
   IAM             every call checked against its function's policy in the template (stage "local"; ${stageFile.synthesized ? `synthesized in ${(stageFile.ms / 1000).toFixed(1)} s, ${(iamWait / 1000).toFixed(1)} s of it after DynamoDB Local was ready` : 'cached in .cdk/local-stage/'})
   Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}${options.dataDir ? `, now ${clock.now().toISOString()}` : ''}
-${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; same bearer token)\n` : ''}
-  API_TOKEN=${token}
+${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; needs ${oauthScope(FAULTS_SCOPE)})\n` : ''}
+Bearer tokens: each route needs its scope, as the JWT authorizer checks it on AWS (403 without it)
+  API_TOKEN=${token}   every scope
+${SCOPES_IN_USE.map((scope) => `  ${oauthScope(scope).padEnd(18)} ${stack.tokens.byScope[scope]}   ${scopeUse(scope, Boolean(faults))}`).join('\n')}
 
 Try:
-  curl -s -H "Authorization: Bearer ${token}" ${gateway.url}/escalations?status=open
+  curl -s -H "Authorization: Bearer ${stack.tokens.byScope.read}" ${gateway.url}/escalations?status=open
 
 Ctrl-C stops everything.`);
   } catch (error) {

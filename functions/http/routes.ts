@@ -41,3 +41,6 @@ export const ROUTES: Route[] = [
 ];
 
 export const HANDLERS = [...new Set(ROUTES.map((route) => route.handler))];
+
+/** Every scope some route requires: what a token issuer must offer (docs/deploy.md) and the local gateway issues. */
+export const SCOPES_IN_USE: Scope[] = [...new Set(ROUTES.flatMap((route) => (route.scope ? [route.scope] : [])))];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
+import type { LocalTokens } from '../../local/gateway';
 import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { waitFor } from './wait-for';
@@ -10,7 +11,10 @@ export { escalationRequest } from '../fixtures/escalation-request';
 
 export interface TestApi {
   url: string;
+  /** Carries every scope; `call` sends it unless the headers name another. */
   token: string;
+  /** One token per scope the routes use, each carrying that scope alone. */
+  tokens: LocalTokens['byScope'];
   tableName: string;
   stack: LocalStack;
   /** Sends an authenticated JSON request and returns status, headers and the parsed body. */
@@ -76,6 +80,7 @@ export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'tim
   return {
     url,
     token,
+    tokens: stack.tokens.byScope,
     tableName,
     stack,
     async call(method, path, body, headers = {}) {
