@@ -38,16 +38,26 @@ export type Decision =
   | { allowed: true; statement: number }
   | { allowed: false; explicit: boolean; reason: string };
 
-/** `*` matches any run of characters, `?` exactly one; everything else literally. */
+const compiled = new Map<string, RegExp>();
+
+/** `*` matches any run of characters, `?` exactly one; everything else literally. (Compiled once per pattern: every SDK call is checked.) */
 export function globToRegExp(pattern: string, flags = ''): RegExp {
-  const source = [...pattern].map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}/-]/g, '\\$&'))).join('');
-  return new RegExp(`^${source}$`, `s${flags}`);
+  const key = `${flags}\0${pattern}`;
+  let found = compiled.get(key);
+  if (!found) {
+    const source = [...pattern].map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}/-]/g, '\\$&'))).join('');
+    compiled.set(key, (found = new RegExp(`^${source}$`, `s${flags}`)));
+  }
+  return found;
 }
 
 /** Action names are matched without regard to case, as IAM does (`DynamoDB:getitem` is `dynamodb:GetItem`). */
 export function actionMatches(pattern: string, action: string): boolean {
+  if (!hasWildcard(pattern)) return pattern.toLowerCase() === action.toLowerCase();
   return globToRegExp(pattern, 'i').test(action);
 }
+
+const hasWildcard = (pattern: string) => pattern.includes('*') || pattern.includes('?');
 
 /**
  * ARNs are matched part by part: partition, service, region and account each on their own (a
@@ -56,6 +66,7 @@ export function actionMatches(pattern: string, action: string): boolean {
  */
 export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern === '*') return true;
+  if (!hasWildcard(pattern)) return pattern === resource;
   const patternParts = arnParts(pattern);
   const resourceParts = arnParts(resource);
   if (!patternParts || !resourceParts) return globToRegExp(pattern).test(resource);
