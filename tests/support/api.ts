@@ -53,7 +53,7 @@ export interface SentMail {
 /** The local stage the run's global setup synthesized: the IAM policies every test stack enforces. */
 export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
 
-export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults'>> = {}): Promise<TestApi> {
+export async function startTestApi(options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs'>> = {}): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
