@@ -73,7 +73,7 @@ export function readLocalStage(file: string): LocalStage {
 
 /**
  * The local stage's extract, as a file: the one cached under .cdk/local-stage/ for the current
- * inputs, or synthesized now (about 5 s) in a child process, so the caller can start DynamoDB
+ * inputs, or synthesized now (some 6 s of CPU) in a child process, so the caller can start DynamoDB
  * Local meanwhile. Older extracts are removed.
  */
 export async function localStageFile(): Promise<{ file: string; synthesized: boolean; ms: number }> {
