@@ -19,7 +19,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { container } from '../functions/adapters/container';
 import { EmbeddedMetrics } from '../functions/adapters/emf-metrics';
-import { loadHandlers, startGateway } from '../local/gateway';
+import { issueLocalTokens, loadHandlers, startGateway, type ApiHandler } from '../local/gateway';
+import { invokeLocal } from '../local/invocation';
 import { apiClient, escalationRequest, PRINCIPAL, ROUND_THE_CLOCK_PLAYBOOK, sleep, startBenchStack, type ApiClient } from './lib/local';
 import { findSdkClient, InvocationMeter, SdkMeter, type SdkCall } from './lib/meter';
 import { LIFECYCLE_BUDGET_USD, PRICE_REGION, PRICES, PRICES_CHECKED } from './lib/pricing';
@@ -92,11 +93,13 @@ async function main() {
 
     // Lambdas behind the API: the same handler modules, each wrapped, behind a gateway of our own.
     const handlers = await loadHandlers();
+    // Each runs as an invocation of its function, as in the local stack: its calls are checked against its role.
+    const asInvocation = (name: string, handler: ApiHandler): ApiHandler => (event, context) => invokeLocal(name, handler, event, context);
     const gateway = await startGateway({
       port: 0,
-      token: bench.token,
+      tokens: issueLocalTokens(bench.token),
       principal: PRINCIPAL,
-      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, invocations.wrap(name, handler)])),
+      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, asInvocation(name, invocations.wrap(name, handler))])),
     });
     stops.unshift(gateway.close);
     const client: ApiClient = apiClient(gateway.url, bench.token);

@@ -24,9 +24,8 @@ const ConfigSchema = z.object({
   EMAIL_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(1).default(120),
   /** Where customers reach the public satisfaction endpoint (the API's base URL). */
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
-  /** On AWS the survey signing key lives in Secrets Manager; only the local stack passes the key itself. */
+  /** The survey signing key lives in Secrets Manager (the local stack stands in for it, checking the same grant). */
   SURVEY_SIGNING_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  SURVEY_SIGNING_KEY: z.string().min(32).optional(),
   /** Only for the local stack: where DynamoDB Local and local SES listen. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),

@@ -19,7 +19,7 @@ import { playbookBundle } from './playbook-bundle';
 import { scheduleRuns } from './schedule';
 import { inboundAddressOf, type StageConfig } from './stage-config';
 import { EscalationTable } from './table';
-import { tableAccessOf } from './table-access';
+import { HANDLERS_WITHOUT_TABLE } from './table-access';
 import { EscalationWorkflow } from './workflow';
 
 /** The public route that verifies survey links; the deadline task that signs them. */
@@ -103,24 +103,23 @@ export class EscalationApiStack extends Stack {
     const handlers = new Map<string, HandlerFunction>();
     for (const name of HANDLERS) {
       const handler = newFunction(name);
-      const access = tableAccessOf(name, ROUTES);
       // An API handler only reads and writes the table: what a write sets off follows from
       // the table's stream (below), off the request path.
-      if (access !== 'none') handler.useTable(table, access);
+      if (!HANDLERS_WITHOUT_TABLE.has(name)) handler.useTable(table);
       handlers.set(name, handler);
     }
     this.handlers = handlers;
 
     // Bounces and complaints: recorded on the case; no workflow change, no email.
     this.emailEvents = newFunction(EMAIL_EVENTS_HANDLER);
-    this.emailEvents.useTable(table, 'readWrite');
+    this.emailEvents.useTable(table);
     this.email.deliverEventsTo(this.emailEvents);
 
     // What follows a write, from the table's stream: two consumers, each at its own place in the
     // stream (a shard allows two readers), so a burst of emails never delays a workflow start.
     const followStream = (handler: StreamConsumer) => {
       const consumer = newFunction(handler);
-      consumer.useTable(table, 'readWrite');
+      consumer.useTable(table);
       const { eventNames, sortKey } = STREAM_CONSUMERS[handler];
       const sortKeyRule = 'equals' in sortKey ? FilterRule.isEqual(sortKey.equals) : FilterRule.beginsWith(sortKey.prefix);
       consumer.function.addEventSource(
@@ -144,7 +143,7 @@ export class EscalationApiStack extends Stack {
     // Every minute: emails whose retry time came, or whose claim outlived its lease, are sent;
     // the age of the oldest owed email is published (and alarmed).
     this.resendOwedEmails = newFunction(RESEND_OWED_EMAILS_HANDLER);
-    this.resendOwedEmails.useTable(table, 'readWrite');
+    this.resendOwedEmails.useTable(table);
     this.resendOwedEmails.useMailer(this.email);
     scheduleRuns(this, 'OwedEmailSweep', this.resendOwedEmails, {
       schedule: OWED_EMAIL_SWEEP_SCHEDULE,
@@ -157,7 +156,7 @@ export class EscalationApiStack extends Stack {
     if (config.inboundDomain && inboundAddress) {
       // A reply lands on its case (maybe resuming it); a known contact's new mail opens one.
       this.inboundEmail = newFunction(INBOUND_EMAIL_HANDLER);
-      this.inboundEmail.useTable(table, 'readWrite');
+      this.inboundEmail.useTable(table);
       this.inbound = new EscalationInbound(this, 'Inbound', { stage: config.stage, domain: config.inboundDomain, address: inboundAddress, handler: this.inboundEmail });
     }
 

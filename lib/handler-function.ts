@@ -11,12 +11,18 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, DLQ_RETENTION, settingsOf, type FunctionSettings } from './function-settings';
 import type { PlaybookBundle } from './playbook-bundle';
+import { TABLE_ACCESS } from './table-access';
 
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
-export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+/** The DynamoDB actions the repository (functions/adapters/dynamodb-repository.ts) takes. */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem';
 
-/** What a handler may do with the table. */
-export type TableAccess = 'none' | 'read' | 'readWrite';
+/** What a handler may do with the table (lib/table-access.ts says it for each). */
+export interface TableAccess {
+  /** Authorized on the table's ARN: item reads and writes (a transaction needs its items' actions), queries of the table's own key. */
+  readonly table: readonly TableAction[];
+  /** Authorized on its indexes' ARNs (`<table>/index/*`): queries of the indexes in TABLE_DESIGN. */
+  readonly indexes?: readonly TableAction[];
+}
 
 export interface HandlerFunctionProps {
   /** File name (without .ts) in functions/handlers; its memory, timeout and invocation come from FUNCTION_SETTINGS. */
@@ -168,16 +174,23 @@ export class HandlerFunction extends Construct {
     );
   }
 
-  /** Grants the table and tells the handler its name in one step, so neither can be forgotten. */
-  useTable(table: Table, access: Exclude<TableAccess, 'none'>): void {
-    // Exactly the calls the repository makes: no Scan, no deletes, no batch writes.
-    table.grant(this.function, ...(access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]));
+  /**
+   * Grants the table as TABLE_ACCESS says for this handler and tells the handler its name, in
+   * one step, so neither can be forgotten: item actions on the table, queries on its indexes.
+   */
+  useTable(table: Table): void {
+    const access = TABLE_ACCESS[this.handler];
+    if (!access) throw new Error(`${this.handler} has no entry in TABLE_ACCESS (lib/table-access.ts): say what it does with the table`);
     this.function.addEnvironment('TABLE_NAME', table.tableName);
-
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
-      reason: 'Lists query the table\'s own GSIs (one per access pattern in TABLE_DESIGN); "<table ARN>/index/*" covers exactly this table\'s indexes and nothing else.',
-    });
+    const dynamo = (actions: readonly TableAction[]) => actions.map((action) => `dynamodb:${action}`);
+    if (access.table.length) this.function.addToRolePolicy(new PolicyStatement({ actions: dynamo(access.table), resources: [table.tableArn] }));
+    if (access.indexes?.length) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: dynamo(access.indexes), resources: [`${table.tableArn}/index/*`] }));
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+        reason: 'Lists query the table\'s own GSIs (one per access pattern in TABLE_DESIGN); "<table ARN>/index/*" covers exactly this table\'s indexes and nothing else.',
+      });
+    }
   }
 
   /**
@@ -210,7 +223,10 @@ export class HandlerFunction extends Construct {
     this.function.addEnvironment('SES_CONFIGURATION_SET', mailer.configurationSetName);
     this.function.addEnvironment('SES_TEMPLATE_PREFIX', mailer.templatePrefix);
     if (mailer.inboundAddress) this.function.addEnvironment('INBOUND_ADDRESS', mailer.inboundAddress);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns] }));
+    // The domain identity would let the role send as any address of the domain: the condition keeps it to the sender.
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns], conditions: { StringEquals: { 'ses:FromAddress': mailer.senderEmail } } }),
+    );
   }
 
   /**

@@ -1,15 +1,50 @@
-import type { Route } from '../functions/http/routes';
 import type { TableAccess } from './handler-function';
 
 /**
  * Handlers that never build the container (functions/adapters/container.ts), so they
- * need neither TABLE_NAME nor any grant. Everything else reads the table at cold start.
+ * need neither TABLE_NAME nor any grant. Everything else reads TABLE_NAME at cold start.
  */
 export const HANDLERS_WITHOUT_TABLE: ReadonlySet<string> = new Set(['health', 'openapi']);
 
-/** Least privilege from the route table: a handler only behind reading GET routes gets read access. */
-export function tableAccessOf(handler: string, routes: readonly Route[]): TableAccess {
-  if (HANDLERS_WITHOUT_TABLE.has(handler)) return 'none';
-  const served = routes.filter((route) => route.handler === handler);
-  return served.every((route) => route.method === 'GET' && !route.writes) ? 'read' : 'readWrite';
-}
+/** Reads one case (or record) by key, and writes a change: the case, its events and its outbox in one transaction of Puts. */
+const READ_AND_WRITE_CASES: TableAccess = { table: ['GetItem', 'PutItem'] };
+/** Lists: a Query on one of TABLE_DESIGN's indexes, then the items themselves by key (the indexes copy only the filters). */
+const LIST: TableAccess = { table: ['BatchGetItem'], indexes: ['Query'] };
+
+/**
+ * Exactly what each function does with the table, in IAM actions: on the table's ARN, and on
+ * its indexes' (`<table>/index/*`). Least privilege per function, not per kind of function:
+ * tests/infra/exact-grants.test.ts derives each function's calls from its code and holds this
+ * to them both ways, and the local stack refuses any call these do not grant.
+ */
+export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
+  // API
+  'create-escalation': READ_AND_WRITE_CASES,
+  'edit-escalation': READ_AND_WRITE_CASES,
+  'escalation-action': READ_AND_WRITE_CASES,
+  incidents: READ_AND_WRITE_CASES,
+  'record-satisfaction': READ_AND_WRITE_CASES,
+  'get-escalation': { table: ['GetItem'] },
+  // The case, then its events: a Query of the case's own partition.
+  'get-timeline': { table: ['GetItem', 'Query'] },
+  'list-escalations': LIST,
+  // Timeline events by type and month, and the open cases: both lists.
+  metrics: LIST,
+  // Workflow tasks and what re-arms workflows
+  'review-deadlines': READ_AND_WRITE_CASES,
+  'act-on-deadline': READ_AND_WRITE_CASES,
+  'record-workflow-failure': READ_AND_WRITE_CASES,
+  'rearm-workflow': READ_AND_WRITE_CASES,
+  // Pages through the open cases (a list), reads and re-arms a case without an execution.
+  'reconcile-workflows': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['Query'] },
+  // Stream consumers and email
+  // Everything it needs is in the stream's images: it reads the stream (its event source mapping's grant), never the table.
+  'case-workflows': { table: [] },
+  // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts).
+  'queued-emails': { table: ['PutItem', 'UpdateItem'] },
+  // The same, for the owed emails it lists from the owed-email index.
+  'resend-owed-emails': { table: ['BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
+  'email-events': READ_AND_WRITE_CASES,
+  // Also claims each inbound message once (a conditional UpdateItem).
+  'inbound-email': { table: ['GetItem', 'PutItem', 'UpdateItem'] },
+};

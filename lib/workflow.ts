@@ -74,7 +74,7 @@ export class EscalationWorkflow extends Construct implements WorkflowAddress {
 
     const handlerFunction = (handler: string) => {
       const fn = new HandlerFunction(this, `Handler-${handler}`, { handler, projectRoot: props.projectRoot, playbook: props.playbook });
-      fn.useTable(props.table, 'readWrite');
+      fn.useTable(props.table);
       return fn;
     };
 

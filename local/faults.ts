@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import * as z from 'zod';
 import type { AwsClient, AwsService } from '../functions/adapters/aws-clients';
+import { awsJson, interpose, operationOf, type HttpRequest } from './aws-wire';
 import { currentInvocation, newCrash, type Crash } from './invocation';
 
 /**
@@ -39,16 +39,6 @@ export interface FaultCounters {
   crashedAfterSesAccepted: number;
 }
 
-interface HttpRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-interface RequestHandler {
-  handle(request: HttpRequest, options?: unknown): Promise<{ response: { statusCode: number } }>;
-}
-
 export class FaultSwitch {
   private current: FaultSettings = FaultSettings.parse({});
   readonly counters: FaultCounters = { sesRefused: 0, dynamodbThrottled: 0, tasksCrashed: 0, crashedAfterSesAccepted: 0 };
@@ -73,9 +63,7 @@ export class FaultSwitch {
 
   /** Puts the switch between a handler's SDK client and the network (functions/adapters/aws-clients.ts calls this). */
   instrument(client: AwsClient, service: AwsService) {
-    const config = client.config as { requestHandler: RequestHandler };
-    const inner = config.requestHandler;
-    config.requestHandler = {
+    interpose(client, (inner) => ({
       handle: async (request, options) => {
         const operation = operationOf(service, request);
         const refusal = this.refusal(service, operation, request);
@@ -92,7 +80,7 @@ export class FaultSwitch {
         }
         return answer;
       },
-    };
+    }));
   }
 
   private refusal(service: AwsService, operation: string, request: HttpRequest) {
@@ -121,12 +109,6 @@ const SES_REFUSALS: Record<Exclude<FaultSettings['ses'], 'ok'>, Refusal> = {
   paused: awsJson(400, 'application/json', { message: 'Sending is paused for this account. (local fault switch)' }, 'SendingPausedException'),
 };
 
-function operationOf(service: AwsService, request: HttpRequest): string {
-  if (service === 'dynamodb') return (request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-  if (service === 'sesv2' && request.method === 'POST' && request.path.endsWith('/v2/email/outbound-emails')) return 'SendEmail';
-  return `${request.method} ${request.path}`;
-}
-
 function transactionThrottled(request: HttpRequest) {
   // The SDK's body is bytes; read them as bytes (its string view warns).
   const bytes = request.body;
@@ -138,18 +120,4 @@ function transactionThrottled(request: HttpRequest) {
     Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
     CancellationReasons: reasons,
   });
-}
-
-/** An AWS error answer as the service's protocol shapes it (JSON 1.0 `__type`, or REST-JSON's error-type header). */
-function awsJson(statusCode: number, contentType: string, body: object, errorType?: string) {
-  const text = JSON.stringify(body);
-  return {
-    statusCode,
-    reason: undefined,
-    headers: { 'content-type': contentType, 'x-amzn-requestid': 'local-fault', ...(errorType && { 'x-amzn-errortype': errorType }) },
-    // A fresh stream per use: the SDK reads the body once.
-    get body() {
-      return Readable.from([Buffer.from(text)]);
-    },
-  };
 }

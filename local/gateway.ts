@@ -1,9 +1,9 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { ApiEvent, ApiResult } from '../functions/http/endpoint';
-import { oauthScope, ROUTES, type Route } from '../functions/http/routes';
+import { oauthScope, ROUTES, SCOPES_IN_USE, type Route, type Scope } from '../functions/http/routes';
 import { FaultSettings, type FaultSwitch } from './faults';
 
 /** API Gateway's own payload limit; larger requests never reach a Lambda. */
@@ -14,8 +14,8 @@ export type ApiHandler = (event: ApiEvent, context: LambdaContext) => Promise<Ap
 export interface GatewayOptions {
   port: number;
   host?: string;
-  /** The bearer token every non-public route requires (plays API Gateway's JWT authorizer). */
-  token: string;
+  /** The bearer tokens the gateway accepts and the scopes each carries (it plays API Gateway's JWT authorizer). */
+  tokens: LocalTokens;
   /** Who the token stands for on the timeline. */
   principal: string;
   handlers: Record<string, ApiHandler>;
@@ -27,6 +27,36 @@ export interface GatewayOptions {
 
 /** Where the fault switch answers, beside the API; the `_local` prefix is no route of the API's. */
 export const FAULTS_PATH = '/_local/faults';
+/** The fault switch changes how the whole stack behaves: an operator's call. */
+export const FAULTS_SCOPE: Scope = 'admin';
+
+/**
+ * The local stand-ins for access tokens: one carrying every scope (API_TOKEN), and one per
+ * scope the routes use carrying that scope alone, so a read-only client is refused a write
+ * locally as the JWT authorizer refuses it on AWS.
+ */
+export interface LocalTokens {
+  allScopes: string;
+  byScope: Record<Scope, string>;
+}
+
+/**
+ * The per-scope tokens are derived from the all-scopes one (an HMAC of the scope's name), so a
+ * fixed API_TOKEN gives the same scoped tokens on every start.
+ */
+export function issueLocalTokens(allScopes: string): LocalTokens {
+  const byScope = Object.fromEntries(SCOPES_IN_USE.map((scope) => [scope, createHmac('sha256', allScopes).update(oauthScope(scope)).digest('base64url').slice(0, 24)])) as Record<Scope, string>;
+  return { allScopes, byScope };
+}
+
+/** The scopes of the presented bearer token; undefined when there is none, or it is not one of ours (401). */
+function scopesOf(header: string | undefined, tokens: LocalTokens): Scope[] | undefined {
+  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
+  if (!presented) return undefined;
+  if (sameToken(presented, tokens.allScopes)) return [...SCOPES_IN_USE];
+  const scope = (Object.keys(tokens.byScope) as Scope[]).find((candidate) => sameToken(presented, tokens.byScope[candidate]));
+  return scope ? [scope] : undefined;
+}
 
 export interface Gateway {
   url: string;
@@ -60,12 +90,30 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
   res.end(JSON.stringify({ type: `https://escalation-api.dev/problems/${title.toLowerCase().replace(/\W+/g, '-')}`, title, status, detail }));
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
-  if (!presented) return false;
+function sameToken(presented: string, token: string): boolean {
   const a = Buffer.from(presented);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The authorizer's part: 401 without a token we issued, 403 with one lacking the scope (as the
+ * HTTP API's JWT authorizer answers, here in problem+json with RFC 6750's challenge). Returns
+ * the token's scopes when it may pass.
+ */
+function authorize(req: IncomingMessage, res: ServerResponse, tokens: LocalTokens, scope: Scope, what: string): Scope[] | undefined {
+  const scopes = scopesOf(req.headers.authorization, tokens);
+  if (!scopes) {
+    problem(res, 401, 'Unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+    return undefined;
+  }
+  if (!scopes.includes(scope)) {
+    problem(res, 403, 'Forbidden', `${what} needs the scope ${oauthScope(scope)}; this token carries ${scopes.map(oauthScope).join(', ')}`, {
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${oauthScope(scope)}"`,
+    });
+    return undefined;
+  }
+  return scopes;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -86,7 +134,7 @@ function isTextual(contentType: string | undefined) {
 }
 
 /** Builds the event API Gateway (HTTP API, payload 2.0) would deliver for this request. */
-function toEvent(req: IncomingMessage, url: URL, route: CompiledRoute, params: Record<string, string>, body: Buffer, principal: string): ApiEvent {
+function toEvent(req: IncomingMessage, url: URL, route: CompiledRoute, params: Record<string, string>, body: Buffer, principal: string, scopes: Scope[]): ApiEvent {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -117,7 +165,7 @@ function toEvent(req: IncomingMessage, url: URL, route: CompiledRoute, params: R
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
-      authorizer: { principalId: principal, integrationLatency: 0, jwt: { claims: route.scope ? { sub: principal } : {}, scopes: route.scope ? [oauthScope(route.scope)] : [] } },
+      authorizer: { principalId: principal, integrationLatency: 0, jwt: { claims: route.scope ? { sub: principal, scope: scopes.map(oauthScope).join(' ') } : {}, scopes: route.scope ? scopes.map(oauthScope) : [] } },
     },
   } as ApiEvent;
 }
@@ -151,10 +199,8 @@ function decodeParams(names: string[], values: string[]): Record<string, string>
 }
 
 /** GET shows the fault settings; PUT replaces them (what a body leaves out goes back to no fault). */
-async function faultSwitch(req: IncomingMessage, res: ServerResponse, faults: FaultSwitch, token: string) {
-  if (!tokenMatches(req.headers.authorization, token)) {
-    return problem(res, 401, 'Unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
-  }
+async function faultSwitch(req: IncomingMessage, res: ServerResponse, faults: FaultSwitch, tokens: LocalTokens) {
+  if (!authorize(req, res, tokens, FAULTS_SCOPE, `${req.method} ${FAULTS_PATH}`)) return;
   const answer = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -184,7 +230,7 @@ async function faultSwitch(req: IncomingMessage, res: ServerResponse, faults: Fa
   return answer(200, faults.set(settings.data));
 }
 
-/** A small stand-in for API Gateway: the route table, the authorizer, payload limits, v2 events. */
+/** A small stand-in for API Gateway: the route table, the authorizer with its scopes, payload limits, v2 events. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer(async (req, res) => {
     try {
@@ -194,7 +240,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         return res.end(page);
       }
-      if (url.pathname === FAULTS_PATH && options.faults) return await faultSwitch(req, res, options.faults, options.token);
+      if (url.pathname === FAULTS_PATH && options.faults) return await faultSwitch(req, res, options.faults, options.tokens);
       const candidates = compiled.filter((route) => route.pattern.test(url.pathname));
       const route = candidates.find((candidate) => candidate.method === req.method);
       if (!route) {
@@ -204,9 +250,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         return problem(res, 404, 'Not found', `no route for ${req.method} ${url.pathname}`);
       }
-      if (route.scope && !tokenMatches(req.headers.authorization, options.token)) {
-        return problem(res, 401, 'Unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
-      }
+      const scopes = route.scope ? authorize(req, res, options.tokens, route.scope, `${route.method} ${route.path}`) : [];
+      if (!scopes) return;
       const body = await readBody(req);
       if (body === 'too-large') {
         res.setHeader('connection', 'close');
@@ -215,7 +260,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const match = route.pattern.exec(url.pathname)!;
       const params = decodeParams(route.names, match.slice(1));
       if (!params) return problem(res, 400, 'Invalid request', `the path ${url.pathname} has malformed percent-encoding`);
-      const event = toEvent(req, url, route, params, body, options.principal);
+      const event = toEvent(req, url, route, params, body, options.principal, scopes);
       const handler = options.handlers[route.handler];
       if (!handler) throw new Error(`no handler loaded for ${route.handler}`);
       const result = await handler(event, lambdaContext(route.handler, event.requestContext.requestId));

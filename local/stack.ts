@@ -4,6 +4,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { provideLocalAdapters } from '../functions/adapters/container';
 import { logger } from '../functions/adapters/logger';
+import { SignedSurveyLinks } from '../functions/adapters/signed-survey-links';
 import { followedBy, STREAM_CONSUMERS, type StreamConsumer } from '../functions/adapters/stored-changes';
 import { loadTemplates } from '../templates/catalogue';
 import { randomBytes } from 'node:crypto';
@@ -12,9 +13,12 @@ import { ensureTable } from './dynamodb';
 import { freePort } from './free-port';
 import { instrumentAwsClients } from '../functions/adapters/aws-clients';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
+import type { SurveyLinks } from '../functions/ports/survey';
 import type { FaultSwitch } from './faults';
-import { loadHandlers, startGateway, type ApiHandler, type Gateway } from './gateway';
-import { invokeLocal } from './invocation';
+import { issueLocalTokens, loadHandlers, startGateway, type ApiHandler, type Gateway, type LocalTokens } from './gateway';
+import { LocalIam, type CheckedRequest } from './iam-enforcement';
+import { currentInvocation, invokeLocal } from './invocation';
+import { localWorld, stageEnvironment, type LocalStage } from './local-stage';
 import { ScaledClock } from './scaled-clock';
 import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
@@ -32,6 +36,7 @@ export interface LocalStackOptions {
   smtpPort?: number;
   /** Customer replies go to plus-addresses of it. */
   inboundAddress?: string;
+  /** The token carrying every scope (API_TOKEN); the gateway derives one token per scope from it. */
   token: string;
   principal: string;
   timeScale: number;
@@ -52,10 +57,19 @@ export interface LocalStackOptions {
   faults?: FaultSwitch;
   /** Replaces workflow task handlers (tests inject faults this way). */
   wrapTask?: (name: string, handler: TaskHandler) => TaskHandler;
+  /**
+   * The synthesized local stage (local/local-stage.ts): every call a handler makes is checked
+   * against its function's IAM policy from it, and the names those calls use come from it.
+   */
+  stage: LocalStage;
+  /** Told of every IAM request checked, allowed or denied (the grant coverage test records them). */
+  onIamCheck?: (request: CheckedRequest) => void;
 }
 
 export interface LocalStack {
   gateway: Gateway;
+  /** The bearer tokens the gateway accepts: all scopes, and one per scope. */
+  tokens: LocalTokens;
   sesUrl: string;
   smtpPort: number;
   inboundAddress: string;
@@ -66,6 +80,12 @@ export interface LocalStack {
   reconcile(): Promise<unknown>;
   /** One run of the owed-email sweep (it also runs on its own timer). */
   resendOwedEmails(): Promise<unknown>;
+  /** What SES's event destination does through SNS: hands email-events a bounce or complaint notice. */
+  reportDeliveryEvent(notice: object): Promise<unknown>;
+  /** Lambda's Invoke: runs one function (a file of functions/handlers) on an event, as an invocation of it. */
+  invoke(functionName: string, event: unknown): Promise<unknown>;
+  /** The IAM check every handler call goes through. */
+  iam: LocalIam;
   stop(): Promise<void>;
 }
 
@@ -88,18 +108,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const streamArn = await ensureTable(options.dynamo.client, options.tableName);
+    // The template's names for what the handlers call, resolved to the local table, bucket and secret.
+    const world = localWorld(options.stage, { name: options.tableName, streamArn });
+    const names = stageEnvironment(options.stage, world);
+    const iam = new LocalIam(options.stage, world, { ...(options.onIamCheck && { onCheck: options.onIamCheck }) });
     const ses = await startLocalSes(options.sesPort, { ...(options.sentMailFile && { sentMailFile: options.sentMailFile }) });
     stoppers.push(ses.stop);
-    await publishTemplates(ses.url);
+    await publishTemplates(ses.url, names.SES_TEMPLATE_PREFIX ?? '');
 
     const clock = options.clock ?? new ScaledClock(options.timeScale);
     // The public base URL goes into emails, so the port must be known before the handlers load.
     const port = options.port || (await freePort());
     const inboundAddress = options.inboundAddress ?? 'escalations@inbound.localhost';
+    const publicApiUrl = `http://127.0.0.1:${port}`;
     Object.assign(process.env, {
       INBOUND_ADDRESS: inboundAddress,
-      PUBLIC_API_URL: `http://127.0.0.1:${port}`,
-      SURVEY_SIGNING_KEY: options.surveySigningKey ?? randomBytes(32).toString('base64url'),
+      PUBLIC_API_URL: publicApiUrl,
+      // The sender, configuration set and template prefix the template gives the mail senders.
+      ...(names.SENDER_EMAIL && { SENDER_EMAIL: names.SENDER_EMAIL }),
+      ...(names.SES_CONFIGURATION_SET && { SES_CONFIGURATION_SET: names.SES_CONFIGURATION_SET }),
+      ...(names.SES_TEMPLATE_PREFIX !== undefined && { SES_TEMPLATE_PREFIX: names.SES_TEMPLATE_PREFIX }),
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.dynamo.endpoint,
       SES_ENDPOINT: ses.url,
@@ -120,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // the engine is created first with handlers that are resolved on first call.
     const tasks: Record<string, TaskHandler> = {};
     const lazy = (name: string): TaskHandler => (input, context) => tasks[name]!(input, context);
+    const stateMachineArn = need(names.STATE_MACHINE_ARN, 'STATE_MACHINE_ARN');
     const engine = new LocalWorkflowEngine(
       clock,
       { ReviewDeadlinesFunctionArn: lazy('review-deadlines'), ActOnDeadlineFunctionArn: lazy('act-on-deadline'), RecordWorkflowFailureFunctionArn: lazy('record-workflow-failure') },
@@ -127,19 +156,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(options.retryIntervalMs !== undefined && { retryIntervalMs: options.retryIntervalMs }),
         // The EventBridge rule on execution status changes (lib/workflow.ts) targets rearm-workflow.
         onExecutionEnded: (event) => tasks['rearm-workflow']!(event, {} as never),
+        stateMachineArn,
       },
     );
     stoppers.push(() => engine.stopAll());
     const rawMail = new MemoryRawMailStore();
     // EMF lines and info logs are for CloudWatch; on a laptop they would bury the output.
     logger.setLogLevel((process.env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
-    instrumentAwsClients(faults ? (client, service) => faults.instrument(client, service) : undefined);
-    provideLocalAdapters({ workflow: engine, now: clock.now, rawMail, metrics: { record: () => undefined } });
+    // Outermost the IAM check, as on AWS: a call its policy refuses never reaches a fault or the engine.
+    instrumentAwsClients((client, service) => {
+      faults?.instrument(client, service);
+      iam.instrument(client, service);
+    });
+    // What has no local endpoint is checked where it stands in: the engine, the raw mail, the survey key.
+    const survey = surveyLinksPerFunction(publicApiUrl, iam.guardSecret(need(names.SURVEY_SIGNING_KEY_SECRET_ARN, 'SURVEY_SIGNING_KEY_SECRET_ARN'), options.surveySigningKey ?? randomBytes(32).toString('base64url')));
+    provideLocalAdapters({
+      workflow: iam.guardWorkflow(engine, stateMachineArn),
+      rawMail: iam.guardRawMail(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
+      survey,
+      now: clock.now,
+      metrics: { record: () => undefined },
+    });
 
     for (const name of [...WORKFLOW_TASK_HANDLERS, ...EVENT_HANDLERS]) {
       const handler = await loadHandler(name);
       tasks[name] = options.wrapTask ? options.wrapTask(name, handler) : handler;
     }
+    const { handler: emailEvents } = (await import('../functions/handlers/email-events')) as { handler: TaskHandler };
+    const reportDeliveryEvent = (notice: object) => asFunction('email-events', emailEvents)({ Records: [{ Sns: { Message: JSON.stringify(notice) } }] }, {} as never);
+    const invoke = async (functionName: string, event: unknown) => (tasks[functionName] ?? (await loadHandler(functionName)))(event, {} as never);
     const reconcile = () => tasks['reconcile-workflows']!({}, {} as never);
     const resendOwedEmails = () => tasks['resend-owed-emails']!({}, {} as never);
 
@@ -167,12 +212,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const smtp = await startSmtpInbound(options.smtpPort ?? 0, rawMail, (event) => asFunction('inbound-email', inboundEmail)(event, {} as never) as Promise<InboundResult>);
     stoppers.push(smtp.stop);
 
-    // The dashboard runs on loopback only, so it carries the local token to call /metrics.
-    const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', options.token);
+    // The dashboard runs on loopback only, so it carries a local token to call /metrics: the read-only one.
+    const tokens = issueLocalTokens(options.token);
+    const dashboard = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8').replace('__API_TOKEN__', tokens.byScope.read);
     const handlers = Object.fromEntries(Object.entries(await loadHandlers()).map(([name, handler]) => [name, asFunction(name, handler as TaskHandler) as ApiHandler]));
-    const gateway = await startGateway({ port, token: options.token, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
+    const gateway = await startGateway({ port, tokens, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
     stoppers.push(gateway.close);
-    return { gateway, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, stop };
+    return { gateway, tokens, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, invoke, iam, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -195,11 +241,32 @@ function every(intervalMs: number, run: () => Promise<unknown>, what: string, st
   });
 }
 
-/** Creates (or refreshes) every template in local SES through the SES v2 API, as CDK does on AWS. */
-async function publishTemplates(sesUrl: string) {
+function need(value: string | undefined, name: string): string {
+  if (value === undefined) throw new Error(`the synthesized local stage gives no function ${name}, which the local stack needs`);
+  return value;
+}
+
+/**
+ * The survey links each function signs or checks with, one per function as each Lambda has its
+ * own container: the key is fetched on a function's first use, as from Secrets Manager.
+ */
+function surveyLinksPerFunction(publicApiUrl: string, signingKey: () => Promise<string>): SurveyLinks {
+  const byFunction = new Map<string, SignedSurveyLinks>();
+  const links = () => {
+    // Outside an invocation the key's check fails loudly; the name here only files it.
+    const name = currentInvocation()?.functionName ?? '';
+    let found = byFunction.get(name);
+    if (!found) byFunction.set(name, (found = new SignedSurveyLinks(publicApiUrl, signingKey)));
+    return found;
+  };
+  return { linksFor: (caseId, now) => links().linksFor(caseId, now), verify: (token, now) => links().verify(token, now) };
+}
+
+/** Creates (or refreshes) every template in local SES through the SES v2 API, under the stage's prefix, as CDK does on AWS. */
+async function publishTemplates(sesUrl: string, prefix: string) {
   const ses = new SESv2Client({ endpoint: sesUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   for (const template of loadTemplates()) {
-    const content = { TemplateName: template.name, TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text } };
+    const content = { TemplateName: `${prefix}${template.name}`, TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text } };
     try {
       await ses.send(new CreateEmailTemplateCommand(content));
     } catch (error) {

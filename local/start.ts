@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalStackError, startDynamoDbLocal, type LocalDynamo } from './dynamodb';
 import { FaultSwitch } from './faults';
-import { FAULTS_PATH } from './gateway';
+import { oauthScope, ROUTES, SCOPES_IN_USE, type Scope } from '../functions/http/routes';
+import { FAULTS_PATH, FAULTS_SCOPE } from './gateway';
+import { localStageFile, readLocalStage } from './local-stage';
 import { ScaledClock } from './scaled-clock';
 import { startLocalStack } from './stack';
 
@@ -22,7 +24,8 @@ const HELP = `Usage: npm start -- [options]
                      {"ses":"ok|unavailable|throttled|paused","dynamodbThrottleRate":0..1,"taskCrashRate":0..1})
   -h, --help         this text
 
-Environment: API_TOKEN fixes the bearer token (otherwise one is generated),
+Environment: API_TOKEN fixes the all-scopes bearer token (otherwise one is generated;
+the per-scope tokens are derived from it, so they are fixed too),
 API_USER names the caller on timelines (default local-user),
 PLAYBOOK_PATH points at a playbook file (default ./playbook.json when present).`;
 
@@ -66,6 +69,14 @@ function parseOptions() {
   };
 }
 
+/** What a token of this scope opens, for the start-up banner: the routes (or how many), and the fault switch. */
+function scopeUse(scope: Scope, withFaults: boolean): string {
+  const routes = ROUTES.filter((route) => route.scope === scope);
+  const methods = [...new Set(routes.map((route) => route.method))].join('/');
+  const listed = routes.length <= 2 ? routes.map((route) => `${route.method} ${route.path}`).join(', ') : `${routes.length} routes (${methods})`;
+  return withFaults && scope === FAULTS_SCOPE ? `${listed}, the fault switch` : listed;
+}
+
 async function main() {
   const options = parseOptions();
   if (options.help) {
@@ -82,8 +93,15 @@ async function main() {
 
   try {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // Each function's IAM policy comes from the synthesized template: cached in .cdk/local-stage/,
+    // or synthesized in a child process while DynamoDB Local starts.
+    const stageReady = localStageFile();
+    stageReady.catch(() => undefined); // awaited below, once DynamoDB Local is up
     const dynamo: LocalDynamo = await startDynamoDbLocal(options.dynamoPort, options.dataDir);
     stoppers.push(dynamo.stop);
+    const dynamoReadyAt = Date.now();
+    const stageFile = await stageReady;
+    const iamWait = Date.now() - dynamoReadyAt;
     const tableName = 'escalations';
     const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
@@ -91,6 +109,7 @@ async function main() {
     const clock = options.dataDir ? ScaledClock.resume(resolve(options.dataDir, 'clock.json'), options.timeScale) : new ScaledClock(options.timeScale);
     const faults = options.faults ? new FaultSwitch() : undefined;
     const stack = await startLocalStack({
+      stage: readLocalStage(stageFile.file),
       surveySigningKey: options.dataDir ? persistentKey(resolve(options.dataDir, 'survey-signing-key')) : randomBytes(32).toString('base64url'),
       dynamo,
       tableName,
@@ -117,7 +136,7 @@ async function main() {
     console.log(`
 Escalation API is running locally (ready in ${seconds}s)
 
-  HTTP API        ${gateway.url}            (bearer token below)
+  HTTP API        ${gateway.url}            (bearer tokens below)
   Dashboard       ${gateway.url}/dashboard   (the playbook metrics as charts)
   OpenAPI         ${gateway.url}/openapi.json
   Health          ${gateway.url}/health
@@ -125,12 +144,15 @@ Escalation API is running locally (ready in ${seconds}s)
   Inbound email   smtp://127.0.0.1:${stack.smtpPort}   replies to ${stack.inboundAddress.replace('@', '+<case id>@')}
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
+  IAM             every call checked against its function's policy in the template (stage "local"; ${stageFile.synthesized ? `synthesized in ${(stageFile.ms / 1000).toFixed(1)} s, ${(iamWait / 1000).toFixed(1)} s of it after DynamoDB Local was ready` : 'cached in .cdk/local-stage/'})
   Clock           ${options.timeScale === 1 ? 'real time' : `${options.timeScale}× real time (an hour passes in ${(3600 / options.timeScale).toFixed(2)} s)`}${options.dataDir ? `, now ${clock.now().toISOString()}` : ''}
-${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; same bearer token)\n` : ''}
-  API_TOKEN=${token}
+${faults ? `  Fault switch    ${gateway.url}${FAULTS_PATH}   (GET shows, PUT sets; needs ${oauthScope(FAULTS_SCOPE)})\n` : ''}
+Bearer tokens: each route needs its scope, as the JWT authorizer checks it on AWS (403 without it)
+  API_TOKEN=${token}   every scope
+${SCOPES_IN_USE.map((scope) => `  ${oauthScope(scope).padEnd(18)} ${stack.tokens.byScope[scope]}   ${scopeUse(scope, Boolean(faults))}`).join('\n')}
 
 Try:
-  curl -s -H "Authorization: Bearer ${token}" ${gateway.url}/escalations?status=open
+  curl -s -H "Authorization: Bearer ${stack.tokens.byScope.read}" ${gateway.url}/escalations?status=open
 
 Ctrl-C stops everything.`);
   } catch (error) {

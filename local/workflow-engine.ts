@@ -53,6 +53,8 @@ export interface LocalEngineOptions {
   retryIntervalMs?: number;
   /** What EventBridge does on AWS for the status-change rule: called when an execution fails or is stopped. */
   onExecutionEnded?: (event: ExecutionStatusChange) => Promise<unknown>;
+  /** The ARN this engine answers to (the local stack passes the synthesized local stage's). */
+  stateMachineArn?: string;
 }
 
 const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:escalation-workflow-local';
@@ -145,7 +147,8 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private ended(record: ExecutionRecord & { startedAt?: number }) {
     const notify = this.options.onExecutionEnded;
     if (!notify || this.stopping || (record.status !== 'FAILED' && record.status !== 'ABORTED')) return;
-    const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${record.name}`;
+    const stateMachineArn = this.options.stateMachineArn ?? LOCAL_STATE_MACHINE_ARN;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${record.name}`;
     const event: ExecutionStatusChange = {
       version: '0',
       id: crypto.randomUUID(),
@@ -154,7 +157,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
       time: new Date().toISOString(),
       region: 'us-east-1',
       resources: [executionArn],
-      detail: { executionArn, stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: record.name, status: record.status, startDate: record.startedAt ?? Date.now(), stopDate: Date.now() },
+      detail: { executionArn, stateMachineArn, name: record.name, status: record.status, startDate: record.startedAt ?? Date.now(), stopDate: Date.now() },
     };
     setImmediate(() => void notify(event).catch((error: unknown) => console.error(`local EventBridge: the execution-status target failed for ${record.name}:`, error)));
   }

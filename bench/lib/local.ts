@@ -11,6 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDynamoDbLocal, type LocalDynamo } from '../../local/dynamodb';
 import { freePort } from '../../local/free-port';
+import { localStageFile, readLocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 export { escalationRequest } from '../../tests/fixtures/escalation-request';
@@ -45,11 +46,14 @@ export interface BenchStack {
  * 86.4 s / timeScale and add its queries to whatever is being measured).
  */
 export async function startBenchStack(options: { timeScale: number } & Partial<Pick<LocalStackOptions, 'wrapTask' | 'retryIntervalMs' | 'playbookPath'>>): Promise<BenchStack> {
+  const stage = localStageFile();
+  stage.catch(() => undefined); // awaited below, once DynamoDB Local is up
   const dynamo = await startDynamo();
   const tableName = `bench-${randomUUID()}`;
   const token = randomUUID();
   try {
     const stack = await startLocalStack({
+      stage: readLocalStage((await stage).file),
       dynamo: { endpoint: dynamo.endpoint, client: dynamo.client },
       tableName,
       port: 0,

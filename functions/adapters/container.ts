@@ -34,8 +34,8 @@ let localOverrides: LocalOverrides = {};
 
 /**
  * The local stack swaps in what has no offline AWS endpoint (the workflow engine, the raw
- * mail store) and its scaled clock. A swapped port still reaches only a handler that wired
- * it, so a handler missing a port fails locally as it would on AWS.
+ * mail store, the survey key) and its scaled clock. A swapped port still reaches only a
+ * handler that wired it, so a handler missing a port fails locally as it would on AWS.
  */
 export function provideLocalAdapters(overrides: LocalOverrides) {
   localOverrides = overrides;

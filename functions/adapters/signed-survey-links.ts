@@ -9,14 +9,11 @@ const LINK_VALIDITY_MS = 30 * 86_400_000;
 export const SURVEY_SCORES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 /**
- * The survey links a handler wires in its container() call. On AWS the key is read from
- * Secrets Manager on first use; only the local stack passes the key itself.
+ * The survey links a handler wires in its container() call: the key is read from Secrets
+ * Manager on first use. (The local stack provides its own, reading a local key under the same
+ * IAM check: local/stack.ts.)
  */
 export function signedSurveyLinks(config: Config) {
-  if (config.SURVEY_SIGNING_KEY) {
-    const key = config.SURVEY_SIGNING_KEY;
-    return new SignedSurveyLinks(config.PUBLIC_API_URL, async () => key);
-  }
   const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
   if (!secretArn) throw new ConfigurationError('no survey signing key: this function signs or checks survey links, so CDK must call useSurveyLinks on it');
   const secrets = awsClient('secrets-manager', new SecretsManagerClient(clientOptions('secrets-manager')));

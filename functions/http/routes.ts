@@ -16,7 +16,7 @@ export interface Route {
   handler: string;
   /** OAuth scope the route requires; none means public (no authorizer): only the survey link customers click. */
   scope?: Scope;
-  /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
+  /** A GET that changes state (the survey link customers click): its handler may write (lib/table-access.ts grants it). */
   writes?: true;
 }
 
@@ -41,3 +41,6 @@ export const ROUTES: Route[] = [
 ];
 
 export const HANDLERS = [...new Set(ROUTES.map((route) => route.handler))];
+
+/** Every scope some route requires: what a token issuer must offer (docs/deploy.md) and the local gateway issues. */
+export const SCOPES_IN_USE: Scope[] = [...new Set(ROUTES.flatMap((route) => (route.scope ? [route.scope] : [])))];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
+import { oauthScope, SCOPES_IN_USE } from '../../functions/http/routes';
 import { buildApp } from '../../lib/app';
 import { LAMBDA_RUNTIME } from '../../lib/handler-function';
 import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS } from '../../lib/monitoring';
@@ -29,6 +30,19 @@ describe('docs/deploy.md', () => {
   it('documents every stage configuration key', () => {
     for (const key of STAGE_KEYS) expect(DOC).toContain(`| \`${key}\` |`);
     expect(DOC).toContain('-c configFile=');
+  });
+
+  it('has the token issuer offer every scope the routes use, and the smoke-test client ask for each', () => {
+    // The command with its continuation lines.
+    const resourceServer = /create-resource-server(?:[^\n]*\\\n)*[^\n]*/.exec(DOC)![0];
+    const client = /--allowed-o-auth-scopes ([^\n]*)/.exec(DOC)![1]!;
+    const tokenRequest = /grant_type=client_credentials&scope=([^']*)'/.exec(DOC)![1]!;
+    expect(SCOPES_IN_USE.length).toBeGreaterThan(2);
+    for (const scope of SCOPES_IN_USE) {
+      expect(resourceServer).toContain(`ScopeName=${scope},`);
+      expect(client.split(' ')).toContain(oauthScope(scope));
+      expect(tokenRequest.split(' ')).toContain(oauthScope(scope));
+    }
   });
 
   it('states the alarm thresholds the stack deploys', () => {

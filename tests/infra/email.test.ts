@@ -109,7 +109,7 @@ describe('email', () => {
     });
 
     it('lets email-events write the case, and nothing else: no email, no workflow', () => {
-      expect(actionsOf(view.statementsOf(EMAIL_EVENTS_HANDLER))).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem']));
+      expect(actionsOf(view.statementsWith(EMAIL_EVENTS_HANDLER, 'dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
       expect(view.statementsWith(EMAIL_EVENTS_HANDLER, 'ses:')).toEqual([]);
       expect(view.statementsWith(EMAIL_EVENTS_HANDLER, 'states:')).toEqual([]);
     });
@@ -127,6 +127,8 @@ describe('email', () => {
     it.each(MAIL_SENDERS)('%s may send as the sender identity, with the configuration set and the deployed templates, nothing wider', (handler) => {
       const statements = view.statementsWith(handler, 'ses:');
       expect(actionsOf(statements)).toEqual(['ses:SendEmail']);
+      // The domain identity alone would allow any address of the domain: the condition keeps it to the sender.
+      expect(statements.map((statement) => statement.Condition)).toEqual([{ StringEquals: { 'ses:FromAddress': TEST_CONTEXT.senderEmail } }]);
       const resources = resourcesIn(statements).map((resource) => JSON.stringify(resource));
       for (const resource of resources) expect(resource).not.toContain('*');
       const names = resources.map((resource) => resource.replace(/.*:(identity|template|configuration-set)\/([^"]+)".*/, '$1/$2')).sort();

@@ -141,15 +141,17 @@ describe('the handler Lambdas', () => {
     expect(dynamoStatementsOf(handler)).toEqual([]);
   });
 
-  it.each(READ_ONLY_HANDLERS)('%s (reading GET routes only) may read but not write the table', (handler) => {
+  // Which reads each needs is exact-grants.test.ts's to check (from the code); this holds the
+  // route table's promise: a handler behind reading GET routes only never writes.
+  it.each(READ_ONLY_HANDLERS)('%s (reading GET routes only) may not write the table', (handler) => {
     const actions = dynamoStatementsOf(handler).flatMap((statement) => [statement.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions.length).toBeGreaterThan(0);
     for (const action of WRITE_ACTIONS) expect(actions).not.toContain(action);
   });
 
   it.each(WRITING_HANDLERS)('%s may write the table', (handler) => {
     const actions = dynamoStatementsOf(handler).flatMap((statement) => [statement.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']));
+    expect(actions).toContain('dynamodb:PutItem');
   });
 
   it.each(TABLE_HANDLERS)('%s gets table permissions on this table and its indexes only, never "*"', (handler) => {

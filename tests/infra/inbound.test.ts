@@ -150,7 +150,7 @@ describe('inbound email', () => {
 
     it('writes the table (it may open or resume a case) and leaves workflows and mail to the table\'s stream', () => {
       const actions = actionsOf(view.statementsOf(INBOUND_EMAIL_HANDLER));
-      expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject']));
+      expect(actions.filter((action) => action.startsWith('dynamodb:') || action.startsWith('s3:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject']);
       expect(actions.filter((action) => action.startsWith('states:') || action.startsWith('ses:'))).toEqual([]);
       expect(view.environmentOf(INBOUND_EMAIL_HANDLER)).toMatchObject({ TABLE_NAME: expect.anything(), INBOUND_BUCKET: expect.anything() });
     });

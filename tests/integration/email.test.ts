@@ -40,9 +40,8 @@ describe('outbound email', () => {
   it('a bounce reported by SES is recorded on the case the email belongs to', async () => {
     const opened = await open({ customer: { accountId: 'bouncy', name: 'Bouncy', contacts: [{ email: 'gone@bouncy.test' }] } });
     const acknowledgment = await waitFor(async () => (await api.sentMail()).find((m) => m.subject.includes(opened.id)));
-    const { handler } = await import('../../functions/handlers/email-events');
     const notice = { eventType: 'Bounce', mail: { messageId: acknowledgment.messageId }, bounce: { bounceType: 'Permanent', bounceSubType: 'NoEmail', bouncedRecipients: [{ emailAddress: 'gone@bouncy.test' }] } };
-    const result = await handler({ Records: [{ Sns: { Message: JSON.stringify(notice) } }] }, {} as never);
+    const result = await api.stack.reportDeliveryEvent(notice);
     expect(result).toEqual({ results: [{ recorded: true, caseId: opened.id }] });
     const bounced = (await events(opened.id)).find((e) => e.type === 'email_bounced');
     expect(bounced?.data).toMatchObject({ kind: 'bounce', recipients: ['gone@bouncy.test'], detail: 'Permanent/NoEmail' });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 
@@ -72,7 +73,7 @@ describe('intake', () => {
     const malformed = await api.call('GET', '/escalations/does-not-exist');
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors.map((e: { path: string }) => e.path)).toEqual(['path.id']);
-    const missing = await api.call('GET', '/escalations/8d2f4a52-4a5e-4e5e-9a4c-0f6a0c8c9b10');
+    const missing = await api.call('GET', `/escalations/${randomUUID()}`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, title: 'Not found' });

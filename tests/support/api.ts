@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
+import type { LocalTokens } from '../../local/gateway';
+import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { waitFor } from './wait-for';
 
@@ -9,7 +11,10 @@ export { escalationRequest } from '../fixtures/escalation-request';
 
 export interface TestApi {
   url: string;
+  /** Carries every scope; `call` sends it unless the headers name another. */
   token: string;
+  /** One token per scope the routes use, each carrying that scope alone. */
+  tokens: LocalTokens['byScope'];
   tableName: string;
   stack: LocalStack;
   /** Sends an authenticated JSON request and returns status, headers and the parsed body. */
@@ -42,10 +47,14 @@ export interface SentMail {
 
 /**
  * The API as `npm start` runs it — local gateway, real handlers, the real state machine,
- * local SES, DynamoDB Local — on a table of its own, so test files never see each other's cases.
+ * local SES, DynamoDB Local, each call checked against its function's IAM policy — on a table of
+ * its own, so test files never see each other's cases.
  */
+/** The local stage the run's global setup synthesized: the IAM policies every test stack enforces. */
+export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
+
 export async function startTestApi(
-  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs'>> = {},
+  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs'>> = {},
 ): Promise<TestApi> {
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
@@ -62,6 +71,7 @@ export async function startTestApi(
     timeScale: options.timeScale ?? 1,
     reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000,
     ...options,
+    stage: options.stage ?? localStage(),
   });
   const url = stack.gateway.url;
   const sentMail = async () => {
@@ -72,6 +82,7 @@ export async function startTestApi(
   return {
     url,
     token,
+    tokens: stack.tokens.byScope,
     tableName,
     stack,
     async call(method, path, body, headers = {}) {

@@ -1,0 +1,150 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { caseKey } from '../../functions/adapters/table-design';
+import { FaultSwitch } from '../../local/faults';
+import { authorize } from '../../local/iam';
+import type { CheckedRequest } from '../../local/iam-enforcement';
+import type { TaskHandler } from '../../local/workflow-engine';
+import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { codeGrants, withoutGrant } from '../support/grants';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * Every grant is needed, and none is missing, with the local stack enforcing IAM: a tour of
+ * every function, down the paths that use each of its grants (some handed their event directly,
+ * as Lambda's Invoke would, where the natural path takes days of case time), records every
+ * request the check evaluated. None may have been refused; and taking away any single grant of
+ * any function's role (an action on a kind of resource, as exact-grants.test.ts counts them)
+ * must refuse at least one of them. The second half needs no second tour: the recorded requests
+ * are evaluated again against each reduced policy.
+ */
+
+// Ten hours of case time per real second: a follow-up (+24 h) arrives 2.4 s after the resolve.
+const SCALE = 36_000;
+
+const checks: CheckedRequest[] = [];
+const faults = new FaultSwitch();
+/** While set, case-workflows lets case writes go by (a start lost) and the EventBridge target does not re-arm: the sweep's work is left over. */
+const held = { starts: false, rearms: false };
+const holding = (name: string, handler: TaskHandler): TaskHandler => {
+  if (name === 'case-workflows') return (event, context) => (held.starts ? Promise.resolve({ held: true }) : handler(event, context));
+  if (name === 'rearm-workflow') return (event, context) => (held.rearms ? Promise.resolve({ held: true }) : handler(event, context));
+  return handler;
+};
+
+let api: TestApi;
+let smtp: nodemailer.Transporter;
+beforeAll(async () => {
+  // An email is the stream's alone for one claim lease: 2 s here, so the owed-email sweep takes a refused one over soon.
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20, emailLeaseRealMs: 2_000, faults, wrapTask: holding, onIamCheck: (check) => checks.push(check) });
+  smtp = nodemailer.createTransport({ host: '127.0.0.1', port: api.stack.smtpPort, secure: false, ignoreTLS: true });
+});
+afterAll(() => api?.close());
+
+async function open(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const { status, body } = await api.call('POST', '/escalations', escalationRequest(overrides), headers);
+  expect(status).toBeLessThan(300);
+  return body as { id: string; generation: number };
+}
+/** The case's workflow generation, which the API does not show: read from the table as the tasks read it. */
+async function generationOf(id: string): Promise<number> {
+  const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const { Item } = await table.send(new GetCommand({ TableName: api.tableName, Key: caseKey(id), ConsistentRead: true }));
+  return Item!.generation as number;
+}
+const eventsOf = async (id: string) => (await api.call('GET', `/escalations/${id}/timeline?limit=200`)).body.items as { type: string; data?: Record<string, unknown> }[];
+const calledBy = (functionName: string) => checks.filter((check) => check.functionName === functionName);
+
+describe('IAM grants on a tour of every function', () => {
+  it('the tour: the API, the workflow tasks, the stream consumers, email in and out, the sweeps, with every call checked', async () => {
+    // The API: a create retried with its key, reads, lists, metrics, an edit, an action.
+    const title = `Grant tour ${Date.now()}`;
+    // Sent twice at once (the key's day passes in 2.4 s here): one writes, the other reads the first one's record.
+    const key = { 'idempotency-key': `grant-tour-${Date.now()}` };
+    const [a, again] = await Promise.all([open({ title, severity: 'low', triggers: [] }, key), open({ title, severity: 'low', triggers: [] }, key)]);
+    expect(again.id).toBe(a.id);
+    const read = await api.call('GET', `/escalations/${a.id}`);
+    expect(read.status).toBe(200);
+    expect((await api.call('GET', `/escalations/${a.id}/timeline`)).status).toBe(200);
+    expect((await api.call('GET', '/escalations?status=open')).body.items.length).toBeGreaterThan(0);
+    expect((await api.call('GET', '/metrics')).status).toBe(200);
+    // Ten hours pass every second: the workflow may change the case between a read and the edit.
+    await waitFor(async () => {
+      const { headers } = await api.call('GET', `/escalations/${a.id}`);
+      const edit = await api.call('PATCH', `/escalations/${a.id}`, { businessImpact: 'Orders fail in the EU too' }, { 'if-match': headers.get('etag')! });
+      return edit.status === 200 || (expect(edit.status).toBe(412), false);
+    }, { what: 'an edit on the version just read' });
+    // A new generation: case-workflows stops the old execution and starts the next.
+    expect((await api.call('POST', `/escalations/${a.id}/acknowledge`, {})).status).toBe(200);
+    const incident = await api.call('POST', '/incidents', { title: `Incident of ${title}`, escalationIds: [a.id] });
+    expect(incident.status).toBe(201);
+    expect((await api.call('GET', `/incidents/${incident.body.id}`)).status).toBe(200);
+    expect((await api.call('POST', `/incidents/${incident.body.id}/updates`, { message: 'Traffic is moving off the slow cluster.' })).status).toBe(200);
+
+    // Resolved, the follow-up comes a day later (act-on-deadline signs its links with the survey key); a link records a score.
+    expect((await api.call('POST', `/escalations/${a.id}/resolve`, { rootCause: 'a full disk', fix: 'cleaned it', prevention: 'disk alarms' })).status).toBe(200);
+    const followUp = await waitFor(async () => (await api.sentMail()).find((mail) => mail.subject === `Checking in on "${title}"`), { timeoutMs: 20_000, what: 'the follow-up email' });
+    expect((await fetch(/9: (http\S+)/.exec(followUp.body.text!)![1]!)).status).toBe(200);
+
+    // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
+    const acknowledgment = (await api.sentMail()).find((mail) => mail.subject.includes(a.id))!;
+    expect(await api.stack.reportDeliveryEvent({ eventType: 'Bounce', mail: { messageId: acknowledgment.messageId }, bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'cto@acme.test' }] } })).toMatchObject({ results: [{ recorded: true }] });
+    const b = await open({ severity: 'low', triggers: [] });
+    await smtp.sendMail({ from: 'cto@acme.test', to: api.stack.inboundAddress.replace('@', `+${b.id}@`), subject: 'Re: logs', text: 'Logs attached.' });
+    expect((await eventsOf(b.id)).some((event) => event.type === 'customer_replied')).toBe(true);
+
+    // What Step Functions and EventBridge hand the tasks only after days or failures, handed over directly.
+    expect(await api.stack.invoke('review-deadlines', { caseId: b.id, generation: await generationOf(b.id), iteration: 500 })).toMatchObject({ phase: 'superseded' });
+    await api.stack.invoke('record-workflow-failure', { caseId: b.id, generation: await generationOf(b.id), failure: { Error: 'States.TaskFailed', Cause: 'the tour' } });
+    const statusChange = { version: '0', id: 'tour', 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states', detail: { name: `${b.id}-g${await generationOf(b.id)}`, status: 'FAILED' } };
+    expect(await api.stack.invoke('rearm-workflow', statusChange)).toMatchObject({ rearmed: true });
+
+    // The daily sweep finds a case whose start was lost (it starts it) and one whose execution ended (it re-arms it).
+    held.starts = true;
+    const lost = await open({ severity: 'low', triggers: [] });
+    await api.stack.caseChanges.drained();
+    held.starts = false;
+    held.rearms = true;
+    const ended = await open({ severity: 'low', triggers: [] });
+    await waitFor(async () => api.stack.engine.execution(ended.id, 1)?.status === 'RUNNING', { what: 'the execution of the case the sweep will find ended' });
+    await api.stack.engine.stop(ended.id, 1);
+    const swept = (await api.stack.reconcile()) as { started: string[]; rearmed: string[] };
+    held.rearms = false;
+    expect(swept.started).toContain(lost.id);
+    expect(swept.rearmed).toContain(ended.id);
+
+    // An email SES refused goes out with the owed-email sweep once SES is back.
+    await api.stack.caseChanges.drained();
+    faults.set({ ses: 'unavailable' });
+    const owed = await open({ severity: 'low', triggers: [] });
+    await waitFor(async () => calledBy('queued-emails').some((check) => check.action === 'ses:SendEmail' && faults.counters.sesRefused > 0), { what: 'SES refusing the acknowledgment' });
+    await api.stack.caseChanges.drained();
+    faults.set({});
+    await waitFor(async () => calledBy('resend-owed-emails').some((check) => check.action === 'ses:SendEmail'), { timeoutMs: 30_000, what: 'the owed-email sweep to send what SES refused' });
+    await api.settledMail([owed.id]);
+  }, 90_000);
+
+  it('refused nothing: every call of the tour was allowed by its function\'s role', () => {
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.filter((check) => !check.decision.allowed).map((check) => `${check.functionName}: ${check.action} on ${check.resource}`)).toEqual([]);
+  });
+
+  it('needs every grant: without any one of them, some call of the tour is refused', () => {
+    const unneeded: string[] = [];
+    let grantsTried = 0;
+    for (const functionName of Object.keys(api.stack.iam.stage.functions)) {
+      const statements = api.stack.iam.statementsOf(functionName);
+      // SES checks the identity the account verified: the address (as locally) or instead its domain. Both count.
+      const requests = calledBy(functionName).flatMap((check) => [check, ...(check.orInstead ?? []).map((resource) => ({ ...check, resource }))]);
+      for (const grant of codeGrants(statements)) {
+        grantsTried++;
+        const reduced = withoutGrant(statements, grant);
+        if (!requests.some((request) => !authorize(reduced, request).allowed)) unneeded.push(`${functionName}: ${grant}`);
+      }
+    }
+    expect(grantsTried).toBeGreaterThan(40);
+    expect(unneeded).toEqual([]);
+  });
+});
