@@ -8,6 +8,7 @@ export const HANDLERS_WITHOUT_TABLE: ReadonlySet<string> = new Set(['health', 'o
 
 /** Reads one case (or record) by key, and writes a change: the case, its events and its outbox in one transaction of Puts. */
 const READ_AND_WRITE_CASES: TableAccess = { table: ['GetItem', 'PutItem'] };
+
 /** Lists: a Query on one of TABLE_DESIGN's indexes, then the items themselves by key (the indexes copy only the filters). */
 const LIST: TableAccess = { table: ['BatchGetItem'], indexes: ['Query'] };
 
@@ -21,7 +22,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // API
   'create-escalation': READ_AND_WRITE_CASES,
   'edit-escalation': READ_AND_WRITE_CASES,
-  'escalation-action': READ_AND_WRITE_CASES,
+  // A note is only appended to the case's timeline: a transaction of Puts with a ConditionCheck on the case.
+  'escalation-action': { table: ['ConditionCheckItem', 'GetItem', 'PutItem'] },
   incidents: READ_AND_WRITE_CASES,
   'record-satisfaction': READ_AND_WRITE_CASES,
   'get-escalation': { table: ['GetItem'] },

@@ -45,7 +45,9 @@ export function operationOf(service: AwsService, request: HttpRequest): string {
 }
 
 export function jsonBody(request: HttpRequest): Record<string, unknown> {
-  const text = request.body === undefined ? '' : String(request.body);
+  // The SDK hands the body over as bytes; read them as bytes (its string view warns on use).
+  const bytes = request.body;
+  const text = bytes === undefined ? '' : bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : String(bytes);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { AwsClient, AwsService } from '../functions/adapters/aws-clients';
-import { awsJson, interpose, operationOf, type HttpRequest } from './aws-wire';
+import { awsJson, interpose, jsonBody, operationOf, type HttpRequest } from './aws-wire';
 import { currentInvocation, newCrash, type Crash } from './invocation';
 
 /**
@@ -110,10 +110,7 @@ const SES_REFUSALS: Record<Exclude<FaultSettings['ses'], 'ok'>, Refusal> = {
 };
 
 function transactionThrottled(request: HttpRequest) {
-  // The SDK's body is bytes; read them as bytes (its string view warns).
-  const bytes = request.body;
-  const body = bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : String(bytes ?? '{}');
-  const items = (JSON.parse(body) as { TransactItems?: unknown[] }).TransactItems ?? [];
+  const items = (jsonBody(request).TransactItems as unknown[] | undefined) ?? [];
   const reasons = items.map((_, i) => (i === 0 ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity for one or more global secondary indexes. (local fault switch)' } : { Code: 'None' }));
   return awsJson(400, 'application/x-amz-json-1.0', {
     __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',

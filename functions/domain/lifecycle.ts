@@ -17,6 +17,9 @@ export const MAX_PAUSES = 100;
 const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
 const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
 
+/** Actions that change nothing about the case, only add to its timeline (their command returns the case itself). */
+export const APPEND_ONLY_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['notes']);
+
 /** Which statuses each action may start from. The lifecycle of PLAYBOOK.md §5 in one table. */
 export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
   acknowledge: ['open'],

@@ -3,7 +3,7 @@ import type { Backoff } from '../domain/backoff';
 import { needsRearm } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
-import { applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
+import { APPEND_ONLY_ACTIONS, applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
 import { metricPoints } from '../domain/metric-points';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
@@ -88,7 +88,33 @@ export async function getTimeline(deps: Dependencies, id: string, page: { limit:
 }
 
 export function actOnEscalation<A extends ActionName>(deps: Dependencies, id: string, action: A, input: ActionInput<A>, caller: Caller) {
-  return writeWithLock(deps, id, caller, (current, ctx) => applyAction(action, current, input, ctx), { operation: action, request: input });
+  const decide = (current: Escalation, ctx: Context) => applyAction(action, current, input, ctx);
+  const idempotent = { operation: action, request: input };
+  return APPEND_ONLY_ACTIONS.has(action) ? appendToCase(deps, id, caller, decide, idempotent) : writeWithLock(deps, id, caller, decide, idempotent);
+}
+
+/**
+ * An action that changes nothing about the case (a note) only appends its events to the
+ * timeline: no version to take, so writers adding notes side by side never race. If-Match and
+ * Idempotency-Key work as for every write.
+ */
+async function appendToCase(deps: Dependencies, id: string, caller: Caller, decide: (current: Escalation, ctx: Context) => Change, idempotent: { operation: string; request: unknown }): Promise<Written> {
+  const claim = idempotencyClaim(deps, caller, `${idempotent.operation} ${id}`, idempotent.request);
+  if (claim) {
+    const first = await deps.repository.replayed(claim);
+    if (first) return { escalation: first, replayed: true };
+  }
+  const current = await getEscalation(deps, id);
+  if (caller.ifMatch !== undefined && caller.ifMatch !== current.version) {
+    throw new PreconditionFailedError(`escalation ${id} is at version ${current.version}, not ${caller.ifMatch}; fetch it again`);
+  }
+  const { events } = decide(current, context(deps, caller.principal, deps.now()));
+  try {
+    return await deps.repository.append(current, events, caller.ifMatch, claim);
+  } catch (error) {
+    if (error instanceof VersionConflictError) throw new PreconditionFailedError(`escalation ${id} changed while this request was decided against version ${caller.ifMatch}; fetch it again`, { cause: error });
+    throw error;
+  }
 }
 
 export function editEscalationFacts(deps: Dependencies, id: string, patch: PatchEscalationInput, caller: Caller & { ifMatch: number }) {
@@ -127,10 +153,7 @@ export async function writeWithLock(
           throw new PreconditionFailedError(`escalation ${id} is at version ${current.version}, not ${caller.ifMatch}; fetch it again`);
         }
         const change = decide(current, context(deps, caller.principal, deps.now()));
-        if (change.next === current) {
-          // Nothing about the case changes: its events are only appended (a note), no version to race for.
-          return change.events.length ? deps.repository.append(current, change.events, caller.ifMatch, claim) : { escalation: current, replayed: false };
-        }
+        if (change.next === current) return { escalation: current, replayed: false };
         // The running execution sleeps until the old earliest check; an earlier one needs a new
         // generation, which the table's stream starts (and stops the old one).
         if (needsRearm(current, change.next, deps.playbook)) change.next.generation = current.generation + 1;

@@ -78,6 +78,8 @@ describe('IAM grants on a tour of every function', () => {
     }, { what: 'an edit on the version just read' });
     // A new generation: case-workflows stops the old execution and starts the next.
     expect((await api.call('POST', `/escalations/${a.id}/acknowledge`, {})).status).toBe(200);
+    // A note is only appended to the timeline (a ConditionCheck on the case, no new version).
+    expect((await api.call('POST', `/escalations/${a.id}/notes`, { text: 'on the tour' })).status).toBe(200);
     const incident = await api.call('POST', '/incidents', { title: `Incident of ${title}`, escalationIds: [a.id] });
     expect(incident.status).toBe(201);
     expect((await api.call('GET', `/incidents/${incident.body.id}`)).status).toBe(200);
