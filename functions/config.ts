@@ -7,6 +7,8 @@ const ConfigSchema = z.object({
   STATE_MACHINE_ARN: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/, 'expected a Step Functions state machine ARN').optional(),
   SENDER_EMAIL: z.email().default('escalations@example.com'),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** The identity the sender sends under, when it is neither the address nor its domain (a parent domain, another account's). */
+  SES_FROM_IDENTITY_ARN: z.string().startsWith('arn:').optional(),
   /** Prefix of this stage's SES template names (templates are shared by every stage in a region). */
   SES_TEMPLATE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   /** Where customer replies arrive (an SES receipt rule on AWS, the SMTP server locally). */

@@ -28,6 +28,10 @@ export interface EscalationEmailProps {
   senderEmail: string;
   /** Customer emails carry a Reply-To plus-address of it; unset without inbound email. */
   inboundAddress?: string;
+  /** The account's SES is in the sandbox: senders also get its identities, which SES checks recipients against. */
+  sandbox?: boolean;
+  /** The identity the sender sends under when it is neither the address nor its domain. */
+  senderIdentityArn?: string;
   /** Encrypts the bounce and complaint topic (the notices name customers' addresses). */
   topicKey: IKey;
   /** @default every template in templates/ */
@@ -55,6 +59,8 @@ export class EscalationEmail extends Construct implements MailSender {
    * of the two is verified), the configuration set and each deployed template: nothing else.
    */
   readonly sendingResourceArns: readonly string[];
+  readonly senderIdentityArn?: string;
+  readonly sandboxRecipientsArn?: string;
 
   constructor(scope: Construct, id: string, props: EscalationEmailProps) {
     super(scope, id);
@@ -103,9 +109,12 @@ export class EscalationEmail extends Construct implements MailSender {
     this.sendingResourceArns = [
       sesArn('identity', props.senderEmail),
       sesArn('identity', domain),
+      ...(props.senderIdentityArn ? [props.senderIdentityArn] : []),
       sesArn('configuration-set', this.configurationSetName),
       ...this.templateNames.map((name) => sesArn('template', name)),
     ];
+    if (props.senderIdentityArn) this.senderIdentityArn = props.senderIdentityArn;
+    if (props.sandbox) this.sandboxRecipientsArn = sesArn('identity', '*');
   }
 
   /** The handler that records each bounce and complaint on its case (SNS invokes it asynchronously). */

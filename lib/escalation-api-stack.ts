@@ -92,7 +92,14 @@ export class EscalationApiStack extends Stack {
     });
 
     const inboundAddress = inboundAddressOf(config);
-    this.email = new EscalationEmail(this, 'Email', { stage: config.stage, senderEmail: config.senderEmail, topicKey, ...(inboundAddress && { inboundAddress }) });
+    this.email = new EscalationEmail(this, 'Email', {
+      stage: config.stage,
+      senderEmail: config.senderEmail,
+      topicKey,
+      sandbox: config.sesSandbox,
+      ...(config.senderIdentityArn && { senderIdentityArn: config.senderIdentityArn }),
+      ...(inboundAddress && { inboundAddress }),
+    });
     this.workflow = new EscalationWorkflow(this, 'Workflow', {
       stage: config.stage,
       table,

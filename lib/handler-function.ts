@@ -48,6 +48,10 @@ export interface MailSender {
   /** Customer emails get a Reply-To plus-address of it (only when inbound email is configured). */
   readonly inboundAddress?: string;
   readonly sendingResourceArns: readonly string[];
+  /** The identity ARN the sender sends under, when it is not the address or its domain (a parent domain, another account's). */
+  readonly senderIdentityArn?: string;
+  /** In the SES sandbox: every identity of the account, which SES also checks each recipient against. */
+  readonly sandboxRecipientsArn?: string;
 }
 
 /** The survey links in follow-up emails: HMAC-signed with a key from Secrets Manager, pointing at the API. */
@@ -223,10 +227,18 @@ export class HandlerFunction extends Construct {
     this.function.addEnvironment('SES_CONFIGURATION_SET', mailer.configurationSetName);
     this.function.addEnvironment('SES_TEMPLATE_PREFIX', mailer.templatePrefix);
     if (mailer.inboundAddress) this.function.addEnvironment('INBOUND_ADDRESS', mailer.inboundAddress);
+    if (mailer.senderIdentityArn) this.function.addEnvironment('SES_FROM_IDENTITY_ARN', mailer.senderIdentityArn);
     // The domain identity would let the role send as any address of the domain: the condition keeps it to the sender.
-    this.function.addToRolePolicy(
-      new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns], conditions: { StringEquals: { 'ses:FromAddress': mailer.senderEmail } } }),
-    );
+    const fromSender = { StringEquals: { 'ses:FromAddress': mailer.senderEmail } };
+    this.function.addToRolePolicy(new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [...mailer.sendingResourceArns], conditions: fromSender }));
+    if (mailer.sandboxRecipientsArn) {
+      // In the sandbox SES authorizes each recipient's identity too; still only from the sender.
+      this.function.addToRolePolicy(new PolicyStatement({ actions: SEND_EMAIL_ACTIONS, resources: [mailer.sandboxRecipientsArn], conditions: fromSender }));
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, mailer.sandboxRecipientsArn)}]`,
+        reason: 'Only while the account\'s SES is in the sandbox (stage setting sesSandbox): SES then authorizes each send against every recipient\'s identity, which are any of the account\'s verified identities; the ses:FromAddress condition still keeps every send to the one sender.',
+      });
+    }
   }
 
   /**

@@ -32,6 +32,25 @@ const StageConfigSchema = z.strictObject({
     .optional(),
   // Where alarm notifications go (an SNS email subscription, confirmed from the first message).
   alarmEmail: z.email({ error: 'must be an email address for alarm notifications' }).optional(),
+  /**
+   * The account's SES is still in the sandbox (every new account, until AWS grants production
+   * access): SES then also authorizes each send against every recipient's identity, so the
+   * senders get ses:SendEmail on the account's identities, still only from senderEmail.
+   * Turn it off once production access is granted (docs/deploy.md, section 4).
+   */
+  sesSandbox: z
+    .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+    .transform((value) => value === true || value === 'true')
+    .default(false),
+  /**
+   * The SES identity that authorizes the sender, when it is neither the address nor its domain:
+   * a verified parent domain (escalations@mail.example.com sent under example.com), or an
+   * identity another account shares with this one through a sending authorization policy.
+   */
+  senderIdentityArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/[^/\s]+$/, 'must be an SES identity ARN, e.g. arn:aws:ses:eu-west-1:123456789012:identity/example.com')
+    .optional(),
 });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
@@ -57,6 +76,8 @@ const PLACEHOLDERS: Record<string, string> = {
   senderEmail: 'escalations@...',
   inboundDomain: 'support.example.com',
   alarmEmail: 'oncall@example.com',
+  sesSandbox: 'true',
+  senderIdentityArn: 'arn:aws:ses:<region>:<account>:identity/example.com',
 };
 const EXAMPLE =
   'cdk synth -c stage=dev -c jwtIssuer=https://auth.example.com/ -c jwtAudience=escalation-api -c senderEmail=escalations@example.com\n' +

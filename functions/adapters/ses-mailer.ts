@@ -17,7 +17,7 @@ const PERMANENT_REFUSALS = new Set(['MessageRejected', 'BadRequestException']);
 
 /** The mailer a handler wires in its container() call. */
 export const sesMailer = (config: Config) =>
-  new SesMailer(awsClient('sesv2', new SESv2Client(clientOptions('sesv2', config.SES_ENDPOINT))), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX);
+  new SesMailer(awsClient('sesv2', new SESv2Client(clientOptions('sesv2', config.SES_ENDPOINT))), config.SENDER_EMAIL, config.SES_CONFIGURATION_SET, config.SES_TEMPLATE_PREFIX, config.SES_FROM_IDENTITY_ARN);
 
 /** SES v2 templated email. The same calls work against local SES (aws-ses-v2-local). */
 export class SesMailer implements Mailer {
@@ -27,6 +27,8 @@ export class SesMailer implements Mailer {
     private readonly configurationSet?: string,
     /** SES template names are account-wide: each stage deploys its templates under its own prefix. */
     private readonly templatePrefix = '',
+    /** The identity SES authorizes the sender against, when it is neither the address nor its domain. */
+    private readonly fromIdentityArn?: string,
   ) {}
 
   async send(email: TemplatedEmail) {
@@ -36,6 +38,7 @@ export class SesMailer implements Mailer {
     const result = await this.sendOrName(
       new SendEmailCommand({
         FromEmailAddress: this.from,
+        ...(this.fromIdentityArn && { FromEmailAddressIdentityArn: this.fromIdentityArn }),
         Destination: { ToAddresses: email.to },
         ...(email.replyTo && { ReplyToAddresses: [email.replyTo] }),
         Content: { Template: { TemplateName: `${this.templatePrefix}${email.template}`, TemplateData: JSON.stringify(templateData(email.data)) } },

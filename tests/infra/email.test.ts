@@ -143,6 +143,41 @@ describe('email', () => {
       );
     });
 
+    describe('in the SES sandbox, and with a parent domain identity', () => {
+      const PARENT = 'arn:aws:ses:eu-west-1:123456789012:identity/example.test';
+      const sandbox = () => {
+        const built = synthesize({ sesSandbox: 'true', senderIdentityArn: PARENT });
+        return inspect(built.template, built.stack);
+      };
+      let sandboxView: ReturnType<typeof inspect>;
+      beforeAll(() => {
+        sandboxView = sandbox();
+      }, 60_000);
+
+      it.each(MAIL_SENDERS)('%s may also send to the account\'s identities (SES checks each recipient in the sandbox), still only from the sender', (handler) => {
+        const statements = sandboxView.statementsWith(handler, 'ses:');
+        expect(statements).toHaveLength(2);
+        for (const statement of statements) {
+          expect(actionsOf([statement])).toEqual(['ses:SendEmail']);
+          expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': TEST_CONTEXT.senderEmail } });
+        }
+        const recipients = statements.find((statement) => JSON.stringify(statement.Resource).includes('identity/*'))!;
+        expect(resourcesIn([recipients])).toHaveLength(1);
+        expect(JSON.stringify(recipients.Resource)).toMatch(/:identity\/\*"/);
+      });
+
+      it.each(MAIL_SENDERS)('%s may send under the parent domain identity, and names it on every send', (handler) => {
+        const sending = sandboxView.statementsWith(handler, 'ses:').find((statement) => !JSON.stringify(statement.Resource).includes('identity/*'))!;
+        expect(resourcesIn([sending])).toContainEqual(PARENT);
+        expect(sandboxView.environmentOf(handler).SES_FROM_IDENTITY_ARN).toBe(PARENT);
+      });
+
+      it.each(MAIL_SENDERS)('%s gets neither outside the sandbox or without the setting', (handler) => {
+        expect(view.statementsWith(handler, 'ses:')).toHaveLength(1);
+        expect(view.environmentOf(handler).SES_FROM_IDENTITY_ARN).toBeUndefined();
+      });
+    });
+
     it.each(NOT_MAIL_SENDERS)('%s may not send email and is told no sender', (handler) => {
       expect(view.statementsWith(handler, 'ses:')).toEqual([]);
       expect(view.environmentOf(handler).SENDER_EMAIL).toBeUndefined();

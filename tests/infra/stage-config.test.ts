@@ -62,6 +62,15 @@ describe('stage configuration from CDK context', () => {
     });
   });
 
+  it('reads the SES sandbox setting as a boolean from a flag or a file (off by default), and a sender identity ARN', () => {
+    expect(parseStageConfig(REQUIRED).sesSandbox).toBe(false);
+    expect(parseStageConfig({ ...REQUIRED, sesSandbox: 'true' }).sesSandbox).toBe(true);
+    expect(parseStageConfig({ ...REQUIRED, sesSandbox: false }).sesSandbox).toBe(false);
+    expect(() => parseStageConfig({ ...REQUIRED, sesSandbox: 'yes' })).toThrow(/sesSandbox: must be true or false/);
+    expect(parseStageConfig({ ...REQUIRED, senderIdentityArn: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com' }).senderIdentityArn).toBe('arn:aws:ses:eu-west-1:123456789012:identity/example.com');
+    expect(() => parseStageConfig({ ...REQUIRED, senderIdentityArn: 'example.com' })).toThrow(/senderIdentityArn: must be an SES identity ARN/);
+  });
+
   it('treats an empty flag as not set', () => {
     const config = parseStageConfig({ ...REQUIRED, inboundDomain: '', alarmEmail: '' });
     expect(config.inboundDomain).toBeUndefined();
