@@ -34,10 +34,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-interface CompiledRoute extends Route {
+type CompiledRoute = Route & {
   pattern: RegExp;
   names: string[];
-}
+};
 
 const compiled: CompiledRoute[] = ROUTES.map((route) => {
   const names: string[] = [];

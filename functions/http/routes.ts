@@ -9,16 +9,20 @@ export const oauthScope = (scope: Scope) => `${SCOPE_PREFIX}${scope}`;
 /** Applying a changed playbook to a running case overrides the targets it was promised: a lead's call. */
 const ADMIN_ACTIONS = new Set<string>(['re-evaluate']);
 
-export interface Route {
+interface RouteBase {
   method: 'GET' | 'POST' | 'PATCH';
   path: string;
   /** File name in functions/handlers; one Lambda each. */
   handler: string;
-  /** OAuth scope the route requires; none means public (no authorizer): only the survey link customers click. */
-  scope?: Scope;
   /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
   writes?: true;
 }
+
+/**
+ * A route either requires an OAuth scope (API Gateway's JWT authorizer checks it) or is public,
+ * and then says why: CDK records the reason where it acknowledges the missing authorizer.
+ */
+export type Route = RouteBase & ({ scope: Scope; publicBecause?: never } | { scope?: never; publicBecause: string });
 
 /**
  * The API's route table. CDK builds the HTTP API routes from it and the local gateway
@@ -35,8 +39,20 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },
   { method: 'POST', path: '/incidents/{id}/updates', handler: 'incidents', scope: 'write' },
-  { method: 'GET', path: '/csat/{token}', handler: 'record-satisfaction', writes: true },
-  { method: 'GET', path: '/health', handler: 'health', scope: 'read' },
+  {
+    method: 'GET',
+    path: '/csat/{token}',
+    handler: 'record-satisfaction',
+    writes: true,
+    publicBecause:
+      'it is the satisfaction link customers click in the follow-up email, and customers have no token. The path carries an HMAC-signed, expiring token (key in Secrets Manager) that names the one case it may score, and one score per case is recorded',
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    handler: 'health',
+    publicBecause: 'uptime checkers call it without a token. It answers a constant status and the API version, reads nothing and reveals nothing else',
+  },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'read' },
 ];
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
+import { API_VERSION } from '../http/version';
 import {
   ActionRequests,
   CreateEscalationRequest,
@@ -112,7 +113,12 @@ function operationFor(route: Route): Operation {
       headers: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retried broadcast with the same key reaches nobody twice', schema: { type: 'string', maxLength: 128 } }],
     };
   }
-  if (key === 'GET /health') return { summary: 'Liveness', response: { type: 'object', properties: { status: { const: 'ok' } } } };
+  if (key === 'GET /health') {
+    return {
+      summary: 'Liveness, public (no token): the status and the API version, nothing else',
+      response: { type: 'object', properties: { status: { const: 'ok' }, version: { type: 'string', const: API_VERSION } }, required: ['status', 'version'] },
+    };
+  }
   if (key === 'GET /openapi.json') return { summary: 'This document', response: { type: 'object' } };
   const action = route.path.split('/').pop() as ActionName;
   return { summary: ACTION_SUMMARIES[action], request: inputSchema(ActionRequests[action]), response: ref('Escalation'), headers: [ifMatch(false)] };
@@ -145,7 +151,7 @@ export function buildOpenApiDocument() {
     openapi: '3.1.0',
     info: {
       title: 'Escalation API',
-      version: '0.1.0',
+      version: API_VERSION,
       description: 'Run the customer-escalation playbook as software: intake, deadlines, routing, lifecycle.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',

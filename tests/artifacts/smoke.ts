@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { signSurveyToken } from '../../functions/domain/survey-token';
+import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest } from '../fixtures/escalation-request';
 import { sesBounceViaSns, sesReceipt, type ApiRequest } from './events';
 import type { RecordedCall, StandIns } from './stand-ins';
@@ -105,13 +106,13 @@ async function catchUp(tier: Tier) {
 
 export const STEPS: Step[] = [
   {
-    name: 'GET /health',
+    name: 'GET /health (public route)',
     functions: ['health'],
     async run(tier) {
       const answer = await tier.api({ method: 'GET', path: '/health' });
       expectStatus(answer, 200, 'health');
-      assert.deepEqual(answer.body, { status: 'ok' });
-      return '200 {"status":"ok"}';
+      assert.deepEqual(answer.body, { status: 'ok', version: API_VERSION });
+      return `200 ${JSON.stringify(answer.body)}`;
     },
   },
   {

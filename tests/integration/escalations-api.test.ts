@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 
 const HOUR = 3_600_000;
@@ -62,11 +64,14 @@ describe('intake', () => {
     expect(unchanged.status).toBe(304);
   });
 
-  it('answers 404 problem+json for an unknown id', async () => {
-    const missing = await api.call('GET', '/escalations/does-not-exist');
+  it('answers 404 problem+json for an unknown id, and 400 naming the path for one that is no id at all', async () => {
+    const missing = await api.call('GET', `/escalations/${randomUUID()}`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, title: 'Not found' });
+    const malformed = await api.call('GET', '/escalations/does-not-exist');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors[0].path).toBe('path.id');
   });
 });
 
@@ -231,11 +236,12 @@ describe('lists', () => {
 });
 
 describe('service endpoints', () => {
-  it('GET /health answers with a token, and only with one', async () => {
-    expect((await fetch(`${api.url}/health`)).status).toBe(401);
-    const response = await api.call('GET', '/health');
+  it('GET /health is public, as uptime checkers expect, and says only the status and the version', async () => {
+    const response = await fetch(`${api.url}/health`);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', version: API_VERSION });
+    // A token changes nothing: the route has no authorizer.
+    expect((await api.call('GET', '/health')).body).toEqual({ status: 'ok', version: API_VERSION });
   });
 
   it('GET /openapi.json documents every route with its request schema', async () => {
