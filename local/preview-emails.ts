@@ -51,6 +51,7 @@ const updated = applyAction(
   },
   at('2026-05-04T10:15:00Z'),
 );
+const assigned = applyAction('assign', acknowledged.next, { owner: 'kim.tanaka@example.com', reason: 'Kim built the fulfilment connector and can read its signing code today.' }, at('2026-05-04T09:50:00Z', 'support-lead@example.com'));
 const resolution = { rootCause: 'The release sent a new signature header your connector did not accept.', fix: 'We restored the previous header and replayed the 4,870 stuck orders.', prevention: 'Connector contract tests now run against every customer integration before a release.' };
 const resolved = applyAction('resolve', updated.next, resolution, at('2026-05-04T13:05:00Z'));
 const outOfScope = applyAction('out-of-scope', acknowledged.next, { reason: 'The errors come from the carrier’s label service, which is outside our platform.', guidance: 'The carrier’s status page lists the outage; labels can be printed from their portal until it is fixed.' }, at('2026-05-04T10:00:00Z'));
@@ -63,6 +64,7 @@ const dueCheck = (escalation: typeof opened.next, action: string) => {
 const samples: Notification[] = [
   ...opened.notifications!,
   ...acknowledged.notifications!,
+  ...assigned.notifications!,
   ...updated.notifications!,
   ...resolved.notifications!,
   ...outOfScope.notifications!,

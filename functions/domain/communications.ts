@@ -14,6 +14,7 @@ export const TEMPLATE_NAMES = [
   'satisfaction_follow_up',
   'incident_update',
   'internal_handoff',
+  'case_assigned',
   'churn_risk_brief',
   'deadline_breach_alert',
   'owner_reminder',
@@ -60,7 +61,9 @@ export function handoffFacts(escalation: Escalation): Record<string, unknown> {
     caseId: escalation.id,
     reference: caseReference(escalation.id),
     title: escalation.title,
-    description: escalation.description,
+    // Optional facts are sent empty rather than left out: SES refuses data that lacks a variable
+    // the template names, even inside an {{#if}} that would skip it.
+    description: escalation.description ?? '',
     severity: escalation.severity,
     accountName: escalation.customer.name,
     segment: notStated(escalation.customer.segment),
@@ -73,11 +76,22 @@ export function handoffFacts(escalation: Escalation): Record<string, unknown> {
     owner: escalation.owner ?? 'nobody yet',
     contact: contact?.email ?? '',
     contactName: contact?.name ?? contact?.email ?? '',
-    contactPhone: contact?.phone,
+    contactPhone: contact?.phone ?? '',
     triggers: escalation.triggers.join(', ') || 'none recorded',
     routedTo: escalation.routedTo.join(', '),
     acknowledgeBy: escalation.deadlines.acknowledgeBy,
     resolveBy: escalation.deadlines.resolveBy,
+  };
+}
+
+/** What a handoff to a new owner adds to the case facts: who handed it over, from whom, why, and where the case stands. */
+export function assignmentFacts({ escalation, previousOwner, assignedBy, reason }: { escalation: Escalation; previousOwner: string | undefined; assignedBy: string; reason: string }): Record<string, unknown> {
+  return {
+    previousOwner: previousOwner ?? '',
+    assignedBy,
+    reason,
+    status: escalation.status.replace(/_/g, ' '),
+    nextUpdateBy: escalation.deadlines.nextUpdateBy,
   };
 }
 

@@ -66,6 +66,7 @@ export interface Escalation {
 export const EVENT_TYPES = [
   'created',
   'acknowledged',
+  'assigned',
   'customer_updated',
   'escalated',
   'edited',

@@ -1,5 +1,5 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
-import { toCustomer } from './communications';
+import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, humanDuration, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
@@ -19,6 +19,8 @@ const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer']
 /** Which statuses each action may start from. The lifecycle of PLAYBOOK.md §5 in one table. */
 export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
   acknowledge: ['open'],
+  // Ownership can move at any point of the active work, even before anyone acknowledged it.
+  assign: ACTIVE,
   updates: ['acknowledged', 'in_progress'],
   escalate: ACTIVE,
   resolve: WORKING,
@@ -107,6 +109,24 @@ const commands: { [A in ActionName]: Command<A> } = {
           acknowledgeBy: current.deadlines.acknowledgeBy,
           onTime: ctx.now.getTime() <= Date.parse(current.deadlines.acknowledgeBy),
           ...(input.message && { message: input.message }),
+        }),
+      ],
+    };
+  },
+
+  assign(current, input, ctx) {
+    const { owner } = input;
+    if (current.owner?.toLowerCase() === owner.toLowerCase()) throw new RuleViolationError(`${input.owner} already owns this escalation`, 'owner');
+    const next = advance(current, { owner }, ctx);
+    const previousOwner = current.owner;
+    return {
+      next,
+      notifications: toInternal(next, 'case_assigned', `v${next.version}`, [owner], assignmentFacts({ previousOwner, assignedBy: ctx.actor, reason: input.reason, escalation: next })),
+      events: [
+        event('assigned', ctx, `${previousOwner ?? 'nobody'} → ${owner}: ${input.reason}`, {
+          from: previousOwner ?? null,
+          to: owner,
+          reason: input.reason,
         }),
       ],
     };

@@ -113,6 +113,10 @@ export const ActionRequests = {
     nextUpdateBy: isoInstant().optional().describe('the time promised for the next update; defaults to the severity cadence'),
   }),
   escalate: z.strictObject({ reason: text(2_000) }),
+  assign: z.strictObject({
+    owner: EmailAddress.describe('who takes the case over: their email address, where the handoff email goes'),
+    reason: text(2_000).describe('why the case changes hands; the new owner reads it in the handoff'),
+  }),
   resolve: z.strictObject({ rootCause: text(4_000), fix: text(4_000), prevention: text(4_000) }),
   'out-of-scope': z.strictObject({ reason: text(4_000), guidance: text(4_000) }),
   pause: z.strictObject({ reason: text(2_000) }),

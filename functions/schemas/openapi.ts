@@ -52,6 +52,7 @@ const ACTION_SUMMARIES: Record<ActionName, string> = {
   acknowledge: 'A named owner takes the case; the acknowledgement clock stops',
   updates: 'Record a customer update; the update clock restarts',
   escalate: 'Move the case one tier up the escalation ladder',
+  assign: 'Hand the case to another owner (in any active status): the timeline records it and the new owner gets a handoff email with the case context',
   resolve: 'Resolve with root cause, fix and prevention',
   'out-of-scope': 'Declare the problem out of scope, with guidance',
   pause: 'Wait on the customer: the SLA clock stops',

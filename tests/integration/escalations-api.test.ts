@@ -91,6 +91,42 @@ describe('lifecycle over HTTP', () => {
     expect(ack.at).toBe(acked.body.acknowledgedAt);
   });
 
+  it('assign hands a case to a colleague: 200, the timeline says who gave it to whom and why, and the new owner gets the handoff', async () => {
+    const { body: opened } = await create({ title: `Handoff ${randomUUID()}` });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'alice@example.com' });
+    const request = { owner: 'bob@example.com', reason: 'Bob wrote the payment integration' };
+    const assigned = await api.call('POST', `/escalations/${opened.id}/assign`, request, { 'idempotency-key': `assign-${opened.id}` });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body).toMatchObject({ owner: 'bob@example.com', status: 'acknowledged', version: 3 });
+
+    const events = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items;
+    expect(events.find((e: { type: string }) => e.type === 'assigned')).toMatchObject({
+      actor: 'tester@example.com',
+      data: { from: 'alice@example.com', to: 'bob@example.com', reason: 'Bob wrote the payment integration' },
+    });
+    const handoffs = (await api.settledMail([opened.id])).filter((mail) => mail.subject.startsWith('[critical] Handed to you') && mail.subject.includes(opened.title));
+    expect(handoffs).toHaveLength(1);
+    expect(handoffs[0]!.destination.to).toEqual(['bob@example.com']);
+    expect(handoffs[0]!.body.text).toContain('tester@example.com handed this escalation to you (it was with alice@example.com)');
+    expect(handoffs[0]!.body.text).toContain('Why: Bob wrote the payment integration');
+
+    // The same request again with its Idempotency-Key: the first answer, and no second handoff.
+    const retried = await api.call('POST', `/escalations/${opened.id}/assign`, request, { 'idempotency-key': `assign-${opened.id}` });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body.version).toBe(3);
+    const again = (await api.settledMail([opened.id])).filter((mail) => mail.subject.startsWith('[critical] Handed to you') && mail.subject.includes(opened.title));
+    expect(again).toHaveLength(1);
+
+    // Handing it to its owner again, or to something that is no address, names the field.
+    const same = await api.call('POST', `/escalations/${opened.id}/assign`, request);
+    expect(same.status).toBe(409);
+    expect(same.body.errors[0].path).toBe('body.owner');
+    const nameOnly = await api.call('POST', `/escalations/${opened.id}/assign`, { owner: 'Bob', reason: 'x' });
+    expect(nameOnly.status).toBe(400);
+    expect(nameOnly.body.errors[0].path).toBe('body.owner');
+  });
+
   it('walks a case through updates, pause, resume, resolve, reopen and close', async () => {
     const { body: opened } = await create({ severity: 'high' });
     const id = opened.id;

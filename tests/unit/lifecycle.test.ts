@@ -10,6 +10,7 @@ import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabu
 import { parsePlaybook } from '../../functions/playbook/load';
 import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
 import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
+import { missingVariables } from './template-variables';
 
 type Move = ActionName | 'edit';
 
@@ -19,6 +20,7 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
   acknowledge: { from: ['open'], to: 'acknowledged' },
   updates: { from: ['acknowledged', 'in_progress'], to: 'in_progress' },
   escalate: { from: ACTIVE, to: 'same' },
+  assign: { from: ACTIVE, to: 'same' },
   resolve: { from: ['acknowledged', 'in_progress', 'waiting_on_customer'], to: 'resolved' },
   'out-of-scope': { from: ACTIVE, to: 'out_of_scope' },
   pause: { from: ['acknowledged', 'in_progress'], to: 'waiting_on_customer' },
@@ -33,10 +35,11 @@ const MOVES = Object.keys(TABLE) as Move[];
 const expectedAllowed = (status: Status) => MOVES.filter((m) => TABLE[m].from.includes(status)).sort();
 
 /** Valid request bodies, parsed through the real request schemas. */
-const BODIES: { [A in ActionName]: unknown } = {
+const BODIES = {
   acknowledge: {},
   updates: { message: 'We reproduced it; next update within the hour.' },
   escalate: { reason: 'acknowledgement deadline missed' },
+  assign: { owner: 'kim@example.com', reason: 'Kim knows this integration best' },
   resolve: { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'expiry alerts' },
   'out-of-scope': { reason: 'third-party outage', guidance: 'contact the provider' },
   pause: { reason: 'waiting for logs' },
@@ -45,7 +48,7 @@ const BODIES: { [A in ActionName]: unknown } = {
   close: { outcome: 'retained' },
   notes: { text: 'called the customer' },
   're-evaluate': { reason: 'the playbook changed' },
-};
+} satisfies { [A in ActionName]: unknown };
 const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
 function act(action: ActionName, current: Escalation, ctx: Context, override?: unknown): Change {
@@ -159,14 +162,14 @@ describe('illegal moves', () => {
     const { action, status, allowed, message } = error as IllegalTransitionError;
     expect(action).toBe('acknowledge');
     expect(status).toBe('acknowledged');
-    expect([...allowed].sort()).toEqual(['edit', 'escalate', 'notes', 'out-of-scope', 'pause', 're-evaluate', 'resolve', 'updates']);
+    expect([...allowed].sort()).toEqual(['assign', 'edit', 'escalate', 'notes', 'out-of-scope', 'pause', 're-evaluate', 'resolve', 'updates']);
     for (const name of allowed) expect(message).toContain(name);
   });
 
   it('closing an open case is refused; the allowed list is what an open case can do', () => {
     const error = thrown(() => act('close', open(), ctxAt(later(NOW, HOUR)))) as IllegalTransitionError;
     expect(error).toBeInstanceOf(IllegalTransitionError);
-    expect([...error.allowed].sort()).toEqual(['acknowledge', 'edit', 'escalate', 'notes', 'out-of-scope', 're-evaluate']);
+    expect([...error.allowed].sort()).toEqual(['acknowledge', 'assign', 'edit', 'escalate', 'notes', 'out-of-scope', 're-evaluate']);
     expect(error.allowed).not.toContain('close');
   });
 
@@ -482,6 +485,7 @@ describe('bookkeeping shared by every command', () => {
     acknowledge: [],
     updates: ['acknowledge'],
     escalate: [],
+    assign: [],
     resolve: ['acknowledge'],
     'out-of-scope': [],
     pause: ['acknowledge'],
@@ -543,6 +547,7 @@ describe('property: any sequence of actions follows the table', () => {
           const snapshot = structuredClone(e);
           const legal = TABLE[move].from.includes(before.status);
           const atTop = move === 'escalate' && before.tier >= playbook.ladder.length;
+          const ownsAlready = move === 'assign' && before.owner === BODIES.assign.owner;
           let change: Change;
           try {
             change =
@@ -554,14 +559,15 @@ describe('property: any sequence of actions follows the table', () => {
               expect(error).toBeInstanceOf(IllegalTransitionError);
               expect([...(error as IllegalTransitionError).allowed].sort()).toEqual(expectedAllowed(before.status));
             } else {
-              expect(atTop).toBe(true);
+              expect(atTop || ownsAlready).toBe(true);
               expect(error).toBeInstanceOf(RuleViolationError);
             }
             expect(before).toEqual(snapshot);
             continue;
           }
           expect(legal).toBe(true);
-          expect(atTop).toBe(false);
+          expect(atTop || ownsAlready).toBe(false);
+          if (move === 'assign') expect(change.next.owner).toBe(BODIES.assign.owner);
           const noop = move === 'edit' && newSeverity === before.severity;
           if (!noop) applied++;
           e = change.next;
@@ -712,5 +718,78 @@ describe('the policy a case started with', () => {
   it('re-evaluate is refused once the case is closed', () => {
     const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
     expect(thrown(() => act('re-evaluate', closed, ctxAt(later(NOW, 9 * HOUR))))).toBeInstanceOf(IllegalTransitionError);
+  });
+});
+
+describe('assign: a case changes hands', () => {
+  const assign = (current: Escalation, owner: string, now = later(NOW, 2 * HOUR), actor = 'lead@example.com') =>
+    applyAction('assign', current, ActionRequests.assign.parse({ owner, reason: 'Kim knows this integration best' }), ctxAt(now, actor));
+
+  it.each([
+    ['open', [] as ActionName[]],
+    ['acknowledged', ['acknowledge'] as ActionName[]],
+    ['in_progress', ['acknowledge', 'updates'] as ActionName[]],
+    ['waiting_on_customer', ['acknowledge', 'pause'] as ActionName[]],
+  ])('works from %s: the owner changes, nothing else does, and the timeline says who gave it to whom and why', (status, path) => {
+    const before = walk(open(), path);
+    expect(before.status).toBe(status);
+    const now = later(NOW, 30 * HOUR);
+    const { next, events } = assign(before, 'kim@example.com', now);
+    expect(next).toMatchObject({ owner: 'kim@example.com', status, deadlines: before.deadlines, tier: before.tier, sla: before.sla });
+    expect(events).toEqual([
+      {
+        type: 'assigned',
+        at: now.toISOString(),
+        actor: 'lead@example.com',
+        summary: `${before.owner ?? 'nobody'} → kim@example.com: Kim knows this integration best`,
+        data: { from: before.owner ?? null, to: 'kim@example.com', reason: 'Kim knows this integration best' },
+      },
+    ]);
+  });
+
+  it('emails the new owner, and only them, a handoff with the case context that fills every variable of its template', () => {
+    const acknowledged = walk(open(), ['acknowledge']);
+    const { next, notifications } = assign(acknowledged, 'kim@example.com');
+    expect(notifications).toHaveLength(1);
+    const [handoff] = notifications!;
+    expect(handoff).toMatchObject({ template: 'case_assigned', audience: 'internal', to: ['kim@example.com'] });
+    expect(handoff!.id).toBe(`v${next.version}:case_assigned`);
+    expect(handoff!.data).toMatchObject({
+      caseId: next.id,
+      title: next.title,
+      accountName: next.customer.name,
+      previousOwner: ACTOR,
+      assignedBy: 'lead@example.com',
+      reason: 'Kim knows this integration best',
+      status: 'acknowledged',
+      nextUpdateBy: next.deadlines.nextUpdateBy,
+    });
+    expect(missingVariables('case_assigned', handoff!.data)).toEqual([]);
+    // Nobody held it before: the template's "it was with" branch is skipped, yet its variable is there.
+    const first = assign(open(), 'kim@example.com').notifications![0]!;
+    expect(first.data.previousOwner).toBe('');
+    expect(missingVariables('case_assigned', first.data)).toEqual([]);
+  });
+
+  it('refuses to hand a case to whoever holds it already (addresses compared without case), changing nothing', () => {
+    const held = assign(open(), 'kim@example.com').next;
+    const snapshot = structuredClone(held);
+    const error = thrown(() => assign(held, 'Kim@Example.com', later(NOW, 3 * HOUR)));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect((error as RuleViolationError).field).toBe('owner');
+    expect(held).toEqual(snapshot);
+  });
+
+  it.each([
+    ['resolved', ['acknowledge', 'resolve'] as ActionName[]],
+    ['closed', ['acknowledge', 'resolve', 'close'] as ActionName[]],
+    ['out_of_scope', ['out-of-scope'] as ActionName[]],
+  ])('is refused once the case is %s', (_, path) => {
+    expect(thrown(() => assign(walk(open(), path), 'kim@example.com', later(NOW, 20 * HOUR)))).toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it('needs an email address to send the handoff to, and a reason', () => {
+    expect(ActionRequests.assign.safeParse({ owner: 'Kim', reason: 'x' }).error?.issues[0]?.path).toEqual(['owner']);
+    expect(ActionRequests.assign.safeParse({ owner: 'kim@example.com' }).error?.issues[0]?.path).toEqual(['reason']);
   });
 });
