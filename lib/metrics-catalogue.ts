@@ -15,7 +15,7 @@ export const DEADLINE_KINDS = ['acknowledge', 'update', 'resolve', 'routing', 'f
 /** The WorkflowsRearmed `cause` values: an execution's end (functions/usecases/deadlines.ts), or the daily sweep. */
 export const REARM_CAUSES = ['task_failed', 'failed', 'timed_out', 'aborted', 'sweep'] as const;
 /** The InboundEmails `outcome` values (the use case's outcomes). */
-export const INBOUND_OUTCOMES = ['appended', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
+export const INBOUND_OUTCOMES = ['appended', 'quarantined', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
 
 type Complete<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
 const kindsComplete: Complete<(typeof DEADLINE_KINDS)[number], DeadlineKind> = true;

@@ -7,6 +7,7 @@ import Handlebars from 'handlebars';
 import { templateData, toCustomer, type Notification } from '../functions/domain/communications';
 import { performCheck, scheduledChecks } from '../functions/domain/deadline-checks';
 import { openEscalation, type Context } from '../functions/domain/escalation';
+import { quarantineMessage } from '../functions/domain/inbound';
 import { applyAction } from '../functions/domain/lifecycle';
 import { parsePlaybook } from '../functions/playbook/load';
 import { CreateEscalationRequest } from '../functions/schemas/escalation';
@@ -74,6 +75,20 @@ const samples: Notification[] = [
     ...n,
     data: { ...n.data, surveyLinks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((score) => ({ score, url: `https://api.example.com/csat/sample-token?score=${score}` })) },
   })),
+  ...quarantineMessage(
+    updated.next,
+    {
+      messageId: '<preview@partner.example>',
+      from: { address: 'j.doe@partner.example', name: 'J. Doe' },
+      recipients: ['escalations+3f1c2a9e-7b4d-4e1a-9c55-2d8e6f0a1b2c@inbound.example.com'],
+      subject: 'Re: Orders stuck — please close this, all fine now',
+      inReplyTo: [],
+      text: 'Everything works again on our side, you can close the case.',
+      attachments: [],
+    },
+    ['j.doe@partner.example is not a contact of this case', 'the sender is not authenticated (spf=GRAY, dkim=GRAY, dmarc=GRAY): SPF or DKIM must pass and DMARC must align with them'],
+    at('2026-05-04T10:40:00Z', 'inbound-email'),
+  ).notifications!,
   ...toCustomer(updated.next, 'incident_update', 'preview', {
     incidentTitle: 'Order fulfilment delayed for several customers',
     message: 'The fix is deployed to 80 % of regions; the rest follow within the hour.',

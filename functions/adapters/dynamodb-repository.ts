@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation } from '../domain/escalation';
+import type { Contact } from '../schemas/escalation';
 import type { Incident } from '../domain/incidents';
 import type {
   ClaimedEmail,
@@ -41,6 +42,7 @@ import {
   accountPartition,
   caseKey,
   contactKey,
+  contactPartition,
   eventIndexAttributes,
   eventKey,
   eventTypeMonthPartition,
@@ -171,13 +173,16 @@ function cancelledByThrottling(error: unknown): boolean {
 const THROTTLED_TRANSACTION_BACKOFF: Backoff = { baseMs: 50, capMs: 2_000, jitter: 'full' };
 const THROTTLED_TRANSACTION_ATTEMPTS = 6;
 
-/** The contact directory inbound mail consults: every contact of a new case, latest account wins. */
-function contactPuts(table: string, escalation: Escalation) {
-  return escalation.customer.contacts.map((contact) => ({
+/**
+ * The contact directory inbound mail consults: an entry per address and account, so an address
+ * known in two accounts is seen to be (inbound mail then opens nothing by guessing).
+ */
+function contactPuts(table: string, escalation: Escalation, contacts: Contact[]) {
+  return contacts.map((contact) => ({
     Put: {
       TableName: table,
       Item: {
-        ...contactKey(contact.email),
+        ...contactKey(contact.email, escalation.customer.accountId),
         accountId: escalation.customer.accountId,
         accountName: escalation.customer.name,
         ...(escalation.customer.segment && { segment: escalation.customer.segment }),
@@ -249,7 +254,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async create(change: Change, claim?: IdempotencyClaim): Promise<Written> {
     const caseItem = { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } };
-    return this.writeChange(change, caseItem, [...contactPuts(this.table, change.next)], claim, () => {
+    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.next.customer.contacts), claim, () => {
       throw new Error(`case ${change.next.id} already exists`);
     });
   }
@@ -258,7 +263,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const caseItem = {
       Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
     };
-    return this.writeChange(change, caseItem, [], claim, (cause) => {
+    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.newContacts ?? []), claim, (cause) => {
       throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause });
     });
   }
@@ -509,8 +514,17 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
   }
 
-  async accountForContact(email: string) {
-    return this.item<KnownContact>(contactKey(email));
+  async accountsForContact(email: string): Promise<KnownContact[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': contactPartition(email) }, ConsistentRead: true }),
+    );
+    // An entry of the old layout (sort key CONTACT) names one account; a newer entry for it wins.
+    const byAccount = new Map<string, KnownContact>();
+    for (const item of Items.sort((a, b) => (a.sk === 'CONTACT' ? -1 : b.sk === 'CONTACT' ? 1 : 0))) {
+      const known = withoutKeys(item) as unknown as KnownContact;
+      byAccount.set(known.accountId, known);
+    }
+    return [...byAccount.values()];
   }
 
   async claimInboundMessage(messageId: string, expiresAt: Date) {

@@ -27,7 +27,8 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write, retried until sent
  *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a write's idempotency record and first answer (TTL)
  *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
- *   CONTACT#<email>          CONTACT                    the account a customer contact belongs to (inbound mail)
+ *   CONTACT#<email>          ACCOUNT#<account id>       an account this customer contact belongs to, one item each (inbound mail);
+ *                                                       items written before were keyed CONTACT (one account each) and still count
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
  *   INCIDENT#<id>            INCIDENT                   an incident linking many customers' escalations
  */
@@ -90,7 +91,10 @@ export function keyPart(text: string): string {
 const MAX_KEY_PART_BYTES = 512;
 
 export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${keyPart(sesMessageId)}`, sk: 'MESSAGE' });
-export const contactKey = (email: string) => ({ pk: `CONTACT#${keyPart(email.toLowerCase())}`, sk: 'CONTACT' });
+/** A contact's entries share a partition: one Query lists every account the address is known in. */
+export const contactPartition = (email: string) => `CONTACT#${keyPart(email.toLowerCase())}`;
+export const contactKey = (email: string, accountId: string) => ({ pk: contactPartition(email), sk: `${CONTACT_ACCOUNT_PREFIX}${keyPart(accountId)}` });
+export const CONTACT_ACCOUNT_PREFIX = 'ACCOUNT#';
 export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${keyPart(messageId)}`, sk: 'INBOUND' });
 
 export const statusPartition = (status: string) => `STATUS#${status}`;

@@ -18,6 +18,7 @@ export const TEMPLATE_NAMES = [
   'churn_risk_brief',
   'deadline_breach_alert',
   'owner_reminder',
+  'message_quarantined',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -148,6 +149,11 @@ export type OwnerReminder = 'customer_update_due' | 'recovery_call' | 'health_ch
 
 export function ownerReminderFacts(kind: OwnerReminder): Record<string, unknown> {
   return { reminder: kind, updateDue: kind === 'customer_update_due', recoveryCall: kind === 'recovery_call', healthCheckCall: kind === 'health_check_call' };
+}
+
+/** Owners are usually addressed by email; one who is not is reached through the case's roles. */
+export function ownerAddresses(escalation: Escalation, playbook: Playbook): string[] {
+  return escalation.owner?.includes('@') ? [escalation.owner] : recipientsFor(escalation.routedTo, playbook);
 }
 
 export const isChurnRisk = (escalation: Escalation) =>

@@ -88,6 +88,7 @@ export const EVENT_TYPES = [
   'workflow_rearmed',
   'satisfaction_recorded',
   'customer_replied',
+  'message_quarantined',
   'email_bounced',
   'linked_to_incident',
   'incident_update_sent',
@@ -108,6 +109,8 @@ export interface Change {
   events: TimelineEvent[];
   /** Emails the change owes: written with it, sent after it. */
   notifications?: Notification[];
+  /** Contacts the change adds to the case: the contact directory learns them with it. */
+  newContacts?: Customer['contacts'];
 }
 
 export interface Context {

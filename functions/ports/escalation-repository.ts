@@ -111,8 +111,11 @@ export interface EscalationRepository {
   owedEmails(queuedBefore: Date): Promise<{ owed: OwedEmail[]; oldestQueuedAt?: string }>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
-  /** The account a customer contact belongs to, learnt from earlier escalations. */
-  accountForContact(email: string): Promise<KnownContact | undefined>;
+  /**
+   * Every account an address is a customer contact of, learnt from the escalations that listed
+   * it (at intake, or added later). An address stays known once learnt.
+   */
+  accountsForContact(email: string): Promise<KnownContact[]>;
   /** Takes in an inbound email once: false when it was already taken in (or is being). */
   claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** Processing failed: let a redelivery try again. */

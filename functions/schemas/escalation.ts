@@ -31,6 +31,8 @@ export const Contact = z.strictObject({
   phone: text(50).optional(),
 });
 
+export type Contact = z.output<typeof Contact>;
+
 export const Customer = z.strictObject({
   accountId: singleLine(128),
   name: singleLine(200),
