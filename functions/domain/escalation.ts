@@ -70,6 +70,7 @@ export const EVENT_TYPES = [
   'customer_updated',
   'escalated',
   'edited',
+  'customer_changed',
   'severity_changed',
   'resolved',
   'declared_out_of_scope',

@@ -2,9 +2,9 @@ import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/e
 import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, humanDuration, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { IllegalTransitionError, RuleViolationError } from './errors';
-import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
+import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
-import { calendarFor, policyOf, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import { calendarFor, policyOf, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
 import type { Severity, Status } from './vocabulary';
 
 /**
@@ -269,18 +269,23 @@ export function applyAction<A extends ActionName>(action: A, current: Escalation
   return commands[action](current, input, ctx);
 }
 
-/** PATCH: edit the facts of a case. A severity change recomputes every running deadline. */
+/** PATCH: edit the facts of a case. A severity change recomputes every running deadline; so does a new account time zone. */
 export function editEscalation(current: Escalation, patch: PatchEscalationInput, ctx: Context): Change {
   assertAllowed('edit', current);
-  const { reason, ...fields } = patch;
-  const changed = Object.fromEntries(
-    Object.entries(fields).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Escalation])),
-  ) as Partial<Escalation>;
-  if (Object.keys(changed).length === 0) return { next: current, events: [] };
+  const { reason, customer: customerChanges, ...fields } = patch;
+  const changed = differing(fields, current) as Partial<Escalation>;
+  const customerChanged = customerChanges ? (differing(customerChanges, current.customer) as Partial<Customer>) : {};
+  if (Object.keys(changed).length === 0 && Object.keys(customerChanged).length === 0) return { next: current, events: [] };
   if ('severity' in changed || 'triggers' in changed || 'executiveInvolved' in changed) {
     // New facts can bring more people in; nobody already working the case is dropped.
     const facts = { severity: current.severity, triggers: current.triggers, executiveInvolved: current.executiveInvolved, ...changed };
     changed.routedTo = unique([...current.routedTo, ...routeAtIntake(facts, ctx.playbook).roles]);
+  }
+  if (Object.keys(customerChanged).length) {
+    changed.customer = { ...current.customer, ...customerChanged };
+    // The case keeps its own targets and calendars; only the zone its office hours are read in moves.
+    // (A case stored before policies were kept reads its zone from the customer already.)
+    if (customerChanged.timezone && current.policy) changed.policy = withAccountTimeZone(current.policy, customerChanged.timezone);
   }
   const next = advance(current, changed, ctx);
   const events: TimelineEvent[] = [];
@@ -296,9 +301,55 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
       }),
     );
   }
-  const edited = Object.keys(changed).filter((key) => key !== 'severity' && key !== 'routedTo');
+  const edited = Object.keys(changed).filter((key) => !['severity', 'routedTo', 'customer', 'policy'].includes(key));
   if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
-  return { next, events };
+  const newContacts = customerChanged.contacts ? contactsAddedTo(current.customer.contacts, customerChanged.contacts) : [];
+  if (Object.keys(customerChanged).length) events.push(customerChangedEvent(current, next, customerChanged, reason, ctx));
+  return { next, events, ...(newContacts.length && { newContacts }) };
+}
+
+/** The fields of `proposed` whose value differs from the one stored. */
+function differing(proposed: object, stored: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(proposed).filter(([key, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify((stored as Record<string, unknown>)[key])),
+  );
+}
+
+const addressesOf = (contacts: Customer['contacts']) => new Set(contacts.map((contact) => contact.email.toLowerCase()));
+
+/** Contacts in `after` whose address `before` did not list (addresses compared without case). */
+function contactsAddedTo(before: Customer['contacts'], after: Customer['contacts']): Customer['contacts'] {
+  const known = addressesOf(before);
+  return after.filter((contact) => !known.has(contact.email.toLowerCase()));
+}
+
+/** The account facts before and after; a new time zone also says which deadlines it moved and how they are counted now. */
+function customerChangedEvent(current: Escalation, next: Escalation, customerChanged: Partial<Customer>, reason: string | undefined, ctx: Context): TimelineEvent {
+  const fields = Object.keys(customerChanged) as (keyof Customer)[];
+  const pick = (customer: Customer) => Object.fromEntries(fields.map((field) => [field, customer[field] ?? null]));
+  const parts: string[] = [];
+  const data: Record<string, unknown> = { fields, before: pick(current.customer), after: pick(next.customer), ...(reason && { reason }) };
+  if (customerChanged.contacts) {
+    const added = contactsAddedTo(current.customer.contacts, customerChanged.contacts).map((contact) => contact.email);
+    const removed = contactsAddedTo(customerChanged.contacts, current.customer.contacts).map((contact) => contact.email);
+    Object.assign(data, { contactsAdded: added, contactsRemoved: removed });
+    const said = [...(added.length ? [`added ${added.join(', ')}`] : []), ...(removed.length ? [`removed ${removed.join(', ')}`] : [])];
+    parts.push(`contacts${said.length ? ` (${said.join('; ')})` : ''}`);
+  }
+  if (customerChanged.timezone) {
+    const from = policyOf(current, ctx.playbook).timeZone;
+    const moved = changedDeadlines(current.deadlines, next.deadlines);
+    Object.assign(data, {
+      timeZone: { from, to: customerChanged.timezone },
+      previousDeadlines: current.deadlines,
+      deadlines: next.deadlines,
+      moved,
+      policy: policySummary(policyOf(next, ctx.playbook), next.severity),
+    });
+    parts.push(`time zone ${from} → ${customerChanged.timezone} (${moved.length ? `moved ${moved.join(', ')}` : 'no deadline moved'})`);
+  }
+  parts.push(...fields.filter((field) => field !== 'contacts' && field !== 'timezone'));
+  return event('customer_changed', ctx, `customer facts changed: ${parts.join(', ')}${reason ? `: ${reason}` : ''}`, data);
 }
 
 /** The customer's answer to the follow-up survey: one score per case, after resolution. */

@@ -85,6 +85,22 @@ export const CreateEscalationRequest = z.strictObject({
 });
 export type CreateEscalationInput = z.output<typeof CreateEscalationRequest>;
 
+/**
+ * The account facts a PATCH may change: each field sent replaces the stored one (contacts: the
+ * whole list, unique and bounded as at intake). The account's id and name stay as at intake.
+ */
+export const CustomerChanges = z
+  .strictObject({
+    contacts: Customer.shape.contacts.optional().describe('the whole new list of contacts; the next customer email goes to them'),
+    segment: Customer.shape.segment,
+    arr: Customer.shape.arr,
+    healthScore: Customer.shape.healthScore,
+    renewalDate: Customer.shape.renewalDate,
+    timezone: Customer.shape.timezone.describe('the account\'s IANA time zone; a change re-counts the open deadlines of business-hours calendars in it'),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, 'nothing to change in customer: send at least one of contacts, segment, arr, healthScore, renewalDate, timezone');
+export type CustomerChangesInput = z.output<typeof CustomerChanges>;
+
 export const PatchEscalationRequest = z
   .strictObject({
     title: singleLine(200).optional(),
@@ -95,6 +111,7 @@ export const PatchEscalationRequest = z
     severity: z.enum(SEVERITIES).optional(),
     triggers: CreateEscalationRequest.shape.triggers.unwrap().optional(),
     executiveInvolved: z.boolean().optional(),
+    customer: CustomerChanges.optional(),
     reason: text(2_000).optional().describe('why; required when the severity changes'),
   })
   .refine((patch) => Object.keys(patch).some((key) => key !== 'reason'), 'nothing to change: send at least one field')

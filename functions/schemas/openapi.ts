@@ -85,7 +85,7 @@ function operationFor(route: Route): Operation {
   if (key === 'GET /escalations') return { summary: 'List escalations, filtered by status, severity, account or owner', query: ListEscalationsQuery, response: ref('EscalationList') };
   if (key === 'GET /escalations/{id}') return { summary: 'Read one escalation; the ETag is its version', response: ref('Escalation') };
   if (key === 'PATCH /escalations/{id}') {
-    return { summary: 'Edit the facts of an escalation; a severity change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
+    return { summary: 'Edit the facts of an escalation, the account facts (customer) included; a severity or time zone change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
   }
   if (key === 'GET /escalations/{id}/timeline') return { summary: 'The case timeline, oldest first', query: TimelineQuery, response: ref('Timeline') };
   if (key === 'GET /csat/{token}') {

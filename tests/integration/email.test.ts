@@ -161,6 +161,21 @@ describe('inbound email (SMTP standing in for SES receiving)', () => {
     await expect(smtp.sendMail({ from: address, to: api.stack.inboundAddress, subject: 'And again', text: 'hi' })).rejects.toThrow(/550.*contact of 2 accounts/);
   });
 
+  it('a contact added with PATCH may write on the case at once, and is known to the directory for new mail', async () => {
+    const account = uniqueAccount();
+    const opened = await open({ customer: { accountId: account, name: 'Umbrella', contacts: [{ email: `first@${account}.test` }] } });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    const paused = await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'waiting for the new admin' });
+    const added = `admin@${account}.test`;
+    const patched = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts: [{ email: `first@${account}.test` }, { email: added }] } }, { 'if-match': paused.headers.get('etag')! });
+    expect(patched.status).toBe(200);
+    await smtp.sendMail({ from: added, to: replyAddress(opened.id), subject: 'Re: access', text: 'You have access now.' });
+    expect((await api.call('GET', `/escalations/${opened.id}`)).body.status).toBe('in_progress');
+    await smtp.sendMail({ from: added, to: api.stack.inboundAddress, subject: 'A second problem', text: 'Exports fail too.' });
+    const cases = (await api.call('GET', `/escalations?accountId=${account}`)).body.items;
+    expect(cases.map((c: { title: string }) => c.title)).toEqual(['A second problem', opened.title]);
+  });
+
   it('mail from an unknown sender is refused and opens nothing', async () => {
     await expect(smtp.sendMail({ from: 'stranger@nowhere.test', to: api.stack.inboundAddress, subject: 'hello', text: 'hi' })).rejects.toThrow(/550/);
   });

@@ -203,6 +203,51 @@ describe('lifecycle over HTTP', () => {
     });
   });
 
+  it('PATCH customer with If-Match adds a contact: the timeline has before and after, and the next customer update goes to them too', async () => {
+    const { body: opened } = await create({ title: `Contacts ${randomUUID()}` });
+    const acked = await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    const contacts = [...opened.customer.contacts, { email: 'ops-lead@acme.test', name: 'Sam' }];
+    const stale = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts } }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    const patched = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts, healthScore: 35 }, reason: 'Sam joined the bridge call' }, { 'if-match': acked.headers.get('etag')! });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.customer).toMatchObject({ accountId: opened.customer.accountId, healthScore: 35, contacts });
+
+    const changed = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items.find((e: { type: string }) => e.type === 'customer_changed');
+    expect(changed.data).toMatchObject({
+      before: { contacts: opened.customer.contacts, healthScore: opened.customer.healthScore ?? null },
+      after: { contacts, healthScore: 35 },
+      contactsAdded: ['ops-lead@acme.test'],
+      reason: 'Sam joined the bridge call',
+    });
+
+    await api.call('POST', `/escalations/${opened.id}/updates`, { message: 'The fix is rolling out.' });
+    const updates = (await api.settledMail([opened.id])).filter((mail) => mail.subject === `Update on ${opened.title} [ref ESC-${opened.id}]`);
+    expect(updates.map((mail) => mail.destination.to[0]).sort()).toEqual(['cto@acme.test', 'ops-lead@acme.test']);
+    expect(updates.find((mail) => mail.destination.to[0] === 'ops-lead@acme.test')!.body.text).toContain('Hello Sam');
+  });
+
+  it('PATCH customer.timezone re-counts and re-explains the open deadlines in the new zone', async () => {
+    const { body: opened } = await create({ severity: 'high', customer: { ...escalationRequest().customer, timezone: 'Europe/Berlin' } });
+    const moved = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { timezone: 'America/Los_Angeles' } }, { 'if-match': '"1"' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.deadlineExplanations.acknowledgeBy).toMatchObject({ timeZone: 'America/Los_Angeles', calendar: { timeZone: 'America/Los_Angeles' } });
+    expect(moved.body.sla.timeZone).toBe('America/Los_Angeles');
+    const event = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items.find((e: { type: string }) => e.type === 'customer_changed');
+    expect(event.data).toMatchObject({ timeZone: { from: 'Europe/Berlin', to: 'America/Los_Angeles' }, previousDeadlines: opened.deadlines, deadlines: moved.body.deadlines });
+  });
+
+  it('PATCH customer refuses a repeated contact and a change of account, naming the field, and stores nothing', async () => {
+    const { body: opened } = await create();
+    const twice = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts: [{ email: 'a@acme.test' }, { email: 'A@acme.test' }] } }, { 'if-match': '"1"' });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors[0].path).toBe('body.customer.contacts.1.email');
+    const account = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { accountId: 'someone-else' } }, { 'if-match': '"1"' });
+    expect(account.status).toBe(400);
+    expect(account.body.errors[0]).toMatchObject({ path: 'body.customer', message: expect.stringContaining('accountId') });
+    expect((await api.call('GET', `/escalations/${opened.id}`)).body.version).toBe(1);
+  });
+
   it('PATCH without If-Match is 428; a severity change without a reason is 400 naming the field', async () => {
     const { body } = await create();
     expect((await api.call('PATCH', `/escalations/${body.id}`, { title: 'renamed' })).status).toBe(428);

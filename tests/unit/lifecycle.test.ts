@@ -793,3 +793,99 @@ describe('assign: a case changes hands', () => {
     expect(ActionRequests.assign.safeParse({ owner: 'kim@example.com' }).error?.issues[0]?.path).toEqual(['reason']);
   });
 });
+
+describe('PATCH customer: the account facts change after intake', () => {
+  const edit = (current: Escalation, customer: Record<string, unknown>, now = later(NOW, 2 * HOUR), reason?: string) =>
+    editEscalation(current, PatchEscalationRequest.parse({ customer, ...(reason && { reason }) }), ctxAt(now));
+  const dana = { email: 'cto@acme.example', name: 'Dana', role: 'CTO' };
+  const lee = { email: 'lee@acme.example', name: 'Lee' };
+
+  it('replaces the contacts with the list sent, records who came and went, and the next customer email goes to the new list', () => {
+    const acknowledged = walk(open(), ['acknowledge']);
+    const { next, events, newContacts } = edit(acknowledged, { contacts: [dana, lee] }, later(NOW, 2 * HOUR), 'Lee runs the integration');
+    expect(next.customer.contacts).toEqual([dana, lee]);
+    expect(next.customer.accountId).toBe(acknowledged.customer.accountId);
+    expect(newContacts).toEqual([lee]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'customer_changed',
+        summary: 'customer facts changed: contacts (added lee@acme.example): Lee runs the integration',
+        data: { fields: ['contacts'], before: { contacts: [dana] }, after: { contacts: [dana, lee] }, contactsAdded: ['lee@acme.example'], contactsRemoved: [], reason: 'Lee runs the integration' },
+      }),
+    ]);
+    const update = act('updates', next, ctxAt(later(NOW, 3 * HOUR)));
+    expect(update.notifications!.map((n) => n.to)).toEqual([['cto@acme.example'], ['lee@acme.example']]);
+
+    const swapped = edit(next, { contacts: [lee] }, later(NOW, 4 * HOUR));
+    expect(swapped.newContacts).toBeUndefined();
+    expect(swapped.events[0]!.data).toMatchObject({ contactsAdded: [], contactsRemoved: ['cto@acme.example'] });
+  });
+
+  it('changes segment, ARR, health score and renewal date, with before and after, and moves no deadline', () => {
+    const before = open();
+    const { next, events } = edit(before, { segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31' });
+    expect(next.customer).toMatchObject({ segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31', timezone: 'Europe/Berlin' });
+    expect(next.deadlines).toEqual(before.deadlines);
+    expect(events[0]!.data).toEqual({
+      fields: ['segment', 'arr', 'healthScore', 'renewalDate'],
+      before: { segment: 'enterprise', arr: 120_000, healthScore: 55, renewalDate: '2026-09-30' },
+      after: { segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31' },
+    });
+  });
+
+  it('sending what is stored already changes nothing', () => {
+    const before = open();
+    expect(edit(before, { contacts: [dana], healthScore: 55 })).toEqual({ next: before, events: [] });
+  });
+
+  it('a new time zone re-counts the open deadlines in it, with the case\'s own targets, and says which moved', () => {
+    // High: 4 working hours to acknowledge, Mon–Fri 09:00–17:00. Reported Mon 2 March 10:00 UTC = 11:00 Berlin.
+    const before = open('high');
+    expect(before.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z');
+    const { next, events } = edit(before, { timezone: 'America/New_York' });
+    // 05:00 in New York: the four hours run 09:00–13:00 there (UTC−5).
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T18:00:00.000Z');
+    expect(next.policy).toMatchObject({ timeZone: 'America/New_York', timeZoneSource: 'account', targets: before.policy!.targets, takenAt: before.policy!.takenAt });
+    expect(events[0]!.data).toMatchObject({
+      timeZone: { from: 'Europe/Berlin', to: 'America/New_York' },
+      previousDeadlines: before.deadlines,
+      deadlines: next.deadlines,
+      moved: expect.arrayContaining(['acknowledgeBy', 'resolveBy']),
+      policy: { calendar: 'business', timeZone: 'America/New_York' },
+    });
+    expect(events[0]!.summary).toContain('time zone Europe/Berlin → America/New_York (moved ');
+  });
+
+  it('a calendar the playbook pinned to a zone of its own keeps it when the account moves', () => {
+    const pinned = parsePlaybook({ calendars: { business: { timeZone: 'Asia/Tokyo' } } });
+    const ctx = { now: NOW, actor: ACTOR, playbook: pinned };
+    const before = openEscalation('esc-7', input('high'), ctx).next;
+    const { next } = editEscalation(before, PatchEscalationRequest.parse({ customer: { timezone: 'America/New_York' } }), { ...ctx, now: later(NOW, HOUR) });
+    expect(calendarFor(next.policy!, 'high').timeZone).toBe('Asia/Tokyo');
+    expect(next.deadlines).toEqual(before.deadlines);
+    expect(next.policy!.timeZone).toBe('America/New_York');
+  });
+
+  it('property: moving the account to another zone gives the deadlines the case would have had, opened in that zone', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'UTC', 'America/Sao_Paulo'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.constantFrom(...zones), fc.integer({ min: 0, max: 14 * DAY }), fc.constantFrom(...SEVERITIES), (from, to, offset, severity) => {
+        const reportedAt = later(NOW, offset);
+        const openIn = (timezone: string) => openEscalation('esc-z', CreateEscalationRequest.parse(validBody({ severity, customer: { ...validBody().customer as object, timezone } })), ctxAt(reportedAt)).next;
+        const moved = editEscalation(openIn(from), PatchEscalationRequest.parse({ customer: { timezone: to } }), ctxAt(later(reportedAt, MINUTE))).next;
+        expect(moved.deadlines).toEqual(openIn(to).deadlines);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps contacts unique and bounded, the account\'s identity fixed, and refuses an empty change, naming the field', () => {
+    const issue = (customer: unknown) => PatchEscalationRequest.safeParse({ customer }).error?.issues.map((i) => i.path.join('.'));
+    expect(issue({ contacts: [dana, { email: 'CTO@acme.example' }] })).toEqual(['customer.contacts.1.email']);
+    expect(issue({ contacts: [] })).toEqual(['customer.contacts']);
+    expect(issue({ contacts: Array.from({ length: 21 }, (_, i) => ({ email: `c${i}@acme.example` })) })).toEqual(['customer.contacts']);
+    expect(issue({ accountId: 'another' })).toEqual(['customer']);
+    expect(issue({ timezone: 'Mars/Olympus' })).toEqual(['customer.timezone']);
+    expect(issue({})).toEqual(['customer']);
+  });
+});
