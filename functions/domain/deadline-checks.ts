@@ -238,6 +238,8 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       break;
   }
   next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);
+  const breaches = events.filter((event) => event.type === 'deadline_breached').length;
+  if (breaches) next.breaches = (escalation.breaches ?? 0) + breaches;
   return { next, events, notifications };
 }
 

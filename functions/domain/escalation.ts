@@ -57,6 +57,12 @@ export interface Escalation {
   incidentUpdatesReceived?: string[];
   /** The customer's satisfaction score (1–10), recorded once from the follow-up survey. */
   satisfaction?: { score: number; at: string };
+  /**
+   * Deadline breaches the workflow recorded on this case (each deadline_breached event counts one),
+   * kept on the case so lists can filter on it without reading timelines. Absent: none, or a case
+   * whose breaches came before the count was kept.
+   */
+  breaches?: number;
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
   actedOn?: string[];
   /** Set when a failed workflow was re-armed: how often in a row, and until when the new one waits. */

@@ -5,7 +5,7 @@ import { IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import { calendarFor, policyOf, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
-import type { Severity, Status } from './vocabulary';
+import { ACTIVE_STATUSES, type Severity, type Status } from './vocabulary';
 
 /**
  * Every pause is kept on the case (who, why, from, to); a case item must stay under DynamoDB's
@@ -13,7 +13,7 @@ import type { Severity, Status } from './vocabulary';
  */
 export const MAX_PAUSES = 100;
 
-const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
+const ACTIVE: readonly Status[] = ACTIVE_STATUSES;
 const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
 
 /** Which statuses each action may start from. The lifecycle of PLAYBOOK.md §5 in one table. */

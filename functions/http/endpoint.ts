@@ -43,6 +43,8 @@ export interface EndpointSpec<B extends z.ZodType | undefined, Q extends z.ZodTy
   /** For an endpoint whose body shape depends on the route (one Lambda, several actions). */
   bodyFor?: (event: ApiEvent) => z.ZodType;
   query?: Q;
+  /** For an endpoint whose query shape depends on the route. */
+  queryFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** The path parameters' shape (ids are UUIDs): a malformed one is a 400 naming it, never a lookup. */
   path?: z.ZodType;
   /** For an endpoint whose path shape depends on the route. */
@@ -121,8 +123,9 @@ const validInput = (spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefi
     } else if (rawBody !== undefined) {
       throw new HttpProblem(400, 'Invalid request', 'this endpoint takes no body', [{ path: 'body', message: 'unexpected body' }]);
     }
-    if (spec.query) {
-      const result = spec.query.safeParse(request.event.queryStringParameters ?? {});
+    const querySchema = spec.queryFor ? spec.queryFor(request.event) : spec.query;
+    if (querySchema) {
+      const result = querySchema.safeParse(request.event.queryStringParameters ?? {});
       if (!result.success) throw new RequestValidationError('query', result.error.issues);
       request.context.query = result.data;
     }

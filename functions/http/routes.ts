@@ -37,8 +37,10 @@ export const ROUTES: Route[] = [
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
+  { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },
   { method: 'POST', path: '/incidents/{id}/updates', handler: 'incidents', scope: 'write' },
+  { method: 'POST', path: '/incidents/{id}/close', handler: 'incidents', scope: 'write' },
   {
     method: 'GET',
     path: '/csat/{token}',

@@ -1,8 +1,9 @@
 import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
-import type { Incident } from '../domain/incidents';
+import type { Incident, IncidentStatus } from '../domain/incidents';
+import type { ListFilter, ListOrder } from '../domain/listing';
 import type { OwedEmailState } from '../domain/email-delivery';
-import type { Severity, Status } from '../domain/vocabulary';
+import type { Severity } from '../domain/vocabulary';
 
 export interface IdempotencyClaim {
   /** Scoped to the caller: two clients may pick the same key. */
@@ -15,12 +16,7 @@ export interface IdempotencyClaim {
   expiresAt: Date;
 }
 
-export interface ListFilter {
-  status?: Status;
-  severity?: Severity;
-  accountId?: string;
-  owner?: string;
-}
+export type { ListFilter, ListOrder } from '../domain/listing';
 
 export interface Page<T> {
   items: T[];
@@ -127,6 +123,13 @@ export interface EscalationRepository {
   getIncident(id: string): Promise<Incident | undefined>;
   /** Appends an update unless one with its id is there; guarded by the incident's version. */
   saveIncident(incident: Incident, expectedVersion: number): Promise<void>;
-  list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>>;
+  /**
+   * A page of the cases that match the filter, in the order asked (by default functions/domain/
+   * listing.ts `defaultOrder`), and the cursor to the next page; InvalidCursorError for a cursor
+   * this list did not hand out.
+   */
+  list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>>;
+  /** A page of the incidents in one status, newest first. */
+  listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
 }

@@ -13,7 +13,7 @@ import {
   TimelineResponse,
   type ActionName,
 } from './escalation';
-import { BroadcastResult, CreateIncidentRequest, IncidentUpdateRequest, IncidentView } from './incident';
+import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
 import { MetricsQuery } from './metrics';
 
 type JsonSchema = Record<string, unknown>;
@@ -82,7 +82,13 @@ function operationFor(route: Route): Operation {
       headers: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retry with the same key returns the first case', schema: { type: 'string', maxLength: 128 } }],
     };
   }
-  if (key === 'GET /escalations') return { summary: 'List escalations, filtered by status, severity, account or owner', query: ListEscalationsQuery, response: ref('EscalationList') };
+  if (key === 'GET /escalations') {
+    return {
+      summary: 'List escalations: by one or several statuses (or active), severity, account, owner, tier, breached, creation and change times; ordered by the most urgent deadline, newest first or most recently changed',
+      query: ListEscalationsQuery,
+      response: ref('EscalationList'),
+    };
+  }
   if (key === 'GET /escalations/{id}') return { summary: 'Read one escalation; the ETag is its version', response: ref('Escalation') };
   if (key === 'PATCH /escalations/{id}') {
     return { summary: 'Edit the facts of an escalation, the account facts (customer) included; a severity or time zone change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
@@ -105,7 +111,15 @@ function operationFor(route: Route): Operation {
   if (key === 'POST /incidents') {
     return { summary: 'Open an incident: link the escalations of every affected customer', request: inputSchema(CreateIncidentRequest), response: outputSchema(IncidentView), status: 201 };
   }
+  if (key === 'GET /incidents') return { summary: 'Incidents in one status (open by default), newest first', query: ListIncidentsQuery, response: outputSchema(IncidentList) };
   if (key === 'GET /incidents/{id}') return { summary: 'An incident with its linked escalations and every update sent', response: outputSchema(IncidentView) };
+  if (key === 'POST /incidents/{id}/close') {
+    return {
+      summary: 'Close an incident: it takes no more updates and leaves the open list; its escalations stay as they are. Closing a closed one answers it as it is',
+      request: inputSchema(CloseIncidentRequest),
+      response: outputSchema(IncidentView),
+    };
+  }
   if (key === 'POST /incidents/{id}/updates') {
     return {
       summary: 'Send one approved update to every affected customer, personalised, recorded on each case',

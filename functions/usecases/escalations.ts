@@ -14,7 +14,8 @@ import type { Metrics } from '../ports/metrics';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
-import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
+import { ACTIVE_STATUSES, STATUSES, type Status } from '../domain/vocabulary';
+import type { ActionInput, ActionName, CreateEscalationInput, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
 import { retrying } from '../support/retrying';
 import { CaseBusyError, NotFoundError, PreconditionFailedError } from './errors';
 
@@ -77,8 +78,19 @@ export async function getEscalation(deps: Dependencies, id: string): Promise<Esc
   return escalation;
 }
 
-export async function listEscalations(deps: Dependencies, filter: ListFilter, page: { limit: number; cursor?: string }) {
-  return deps.repository.list(filter, page, deps.now());
+/** A list as the API asks for it: `active` names statuses, instants are compared in UTC. */
+export async function listEscalations(deps: Dependencies, query: ListEscalationsParams) {
+  const { limit, cursor, sort, status, active, createdFrom, createdTo, updatedSince, ...rest } = query;
+  const utc = (instant: string) => new Date(instant).toISOString();
+  const statuses = status ?? (active === undefined ? undefined : STATUSES.filter((candidate) => (ACTIVE_STATUSES as readonly Status[]).includes(candidate) === active));
+  const filter: ListFilter = {
+    ...rest,
+    ...(statuses && { statuses }),
+    ...(createdFrom && { createdFrom: utc(createdFrom) }),
+    ...(createdTo && { createdTo: utc(createdTo) }),
+    ...(updatedSince && { updatedSince: utc(updatedSince) }),
+  };
+  return deps.repository.list(filter, { limit, ...(cursor && { cursor }), ...(sort && { order: sort }) }, deps.now());
 }
 
 export async function getTimeline(deps: Dependencies, id: string, page: { limit: number; cursor?: string }) {
