@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { signSurveyToken } from '../../functions/domain/survey-token';
+import { parseSigningKeys, signSurveyToken } from '../../functions/domain/survey-token';
 import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest } from '../fixtures/escalation-request';
 import { sesBounceViaSns, sesReceipt, type ApiRequest } from './events';
@@ -375,7 +375,7 @@ export const STEPS: Step[] = [
     functions: ['record-satisfaction'],
     async run(tier, scenario) {
       const b = need(scenario.caseB, 'case B');
-      const token = signSurveyToken(b, new Date(Date.now() + 86_400_000), tier.surveyKey);
+      const token = signSurveyToken(b, new Date(Date.now() + 86_400_000), parseSigningKeys(tier.surveyKey));
       const answer = await tier.api({ method: 'GET', path: `/csat/${token}`, query: { score: '9' } });
       expectStatus(answer, 200, 'survey answer');
       assert.match(answer.headers['content-type'] ?? '', /^text\/html/);
