@@ -11,5 +11,5 @@ export const HANDLERS_WITHOUT_TABLE: ReadonlySet<string> = new Set(['health', 'o
 export function tableAccessOf(handler: string, routes: readonly Route[]): TableAccess {
   if (HANDLERS_WITHOUT_TABLE.has(handler)) return 'none';
   const served = routes.filter((route) => route.handler === handler);
-  return served.every((route) => route.method === 'GET' && !route.writes) ? 'read' : 'readWrite';
+  return served.every((route) => route.method === 'GET') ? 'read' : 'readWrite';
 }

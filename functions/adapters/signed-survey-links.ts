@@ -1,12 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, type Config } from '../config';
+import { SURVEY_SCORES } from '../domain/survey';
 import { parseSigningKeys, signSurveyToken, tokenKeyId, verifySurveyToken, type SigningKeys } from '../domain/survey-token';
 import type { SurveyLinks } from '../ports/survey';
 import { awsClient, clientOptions } from './aws-clients';
 
 /** How long a satisfaction link stays usable after the follow-up email. */
 export const LINK_VALIDITY_MS = 30 * 86_400_000;
-export const SURVEY_SCORES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 /**
  * A container re-reads the signing secret this often, so a rotation reaches every signer within
  * this time (docs/deploy.md: the previous key stays until links signed with it have expired).

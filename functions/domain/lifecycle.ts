@@ -1,7 +1,7 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
 import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, humanDuration, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
-import { IllegalTransitionError, RuleViolationError } from './errors';
+import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import { calendarFor, policyOf, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
@@ -357,7 +357,7 @@ export function recordSatisfaction(current: Escalation, score: number, ctx: Cont
   if (current.status !== 'resolved' && current.status !== 'closed') {
     throw new RuleViolationError(`a satisfaction score is taken after resolution; this escalation is ${current.status}`);
   }
-  if (current.satisfaction) throw new RuleViolationError('a satisfaction score was already recorded for this escalation');
+  if (current.satisfaction) throw new AlreadyAnsweredError(`a satisfaction score (${current.satisfaction.score}/10) was already recorded for this escalation`);
   const next = advance(current, { satisfaction: { score, at: ctx.now.toISOString() } }, ctx);
   return { next, events: [event('satisfaction_recorded', ctx, `customer rated the escalation ${score}/10`, { score })] };
 }

@@ -10,12 +10,11 @@ export const oauthScope = (scope: Scope) => `${SCOPE_PREFIX}${scope}`;
 const ADMIN_ACTIONS = new Set<string>(['re-evaluate']);
 
 interface RouteBase {
+  /** A GET never changes anything (links are opened by mail scanners and link previews too). */
   method: 'GET' | 'POST' | 'PATCH';
   path: string;
   /** File name in functions/handlers; one Lambda each. */
   handler: string;
-  /** A GET that changes state (the survey link customers click): its Lambda gets write access. */
-  writes?: true;
 }
 
 /**
@@ -45,9 +44,15 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: '/csat/{token}',
     handler: 'record-satisfaction',
-    writes: true,
     publicBecause:
-      'it is the satisfaction link customers click in the follow-up email, and customers have no token. The path carries an HMAC-signed, expiring token (key in Secrets Manager) that names the one case it may score, and one score per case is recorded',
+      'it is the satisfaction link customers click in the follow-up email, and customers have no token. It shows the survey page and records nothing; the path carries an HMAC-signed, expiring token (key in Secrets Manager) that names the one case it is for',
+  },
+  {
+    method: 'POST',
+    path: '/csat/{token}',
+    handler: 'record-satisfaction',
+    publicBecause:
+      "it is the survey page's form, sent by customers who have no token. The token in the path is the credential: HMAC-signed, expiring, for one case, which takes one score; a forged form elsewhere needs a valid token, which only that case's customer got",
   },
   {
     method: 'GET',

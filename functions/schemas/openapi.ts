@@ -15,6 +15,7 @@ import {
 } from './escalation';
 import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
 import { MetricsQuery } from './metrics';
+import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -28,7 +29,6 @@ const outputSchema = (schema: z.ZodType): JsonSchema => {
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 
 const queryParameters = (schema: z.ZodObject) =>
@@ -42,6 +42,9 @@ const queryParameters = (schema: z.ZodObject) =>
 interface Operation {
   summary: string;
   request?: JsonSchema;
+  /** Default application/json. */
+  requestMediaType?: string;
+  responseMediaType?: string;
   query?: z.ZodObject;
   response?: JsonSchema;
   status?: number;
@@ -96,9 +99,19 @@ function operationFor(route: Route): Operation {
   if (key === 'GET /escalations/{id}/timeline') return { summary: 'The case timeline, oldest first', query: TimelineQuery, response: ref('Timeline') };
   if (key === 'GET /csat/{token}') {
     return {
-      summary: 'Public satisfaction survey link from the follow-up email: records one score (1–10) per case and answers with an HTML page',
-      query: z.object({ score: z.number().int().min(1).max(10) }),
-      response: { type: 'string', description: 'text/html thank-you page; 403 for an altered or expired link, 409 when already answered' },
+      summary: 'Public satisfaction survey link from the follow-up email: an HTML page asking for the score, the clicked one chosen. Opening it records nothing',
+      query: SurveyLinkQuery,
+      responseMediaType: 'text/html',
+      response: { type: 'string', description: 'the survey form, or a page saying the answer is on record; 403 for an altered link, 410 for an expired one (pages too, or problem+json when Accept asks for JSON)' },
+    };
+  }
+  if (key === 'POST /csat/{token}') {
+    return {
+      summary: "Public: the survey page's form. Records the score once per case and answers with a thank-you page",
+      request: inputSchema(SurveyAnswerForm),
+      requestMediaType: 'application/x-www-form-urlencoded',
+      responseMediaType: 'text/html',
+      response: { type: 'string', description: 'a thank-you page; 409 when the case has its score already, 403/410 for an altered or expired link' },
     };
   }
   if (key === 'GET /metrics') {
@@ -152,10 +165,10 @@ export function buildOpenApiDocument() {
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       ...(route.scope ? { security: [{ bearer: [oauthScope(route.scope)] }] } : { security: [] }),
       ...(parameters.length && { parameters }),
-      ...(op.request && { requestBody: { required: true, content: json(op.request) } }),
+      ...(op.request && { requestBody: { required: true, content: { [op.requestMediaType ?? 'application/json']: { schema: op.request } } } }),
       responses: {
-        [String(op.status ?? 200)]: { description: 'success', ...(op.response && { content: json(op.response) }) },
-        ...(op.request && { '400': problemResponse('invalid input: `errors` lists each field and why'), '413': problemResponse('body too large'), '415': problemResponse('body is not JSON') }),
+        [String(op.status ?? 200)]: { description: 'success', ...(op.response && { content: { [op.responseMediaType ?? 'application/json']: { schema: op.response } } }) },
+        ...(op.request && { '400': problemResponse('invalid input: `errors` lists each field and why'), '413': problemResponse('body too large'), '415': problemResponse(`body is not ${op.requestMediaType ?? 'JSON'}`) }),
         ...(route.scope && { '401': problemResponse('missing or invalid bearer token') }),
         ...(route.path.includes('{id}') && { '404': problemResponse('no such escalation') }),
         ...(route.method !== 'GET' && route.path.includes('{id}') && { '409': problemResponse('the lifecycle does not allow this now; `allowed` lists what it does allow'), '412': problemResponse('If-Match is stale') }),

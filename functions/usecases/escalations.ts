@@ -106,7 +106,17 @@ export function editEscalationFacts(deps: Dependencies, id: string, patch: Patch
   return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx), { operation: 'edit', request: patch });
 }
 
-/** The public survey link: the token names the case; a tampered, expired or reused one records nothing. */
+/**
+ * What opening a survey link shows: the token names the case, and the score already on record,
+ * if any. Reads only: mail scanners open links too. A tampered or expired token is refused.
+ */
+export async function surveyAnswer(deps: Dependencies, token: string): Promise<{ caseId: string; recordedScore?: number }> {
+  const { caseId } = await deps.survey.verify(token, deps.now());
+  const escalation = await getEscalation(deps, caseId);
+  return { caseId, ...(escalation.satisfaction && { recordedScore: escalation.satisfaction.score }) };
+}
+
+/** The survey form's answer: the token names the case; a tampered, expired or second answer records nothing. */
 export async function recordSatisfactionScore(deps: Dependencies, token: string, score: number) {
   const { caseId } = await deps.survey.verify(token, deps.now());
   return writeWithLock(deps, caseId, { principal: 'customer' }, (current, ctx) => recordSatisfaction(current, score, ctx));
