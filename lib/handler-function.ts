@@ -12,7 +12,8 @@ import { Construct, type IConstruct } from 'constructs';
 import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, DLQ_RETENTION, settingsOf, type FunctionSettings } from './function-settings';
 import type { PlaybookBundle } from './playbook-bundle';
 
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/** Lists read an index for keys and then the items with BatchGetItem (functions/adapters/dynamodb-repository.ts). */
+export const TABLE_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
 /** What a handler may do with the table. */
