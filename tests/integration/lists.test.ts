@@ -128,7 +128,7 @@ describe('lists by several statuses, breaches, tier, times', () => {
     expect(window.map((item) => item.id)).toEqual([cases.quietOpen!.id, cases.breachedInProgress!.id, cases.breachedAcknowledged!.id]);
 
     const since = new Date().toISOString();
-    const touched = await act(cases.breachedOpen!.id, 'notes', { text: 'called the customer' });
+    const touched = await act(cases.breachedOpen!.id, 'assign', { owner: 'kim@example.com', reason: 'Kim takes the night shift' });
     const changed = await everyPage(`updatedSince=${since}`, 1);
     expect(changed[0]!.id).toBe(touched.id);
     for (const item of changed) expect(Date.parse(item.updatedAt)).toBeGreaterThanOrEqual(Date.parse(since));
