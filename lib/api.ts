@@ -86,7 +86,7 @@ export class EscalationHttpApi extends Construct {
         integration: integrations.get(route.handler)!,
         ...(route.scope && { authorizer, authorizationScopes: [oauthScope(route.scope)] }),
       });
-      if (!route.scope) acknowledgePublicRoute(httpRoute!, route);
+      if (route.publicBecause) acknowledgePublicRoute(httpRoute!, route, route.publicBecause);
       const throttle = throttleOf(route);
       routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
       // Route settings name routes by key: the stage may only be updated once they exist.
@@ -100,10 +100,10 @@ export class EscalationHttpApi extends Construct {
   }
 }
 
-/** The route table leaves one route without a scope: the survey link customers click (they have no token). */
-function acknowledgePublicRoute(httpRoute: HttpRoute, route: Route) {
+/** A route the route table leaves without a scope, for the reason it gives there. */
+function acknowledgePublicRoute(httpRoute: HttpRoute, route: Route, because: string) {
   Validations.of(httpRoute).acknowledge({
     id: 'AwsSolutions-APIG4',
-    reason: `${route.method} ${route.path} is the satisfaction link customers click in the follow-up email, public on purpose: customers have no token. The path carries an HMAC-signed, expiring token (key in Secrets Manager) that names the one case it may score, and records one score per case; the route is throttled to ${throttleOf(route).rateLimit} requests/s.`,
+    reason: `${route.method} ${route.path} is public on purpose: ${because}. The route is throttled to ${throttleOf(route).rateLimit} requests/s.`,
   });
 }

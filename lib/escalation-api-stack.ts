@@ -88,7 +88,7 @@ export class EscalationApiStack extends Stack {
     });
     Validations.of(this.surveySigningKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The key signs survey links that stay valid for 30 days and are verified against one key; rotating it would break every outstanding link in customers\' inboxes. Rotate by hand (docs/deploy.md) if it leaks.',
+      reason: 'The key signs survey links that stay valid for 30 days. It is rotated by hand in two steps a month apart: the secret holds the current and the previous key, links name the key that signed them, and both keys are accepted meanwhile (docs/deploy.md). A scheduled rotation would drop the key of links still in customers\' inboxes.',
     });
 
     const inboundAddress = inboundAddressOf(config);

@@ -17,7 +17,7 @@ export const REARM_CAUSES = ['task_failed', 'failed', 'timed_out', 'aborted', 's
 /** The EmailsUndeliverable `kind` values: what SES accepted and then did not send (functions/usecases/email-events.ts). */
 export const UNDELIVERABLE_KINDS = ['rendering_failure', 'reject'] as const;
 /** The InboundEmails `outcome` values (the use case's outcomes). */
-export const INBOUND_OUTCOMES = ['appended', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
+export const INBOUND_OUTCOMES = ['appended', 'quarantined', 'opened', 'duplicate', 'refused'] as const satisfies readonly InboundOutcome['outcome'][];
 
 type Complete<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
 const kindsComplete: Complete<(typeof DEADLINE_KINDS)[number], DeadlineKind> = true;

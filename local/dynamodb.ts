@@ -66,6 +66,9 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
+      // Held while the JVM shuts down: with nothing else pending, an unreferenced child would let
+      // Node end mid-await (exit code 13) before the port is free.
+      child.ref();
       child.kill('SIGTERM');
     });
   // The watchdog must not keep this process alive, nor die with its terminal's Ctrl-C first.

@@ -64,10 +64,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-interface CompiledRoute extends Route {
+type CompiledRoute = Route & {
   pattern: RegExp;
   names: string[];
-}
+};
 
 const compiled: CompiledRoute[] = ROUTES.map((route) => {
   const names: string[] = [];
@@ -129,8 +129,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
+/** Which bodies API Gateway hands over as text; any other (a form among them) arrives base64-encoded. */
 function isTextual(contentType: string | undefined) {
-  return !contentType || /json|text|xml|x-www-form-urlencoded/i.test(contentType);
+  return !contentType || /json|text|xml/i.test(contentType);
 }
 
 /** Builds the event API Gateway (HTTP API, payload 2.0) would deliver for this request. */

@@ -7,6 +7,7 @@ import Handlebars from 'handlebars';
 import { templateData, toCustomer, type Notification } from '../functions/domain/communications';
 import { performCheck, scheduledChecks } from '../functions/domain/deadline-checks';
 import { openEscalation, type Context } from '../functions/domain/escalation';
+import { quarantineMessage } from '../functions/domain/inbound';
 import { applyAction } from '../functions/domain/lifecycle';
 import { parsePlaybook } from '../functions/playbook/load';
 import { CreateEscalationRequest } from '../functions/schemas/escalation';
@@ -51,6 +52,7 @@ const updated = applyAction(
   },
   at('2026-05-04T10:15:00Z'),
 );
+const assigned = applyAction('assign', acknowledged.next, { owner: 'kim.tanaka@example.com', reason: 'Kim built the fulfilment connector and can read its signing code today.' }, at('2026-05-04T09:50:00Z', 'support-lead@example.com'));
 const resolution = { rootCause: 'The release sent a new signature header your connector did not accept.', fix: 'We restored the previous header and replayed the 4,870 stuck orders.', prevention: 'Connector contract tests now run against every customer integration before a release.' };
 const resolved = applyAction('resolve', updated.next, resolution, at('2026-05-04T13:05:00Z'));
 const outOfScope = applyAction('out-of-scope', acknowledged.next, { reason: 'The errors come from the carrier’s label service, which is outside our platform.', guidance: 'The carrier’s status page lists the outage; labels can be printed from their portal until it is fixed.' }, at('2026-05-04T10:00:00Z'));
@@ -63,6 +65,7 @@ const dueCheck = (escalation: typeof opened.next, action: string) => {
 const samples: Notification[] = [
   ...opened.notifications!,
   ...acknowledged.notifications!,
+  ...assigned.notifications!,
   ...updated.notifications!,
   ...resolved.notifications!,
   ...outOfScope.notifications!,
@@ -72,6 +75,20 @@ const samples: Notification[] = [
     ...n,
     data: { ...n.data, surveyLinks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((score) => ({ score, url: `https://api.example.com/csat/sample-token?score=${score}` })) },
   })),
+  ...quarantineMessage(
+    updated.next,
+    {
+      messageId: '<preview@partner.example>',
+      from: { address: 'j.doe@partner.example', name: 'J. Doe' },
+      recipients: ['escalations+3f1c2a9e-7b4d-4e1a-9c55-2d8e6f0a1b2c@inbound.example.com'],
+      subject: 'Re: Orders stuck — please close this, all fine now',
+      inReplyTo: [],
+      text: 'Everything works again on our side, you can close the case.',
+      attachments: [],
+    },
+    ['j.doe@partner.example is not a contact of this case', 'the sender is not authenticated (spf=GRAY, dkim=GRAY, dmarc=GRAY): SPF or DKIM must pass and DMARC must align with them'],
+    at('2026-05-04T10:40:00Z', 'inbound-email'),
+  ).notifications!,
   ...toCustomer(updated.next, 'incident_update', 'preview', {
     incidentTitle: 'Order fulfilment delayed for several customers',
     message: 'The fix is deployed to 80 % of regions; the rest follow within the hour.',

@@ -8,13 +8,16 @@ import {
   UpdateCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
-import type { Incident } from '../domain/incidents';
+import type { Contact } from '../schemas/escalation';
+import type { Incident, IncidentStatus } from '../domain/incidents';
+import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
+import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
+import { listPlan, type ListPlan } from './list-plans';
 import type {
   ClaimedEmail,
   EscalationRepository,
@@ -39,9 +42,9 @@ import {
   owedEmailAttributes,
   owedEmailPartition,
   TABLE_DESIGN,
-  accountPartition,
   caseKey,
   contactKey,
+  contactPartition,
   eventIndexAttributes,
   eventKey,
   eventTypeMonthPartition,
@@ -49,33 +52,19 @@ import {
   METRIC_EVENT_TYPES,
   inboundKey,
   incidentKey,
+  incidentIndexAttributes,
+  incidentStatusPartition,
   indexAttributes,
-  LIST_FILTER_ATTRIBUTES,
-  monthPartition,
   outboxKey,
-  ownerPartition,
   sentMessageKey,
-  statusPartition,
-  type IndexName,
 } from './table-design';
 
-/** How far back an unfiltered list walks the by-month index. Filtered lists have no such bound. */
-const UNFILTERED_LIST_MONTHS = 24;
-/** Filtered queries read at most this many pages per request, then hand back a cursor. */
-const MAX_PAGES_PER_REQUEST = 10;
+/** A list page reads at most this many rounds of index queries (one per lane each), then hands back a cursor. */
+const MAX_ROUNDS_PER_PAGE = 10;
 /** BatchGetItem's limit on keys per call. */
 const BATCH_GET_LIMIT = 100;
 /** Throttled batch reads are retried with backoff this many times before the request fails. */
 const MAX_BATCH_ATTEMPTS = 6;
-
-function matches(escalation: Escalation, filter: ListFilter): boolean {
-  return (
-    (filter.status === undefined || escalation.status === filter.status) &&
-    (filter.severity === undefined || escalation.severity === filter.severity) &&
-    (filter.owner === undefined || escalation.owner === filter.owner) &&
-    (filter.accountId === undefined || escalation.customer.accountId === filter.accountId)
-  );
-}
 
 const KEY_ATTRIBUTES = new Set<string>([
   TABLE_DESIGN.partitionKey,
@@ -89,6 +78,14 @@ function toItem(escalation: Escalation) {
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key)));
+}
+
+/** An incident as stored: with its place in the status index, which every write must carry (a Put replaces the item). */
+const incidentItem = (incident: Incident) => ({ ...incidentKey(incident.id), ...incident, ...incidentIndexAttributes(incident) });
+
+/** An incident as the domain sees it; one stored before incidents had a status is open. */
+function incidentFromItem(item: Record<string, unknown>): Incident {
+  return { status: 'open', ...withoutKeys(item) } as Incident;
 }
 
 /** A case item (from a read, a stream image or a replayed answer) as the domain sees it, its SLA policy checked. */
@@ -174,13 +171,16 @@ function cancelledByThrottling(error: unknown): boolean {
 const THROTTLED_TRANSACTION_BACKOFF: Backoff = { baseMs: 50, capMs: 2_000, jitter: 'full' };
 const THROTTLED_TRANSACTION_ATTEMPTS = 6;
 
-/** The contact directory inbound mail consults: every contact of a new case, latest account wins. */
-function contactPuts(table: string, escalation: Escalation) {
-  return escalation.customer.contacts.map((contact) => ({
+/**
+ * The contact directory inbound mail consults: an entry per address and account, so an address
+ * known in two accounts is seen to be (inbound mail then opens nothing by guessing).
+ */
+function contactPuts(table: string, escalation: Escalation, contacts: Contact[]) {
+  return contacts.map((contact) => ({
     Put: {
       TableName: table,
       Item: {
-        ...contactKey(contact.email),
+        ...contactKey(contact.email, escalation.customer.accountId),
         accountId: escalation.customer.accountId,
         accountName: escalation.customer.name,
         ...(escalation.customer.segment && { segment: escalation.customer.segment }),
@@ -190,43 +190,61 @@ function contactPuts(table: string, escalation: Escalation) {
   }));
 }
 
-interface Cursor {
-  index: IndexName | 'timeline';
-  month?: string;
+interface TimelineCursor {
+  index: 'timeline';
   key?: Record<string, unknown>;
 }
 
-const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+const encodeCursor = (cursor: TimelineCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+const refuseCursor = () => new InvalidCursorError('cursor is not one this list returned; start again without it');
 
 /**
- * A cursor is the last key DynamoDB returned. One that does not fit the list it is used
- * on (another index, another partition, other attributes) is refused here rather than
- * by DynamoDB with a 500.
+ * A timeline cursor is the last key DynamoDB returned. One that does not fit the timeline it is
+ * used on (another case, other attributes) is refused here rather than by DynamoDB with a 500.
  */
-function decodeCursor(text: string | undefined, index: Cursor['index'], partition?: string): Cursor | undefined {
+function decodeCursor(text: string | undefined, index: 'timeline', partition: string): TimelineCursor | undefined {
   if (text === undefined) return undefined;
-  const refuse = () => new InvalidCursorError('cursor is not one this list returned; start again without it');
-  let cursor: Cursor;
+  let cursor: TimelineCursor;
   try {
-    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as TimelineCursor;
   } catch {
-    throw refuse();
+    throw refuseCursor();
   }
-  if (cursor === null || typeof cursor !== 'object' || cursor.index !== index) throw refuse();
-  if (cursor.month !== undefined && !/^\d{4}-\d{2}$/.test(String(cursor.month))) throw refuse();
+  if (cursor === null || typeof cursor !== 'object' || cursor.index !== index) throw refuseCursor();
   if (cursor.key !== undefined) {
     const expected: string[] = [TABLE_DESIGN.partitionKey, TABLE_DESIGN.sortKey];
-    if (index !== 'timeline') expected.push(TABLE_DESIGN.indexes[index].partitionKey, TABLE_DESIGN.indexes[index].sortKey);
     const names = Object.keys(cursor.key ?? {});
-    const shapeOk =
-      typeof cursor.key === 'object' &&
-      names.length === expected.length &&
-      expected.every((name) => typeof cursor.key![name] === 'string');
-    const partitionName = index === 'timeline' ? TABLE_DESIGN.partitionKey : TABLE_DESIGN.indexes[index].partitionKey;
-    const expectedPartition = cursor.month ? monthPartition(cursor.month) : partition;
-    if (!shapeOk || (expectedPartition !== undefined && cursor.key[partitionName] !== expectedPartition)) throw refuse();
+    const shapeOk = typeof cursor.key === 'object' && names.length === expected.length && expected.every((name) => typeof cursor.key![name] === 'string');
+    if (!shapeOk || cursor.key[TABLE_DESIGN.partitionKey] !== partition) throw refuseCursor();
   }
   return cursor;
+}
+
+/** A list cursor: which list it belongs to (its plan's fingerprint) and the sort key the last page ended on. */
+interface ListCursor {
+  list: string;
+  after: string;
+}
+
+const encodeListCursor = (plan: ListPlan, after: string) => Buffer.from(JSON.stringify({ list: plan.fingerprint, after } satisfies ListCursor)).toString('base64url');
+
+/**
+ * A list cursor works only on the list that handed it out (same filters and order) and must
+ * hold a sort key of that list's shape: an instant or deadline ("~": none pending) followed by a
+ * case id, or (walks by month) a month. Anything else is a 400 naming the cursor.
+ */
+function decodeListCursor(text: string | undefined, plan: ListPlan): { after?: string } {
+  if (text === undefined) return {};
+  let cursor: ListCursor;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as ListCursor;
+  } catch {
+    throw refuseCursor();
+  }
+  if (cursor === null || typeof cursor !== 'object' || cursor.list !== plan.fingerprint || typeof cursor.after !== 'string') throw refuseCursor();
+  const sortKey = /^(~|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)#[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  if (!sortKey.test(cursor.after) && !(plan.byMonth && /^\d{4}-\d{2}$/.test(cursor.after))) throw refuseCursor();
+  return { after: cursor.after };
 }
 
 function monthsBetween(from: Date, to: Date): string[] {
@@ -238,11 +256,6 @@ function monthsBetween(from: Date, to: Date): string[] {
   }
   return months;
 }
-
-const previousMonth = (month: string) => {
-  const [year, m] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(year, m - 2, 1)).toISOString().slice(0, 7);
-};
 
 export class DynamoDbEscalationRepository implements EscalationRepository {
   constructor(
@@ -256,7 +269,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async create(change: Change, claim?: IdempotencyClaim): Promise<Written> {
     const caseItem = { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } };
-    return this.writeChange(change, caseItem, [...contactPuts(this.table, change.next)], claim, () => {
+    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.next.customer.contacts), claim, () => {
       throw new Error(`case ${change.next.id} already exists`);
     });
   }
@@ -265,7 +278,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const caseItem = {
       Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
     };
-    return this.writeChange(change, caseItem, [], claim, (cause) => {
+    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.newContacts ?? []), claim, (cause) => {
       throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause });
     });
   }
@@ -543,8 +556,17 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
   }
 
-  async accountForContact(email: string) {
-    return this.item<KnownContact>(contactKey(email));
+  async accountsForContact(email: string): Promise<KnownContact[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': contactPartition(email) }, ConsistentRead: true }),
+    );
+    // An entry of the old layout (sort key CONTACT) names one account; a newer entry for it wins.
+    const byAccount = new Map<string, KnownContact>();
+    for (const item of Items.sort((a, b) => (a.sk === 'CONTACT' ? -1 : b.sk === 'CONTACT' ? 1 : 0))) {
+      const known = withoutKeys(item) as unknown as KnownContact;
+      byAccount.set(known.accountId, known);
+    }
+    return [...byAccount.values()];
   }
 
   async claimInboundMessage(messageId: string, expiresAt: Date) {
@@ -616,7 +638,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async createIncident(incident: Incident) {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...incidentKey(incident.id), ...incident }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.table, Item: incidentItem(incident), ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;
@@ -625,7 +647,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async getIncident(id: string) {
-    return this.item<Incident>(incidentKey(id), true);
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
+    return Item ? incidentFromItem(Item) : undefined;
   }
 
   async saveIncident(incident: Incident, expectedVersion: number) {
@@ -633,7 +656,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...incidentKey(incident.id), ...incident },
+          Item: incidentItem(incident),
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
@@ -644,49 +667,93 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     }
   }
 
-  async list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>> {
-    const { index, partition, ascending, filters } = this.planList(filter);
-    const cursor = decodeCursor(page.cursor, index, partition);
-    const items: Escalation[] = [];
-    let month = index === 'byCreatedMonth' ? (cursor?.month ?? now.toISOString().slice(0, 7)) : undefined;
-    let startKey = cursor?.key;
-    let monthsLeft = UNFILTERED_LIST_MONTHS;
-    let exhausted = false;
+  async list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>> {
+    const plan = listPlan(filter, page.order ?? defaultOrder(filter), now);
+    const walked = await walkIndex<Escalation>({
+      lanes: plan.lanes,
+      ...decodeListCursor(page.cursor, plan),
+      limit: page.limit,
+      maxRounds: MAX_ROUNDS_PER_PAGE,
+      query: (query) => this.queryLane(query),
+      read: async (keys) => {
+        const found = new Map((await this.casesByKey(keys)).map((escalation) => [escalation.id, escalation]));
+        return keys.map((key) => found.get(key.pk.slice(CASE_PARTITION_PREFIX.length)));
+      },
+      keep: (escalation) => matchesFilter(escalation, filter),
+      idOf: (escalation) => escalation.id,
+    });
+    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
+  }
 
-    for (let pages = 0; pages < MAX_PAGES_PER_REQUEST && items.length < page.limit && !exhausted; pages++) {
-      const keys = TABLE_DESIGN.indexes[index];
-      const input: QueryCommandInput = {
-        TableName: this.table,
-        IndexName: index,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': keys.partitionKey },
-        ExpressionAttributeValues: { ':pk': month ? monthPartition(month) : partition },
-        ScanIndexForward: ascending,
-        Limit: page.limit - items.length,
-        ExclusiveStartKey: startKey,
-      };
-      if (filters.length) {
-        input.FilterExpression = filters.map(([name]) => `#f_${name} = :f_${name}`).join(' AND ');
-        for (const [name, value] of filters) {
-          input.ExpressionAttributeNames![`#f_${name}`] = name;
-          input.ExpressionAttributeValues![`:f_${name}`] = value;
-        }
-      }
-      const result = await this.db.send(new QueryCommand(input));
-      // The index copies only the filter attributes: read the cases themselves, and keep those
-      // that still match (an index lags its table by a moment).
-      const cases = await this.casesByKey((result.Items ?? []).map((item) => ({ pk: item.pk as string, sk: item.sk as string })));
-      items.push(...cases.filter((escalation) => matches(escalation, filter)));
-      startKey = result.LastEvaluatedKey;
-      if (!startKey) {
-        // An unfiltered list goes on in the month before, until the walk's bound.
-        if (month && --monthsLeft > 0) month = previousMonth(month);
-        else exhausted = true;
-      }
+  async listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>> {
+    const plan: ListPlan = {
+      lanes: [{ index: 'byStatusAndDeadline', ascending: false, partition: incidentStatusPartition(status) }],
+      byMonth: false,
+      fingerprint: `incidents-${status}`,
+    };
+    const walked = await walkIndex<Incident>({
+      lanes: plan.lanes,
+      ...decodeListCursor(page.cursor, plan),
+      limit: page.limit,
+      maxRounds: MAX_ROUNDS_PER_PAGE,
+      query: (query) => this.queryLane(query),
+      read: async (keys) => {
+        const found = new Map((await this.itemsByKey(keys)).map((item) => [String(item.pk), incidentFromItem(item)]));
+        return keys.map((key) => found.get(key.pk));
+      },
+      keep: (incident) => incident.status === status,
+      idOf: (incident) => incident.id,
+    });
+    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
+  }
+
+  /** One Query of an index lane: the keys it holds within the bounds, in its order, filtered on what the index copies. */
+  private async queryLane(query: LaneQuery): Promise<LaneResult> {
+    const keys = TABLE_DESIGN.indexes[query.index];
+    const names: Record<string, string> = { '#pk': keys.partitionKey };
+    const values: Record<string, unknown> = { ':pk': query.partition };
+    let condition = '#pk = :pk';
+    const { lower, upper } = query;
+    if (lower || upper) names['#sk'] = keys.sortKey;
+    // DynamoDB's only two-sided condition is BETWEEN, which includes both ends: an excluded end
+    // (the cursor, where the walk resumes) comes back first and is dropped below, so the Query
+    // reads one more: else a page of one would read only that entry and never move on.
+    const between = lower !== undefined && upper !== undefined;
+    const excludedEnd = between && (!lower.inclusive || !upper.inclusive) ? 1 : 0;
+    if (lower && upper) {
+      condition += ' AND #sk BETWEEN :lower AND :upper';
+      Object.assign(values, { ':lower': lower.value, ':upper': upper.value });
+    } else if (lower) {
+      condition += ` AND #sk ${lower.inclusive ? '>=' : '>'} :lower`;
+      values[':lower'] = lower.value;
+    } else if (upper) {
+      condition += ` AND #sk ${upper.inclusive ? '<=' : '<'} :upper`;
+      values[':upper'] = upper.value;
     }
+    const filters = Object.entries(query.filter ?? {}).map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      const options = [value].flat();
+      options.forEach((option, j) => (values[`:f${i}_${j}`] = option));
+      return options.length === 1 ? `#f${i} = :f${i}_0` : `#f${i} IN (${options.map((_, j) => `:f${i}_${j}`).join(', ')})`;
+    });
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: query.index,
+        KeyConditionExpression: condition,
+        ...(filters.length && { FilterExpression: filters.join(' AND ') }),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: query.ascending,
+        Limit: query.limit + excludedEnd,
+      }),
+    );
+    const excluded = (sk: string) => (lower && !lower.inclusive && sk === lower.value) || (upper && !upper.inclusive && sk === upper.value);
     return {
-      items,
-      ...(!exhausted && { nextCursor: encodeCursor({ index, ...(month && { month }), ...(startKey && { key: startKey }) }) }),
+      entries: (result.Items ?? [])
+        .map((item) => ({ sk: String(item[keys.sortKey]), key: { pk: String(item.pk), sk: String(item.sk) } }))
+        .filter((entry) => !excluded(entry.sk)),
+      ...(result.LastEvaluatedKey && { lastSk: String(result.LastEvaluatedKey[keys.sortKey]) }),
     };
   }
 
@@ -716,24 +783,6 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       );
     }
     return keys.flatMap((key): Record<string, unknown>[] => { const item = found.get(id(key)); return item ? [item] : []; });
-  }
-
-  private planList(filter: ListFilter) {
-    // The index filters only on what it copies: the same list as the projection in TABLE_DESIGN.
-    const rest = (...used: (keyof ListFilter)[]) =>
-      LIST_FILTER_ATTRIBUTES
-        .filter((name) => !used.includes(name) && filter[name] !== undefined)
-        .map((name) => [name, filter[name]] as [string, string]);
-    if (filter.accountId) {
-      return { index: 'byAccount' as const, partition: accountPartition(filter.accountId), ascending: false, filters: rest() };
-    }
-    if (filter.owner) {
-      return { index: 'byOwner' as const, partition: ownerPartition(filter.owner), ascending: false, filters: rest('owner') };
-    }
-    if (filter.status) {
-      return { index: 'byStatusAndDeadline' as const, partition: statusPartition(filter.status), ascending: true, filters: rest('status') };
-    }
-    return { index: 'byCreatedMonth' as const, partition: undefined, ascending: false, filters: rest() };
   }
 
   async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {

@@ -1,17 +1,24 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, type Config } from '../config';
-import { signSurveyToken, verifySurveyToken } from '../domain/survey-token';
+import { SURVEY_SCORES } from '../domain/survey';
+import { parseSigningKeys, signSurveyToken, tokenKeyId, verifySurveyToken, type SigningKeys } from '../domain/survey-token';
 import type { SurveyLinks } from '../ports/survey';
 import { awsClient, clientOptions } from './aws-clients';
 
 /** How long a satisfaction link stays usable after the follow-up email. */
-const LINK_VALIDITY_MS = 30 * 86_400_000;
-export const SURVEY_SCORES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+export const LINK_VALIDITY_MS = 30 * 86_400_000;
+/**
+ * A container re-reads the signing secret this often, so a rotation reaches every signer within
+ * this time (docs/deploy.md: the previous key stays until links signed with it have expired).
+ */
+export const KEY_REFRESH_MS = 10 * 60_000;
+/** A token naming a key this container does not hold makes it re-read the secret, at most this often. */
+export const UNKNOWN_KEY_REFRESH_MS = 60_000;
 
 /**
- * The survey links a handler wires in its container() call: the key is read from Secrets
- * Manager on first use. (The local stack provides its own, reading a local key under the same
- * IAM check: local/stack.ts.)
+ * The survey links a handler wires in its container() call: the keys are read from Secrets
+ * Manager (re-read every KEY_REFRESH_MS, so a rotation reaches every container). The local
+ * stack provides its own, reading a local secret under the same IAM check (local/stack.ts).
  */
 export function signedSurveyLinks(config: Config) {
   const secretArn = config.SURVEY_SIGNING_KEY_SECRET_ARN;
@@ -25,29 +32,41 @@ export function signedSurveyLinks(config: Config) {
 }
 
 export class SignedSurveyLinks implements SurveyLinks {
-  private key?: Promise<string>;
+  private keys?: Promise<SigningKeys>;
+  private readAt = Number.NEGATIVE_INFINITY;
 
-  /** `signingKey` is fetched once per container (Secrets Manager on AWS). */
+  /** `readSecret` gives the signing secret: one key, or the current and previous keys of a rotation. */
   constructor(
     private readonly publicBaseUrl: string,
-    private readonly signingKey: () => Promise<string>,
+    private readonly readSecret: () => Promise<string>,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  private getKey() {
-    this.key ??= this.signingKey().catch((error) => {
-      this.key = undefined; // let the next call try again
-      throw error;
-    });
-    return this.key;
+  /** The keys, read again once they are older than `maxAgeMs`; a failed read is tried again on the next call. */
+  private getKeys(maxAgeMs = KEY_REFRESH_MS): Promise<SigningKeys> {
+    if (!this.keys || this.clock() - this.readAt >= maxAgeMs) {
+      this.readAt = this.clock();
+      this.keys = this.readSecret()
+        .then(parseSigningKeys)
+        .catch((error: unknown) => {
+          this.keys = undefined;
+          throw error;
+        });
+    }
+    return this.keys;
   }
 
   async linksFor(caseId: string, now: Date) {
-    const token = signSurveyToken(caseId, new Date(now.getTime() + LINK_VALIDITY_MS), await this.getKey());
+    const token = signSurveyToken(caseId, new Date(now.getTime() + LINK_VALIDITY_MS), await this.getKeys());
     const base = this.publicBaseUrl.replace(/\/$/, '');
     return SURVEY_SCORES.map((score) => ({ score, url: `${base}/csat/${token}?score=${score}` }));
   }
 
   async verify(token: string, now: Date) {
-    return { caseId: verifySurveyToken(token, now, await this.getKey()).caseId };
+    let keys = await this.getKeys();
+    // Signed with a key this container has not seen: the secret was rotated since it read it.
+    const kid = tokenKeyId(token);
+    if (kid !== undefined && kid !== keys.current.id && kid !== keys.previous?.id) keys = await this.getKeys(UNKNOWN_KEY_REFRESH_MS);
+    return { caseId: verifySurveyToken(token, now, keys).caseId };
   }
 }

@@ -19,6 +19,11 @@ export const OWED_EMAIL_ATTRIBUTES = ['id', 'queuedAt'] as const;
 export type IndexProjection = { include: readonly string[] } | 'all';
 
 /**
+ * CloudFormation creates or deletes at most one GSI per stack update, and changing an index's
+ * keys or projection is a delete and a create: a release adds one new index at most, and leaves
+ * the projections of the others as deployed. (That is why list filters on attributes these
+ * indexes do not copy, such as tier or breaches, are applied to the cases read.)
+ *
  * The single table, described once. The DynamoDB adapter builds keys from it, CDK and
  * the local stack create the table and its indexes from it, so they cannot drift.
  *
@@ -27,7 +32,8 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write, retried until sent
  *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a write's idempotency record and first answer (TTL)
  *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
- *   CONTACT#<email>          CONTACT                    the account a customer contact belongs to (inbound mail)
+ *   CONTACT#<email>          ACCOUNT#<account id>       an account this customer contact belongs to, one item each (inbound mail);
+ *                                                       items written before were keyed CONTACT (one account each) and still count
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
  *   INCIDENT#<id>            INCIDENT                   an incident linking many customers' escalations
  */
@@ -36,7 +42,11 @@ export const TABLE_DESIGN = {
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
   indexes: {
-    /** Cases in one status, most urgent deadline first (lists, the reconciliation sweep). */
+    /**
+     * Cases in one status, most urgent deadline first (lists, the reconciliation sweep). Incidents
+     * share it in partitions of their own (INCIDENTS#<status>), newest first: an index for a few
+     * items a day would cost a release of its own (see above).
+     */
     byStatusAndDeadline: { partitionKey: 'byStatusPK', sortKey: 'byStatusSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
     /** Every case of one customer account, newest first. */
     byAccount: { partitionKey: 'byAccountPK', sortKey: 'byAccountSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
@@ -58,6 +68,12 @@ export const TABLE_DESIGN = {
      * throttle it.
      */
     byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
+    /**
+     * Cases by the month of their last change, most recent first: lists of what changed since
+     * an instant (updatedSince). Unlike the others, every case write moves its entry (two index
+     * writes); docs/scaling.md counts them.
+     */
+    byUpdatedMonth: { partitionKey: 'byUpdatedMonthPK', sortKey: 'byUpdatedMonthSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
   },
 } as const satisfies {
   partitionKey: string;
@@ -93,13 +109,18 @@ export function keyPart(text: string): string {
 const MAX_KEY_PART_BYTES = 512;
 
 export const sentMessageKey = (sesMessageId: string) => ({ pk: `MESSAGE#${keyPart(sesMessageId)}`, sk: 'MESSAGE' });
-export const contactKey = (email: string) => ({ pk: `CONTACT#${keyPart(email.toLowerCase())}`, sk: 'CONTACT' });
+/** A contact's entries share a partition: one Query lists every account the address is known in. */
+export const contactPartition = (email: string) => `CONTACT#${keyPart(email.toLowerCase())}`;
+export const contactKey = (email: string, accountId: string) => ({ pk: contactPartition(email), sk: `${CONTACT_ACCOUNT_PREFIX}${keyPart(accountId)}` });
+export const CONTACT_ACCOUNT_PREFIX = 'ACCOUNT#';
 export const inboundKey = (messageId: string) => ({ pk: `INBOUND#${keyPart(messageId)}`, sk: 'INBOUND' });
 
 export const statusPartition = (status: string) => `STATUS#${status}`;
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
 export const ownerPartition = (owner: string) => `OWNER#${owner}`;
 export const monthPartition = (iso: string) => `MONTH#${iso.slice(0, 7)}`;
+export const updatedMonthPartition = (iso: string) => `UPDATED#${iso.slice(0, 7)}`;
+export const incidentStatusPartition = (status: string) => `INCIDENTS#${status}`;
 export const eventTypeMonthPartition = (type: string, month: string) => `EVENTTYPE#${type}#${month}`;
 
 /** Partitions of the owed-email index: each takes 1,000 writes a second, a burst of email never throttles the table. */
@@ -141,5 +162,12 @@ export function indexAttributes(escalation: Escalation): Record<string, string> 
     attributes.byOwnerPK = ownerPartition(escalation.owner);
     attributes.byOwnerSK = created;
   }
+  attributes.byUpdatedMonthPK = updatedMonthPartition(escalation.updatedAt);
+  attributes.byUpdatedMonthSK = `${escalation.updatedAt}#${escalation.id}`;
   return attributes;
+}
+
+/** An incident's place in the status index: its own partition per status, newest first. */
+export function incidentIndexAttributes(incident: { id: string; status: string; createdAt: string }): Record<string, string> {
+  return { byStatusPK: incidentStatusPartition(incident.status), byStatusSK: `${incident.createdAt}#${incident.id}` };
 }

@@ -14,9 +14,11 @@ export const TEMPLATE_NAMES = [
   'satisfaction_follow_up',
   'incident_update',
   'internal_handoff',
+  'case_assigned',
   'churn_risk_brief',
   'deadline_breach_alert',
   'owner_reminder',
+  'message_quarantined',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -82,6 +84,17 @@ export function handoffFacts(escalation: Escalation): Record<string, unknown> {
   };
 }
 
+/** What a handoff to a new owner adds to the case facts: who handed it over, from whom, why, and where the case stands. */
+export function assignmentFacts({ escalation, previousOwner, assignedBy, reason }: { escalation: Escalation; previousOwner: string | undefined; assignedBy: string; reason: string }): Record<string, unknown> {
+  return {
+    previousOwner: previousOwner ?? '',
+    assignedBy,
+    reason,
+    status: escalation.status.replace(/_/g, ' '),
+    nextUpdateBy: escalation.deadlines.nextUpdateBy,
+  };
+}
+
 /** One email per customer contact, each greeting its own reader. */
 export function toCustomer(escalation: Escalation, template: TemplateName, key: string, extra: Record<string, unknown> = {}): Notification[] {
   return escalation.customer.contacts.map((contact) => ({
@@ -136,6 +149,11 @@ export type OwnerReminder = 'customer_update_due' | 'recovery_call' | 'health_ch
 
 export function ownerReminderFacts(kind: OwnerReminder): Record<string, unknown> {
   return { reminder: kind, updateDue: kind === 'customer_update_due', recoveryCall: kind === 'recovery_call', healthCheckCall: kind === 'health_check_call' };
+}
+
+/** Owners are usually addressed by email; one who is not is reached through the case's roles. */
+export function ownerAddresses(escalation: Escalation, playbook: Playbook): string[] {
+  return escalation.owner?.includes('@') ? [escalation.owner] : recipientsFor(escalation.routedTo, playbook);
 }
 
 export const isChurnRisk = (escalation: Escalation) =>

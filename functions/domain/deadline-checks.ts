@@ -1,5 +1,5 @@
 import type { Playbook } from '../playbook/schema';
-import { breachAlertFacts, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
 import { afterTarget, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
@@ -240,6 +240,8 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       break;
   }
   next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);
+  const breaches = events.filter((event) => event.type === 'deadline_breached').length;
+  if (breaches) next.breaches = (escalation.breaches ?? 0) + breaches;
   return { next, events, notifications };
 }
 
@@ -251,9 +253,4 @@ function followUpEvent(check: ScheduledCheck, now: Date, summary: string): Timel
     summary,
     data: { action: check.action, deadline: check.at, actedAt: now.toISOString(), lagMs: now.getTime() - Date.parse(check.at) },
   };
-}
-
-/** Owners are usually addressed by email; one who is not is reached through the case's roles. */
-function ownerAddresses(escalation: Escalation, playbook: Playbook): string[] {
-  return escalation.owner?.includes('@') ? [escalation.owner] : recipientsFor(escalation.routedTo, playbook);
 }

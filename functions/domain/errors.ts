@@ -29,3 +29,8 @@ export class RuleViolationError extends DomainError {
     super(message);
   }
 }
+
+/** The customer's satisfaction score for this case is on record already: one answer per case. */
+export class AlreadyAnsweredError extends DomainError {
+  override name = 'AlreadyAnsweredError';
+}

@@ -57,6 +57,12 @@ export interface Escalation {
   incidentUpdatesReceived?: string[];
   /** The customer's satisfaction score (1–10), recorded once from the follow-up survey. */
   satisfaction?: { score: number; at: string };
+  /**
+   * Deadline breaches the workflow recorded on this case (each deadline_breached event counts one),
+   * kept on the case so lists can filter on it without reading timelines. Absent: none, or a case
+   * whose breaches came before the count was kept.
+   */
+  breaches?: number;
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
   actedOn?: string[];
   /** Set when a failed workflow was re-armed: how often in a row, and until when the new one waits. */
@@ -66,9 +72,11 @@ export interface Escalation {
 export const EVENT_TYPES = [
   'created',
   'acknowledged',
+  'assigned',
   'customer_updated',
   'escalated',
   'edited',
+  'customer_changed',
   'severity_changed',
   'resolved',
   'declared_out_of_scope',
@@ -88,6 +96,7 @@ export const EVENT_TYPES = [
   'workflow_rearmed',
   'satisfaction_recorded',
   'customer_replied',
+  'message_quarantined',
   'email_bounced',
   'linked_to_incident',
   'incident_update_sent',
@@ -113,6 +122,8 @@ export interface Change {
   events: TimelineEvent[];
   /** Emails the change owes: written with it, sent after it. */
   notifications?: Notification[];
+  /** Contacts the change adds to the case: the contact directory learns them with it. */
+  newContacts?: Customer['contacts'];
 }
 
 export interface Context {

@@ -4,16 +4,25 @@ import { RuleViolationError } from './errors';
 import type { Change, Context, Escalation } from './escalation';
 import { policyOf } from './sla-policy';
 
+export const INCIDENT_STATUSES = ['open', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
 /** A problem hitting many customers: their escalations are linked and hear one update together. */
 export interface Incident {
   id: string;
   version: number;
+  /** Open while the problem lasts; a closed incident takes no more updates. */
+  status: IncidentStatus;
   title: string;
   description?: string;
   escalationIds: string[];
   createdAt: string;
   createdBy: string;
   updates: { id: string; at: string; actor: string; message: string }[];
+  closedAt?: string;
+  closedBy?: string;
+  /** What the team says about the incident as it closes it. */
+  closingNote?: string;
   /** Hash of the request that opened it: a retry with the same Idempotency-Key must match it. */
   requestFingerprint?: string;
 }
@@ -61,4 +70,25 @@ export function receiveIncidentUpdate(current: Escalation, incident: Pick<Incide
       },
     ],
   };
+}
+
+/**
+ * Closing an incident: it stops taking updates and leaves the open list. Its escalations stay as
+ * they are (each is resolved on its own). Closing a closed one changes nothing: a retry is safe.
+ */
+export function closeIncident(incident: Incident, input: { note?: string | undefined }, ctx: { now: Date; actor: string }): Incident {
+  if (incident.status === 'closed') return incident;
+  return {
+    ...incident,
+    version: incident.version + 1,
+    status: 'closed',
+    closedAt: ctx.now.toISOString(),
+    closedBy: ctx.actor,
+    ...(input.note && { closingNote: input.note }),
+  };
+}
+
+/** An update goes out only while the incident is open. */
+export function assertTakesUpdates(incident: Incident) {
+  if (incident.status === 'closed') throw new RuleViolationError(`incident ${incident.id} was closed at ${incident.closedAt}; it takes no more updates`);
 }

@@ -1,12 +1,12 @@
 import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
-import { toCustomer } from './communications';
+import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
-import { IllegalTransitionError, RuleViolationError } from './errors';
-import type { Change, Context, Escalation, EventType, TimelineEvent } from './escalation';
+import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from './errors';
+import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
-import { calendarFor, policyOf, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import { calendarFor, policyOf, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
 import { formatTarget } from './sla-target';
-import type { Severity, Status } from './vocabulary';
+import { ACTIVE_STATUSES, type Severity, type Status } from './vocabulary';
 
 /**
  * Every pause is kept on the case (who, why, from, to); a case item must stay under DynamoDB's
@@ -14,7 +14,7 @@ import type { Severity, Status } from './vocabulary';
  */
 export const MAX_PAUSES = 100;
 
-const ACTIVE: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
+const ACTIVE: readonly Status[] = ACTIVE_STATUSES;
 const WORKING: Status[] = ['acknowledged', 'in_progress', 'waiting_on_customer'];
 
 /** Actions that change nothing about the case, only add to its timeline (their command returns the case itself). */
@@ -23,6 +23,8 @@ export const APPEND_ONLY_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(
 /** Which statuses each action may start from. The lifecycle of PLAYBOOK.md §5 in one table. */
 export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
   acknowledge: ['open'],
+  // Ownership can move at any point of the active work, even before anyone acknowledged it.
+  assign: ACTIVE,
   updates: ['acknowledged', 'in_progress'],
   escalate: ACTIVE,
   resolve: WORKING,
@@ -111,6 +113,24 @@ const commands: { [A in ActionName]: Command<A> } = {
           acknowledgeBy: current.deadlines.acknowledgeBy,
           onTime: ctx.now.getTime() <= Date.parse(current.deadlines.acknowledgeBy),
           ...(input.message && { message: input.message }),
+        }),
+      ],
+    };
+  },
+
+  assign(current, input, ctx) {
+    const { owner } = input;
+    if (current.owner?.toLowerCase() === owner.toLowerCase()) throw new RuleViolationError(`${input.owner} already owns this escalation`, 'owner');
+    const next = advance(current, { owner }, ctx);
+    const previousOwner = current.owner;
+    return {
+      next,
+      notifications: toInternal(next, 'case_assigned', `v${next.version}`, [owner], assignmentFacts({ previousOwner, assignedBy: ctx.actor, reason: input.reason, escalation: next })),
+      events: [
+        event('assigned', ctx, `${previousOwner ?? 'nobody'} → ${owner}: ${input.reason}`, {
+          from: previousOwner ?? null,
+          to: owner,
+          reason: input.reason,
         }),
       ],
     };
@@ -254,18 +274,23 @@ export function applyAction<A extends ActionName>(action: A, current: Escalation
   return commands[action](current, input, ctx);
 }
 
-/** PATCH: edit the facts of a case. A severity change recomputes every running deadline. */
+/** PATCH: edit the facts of a case. A severity change recomputes every running deadline; so does a new account time zone. */
 export function editEscalation(current: Escalation, patch: PatchEscalationInput, ctx: Context): Change {
   assertAllowed('edit', current);
-  const { reason, ...fields } = patch;
-  const changed = Object.fromEntries(
-    Object.entries(fields).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Escalation])),
-  ) as Partial<Escalation>;
-  if (Object.keys(changed).length === 0) return { next: current, events: [] };
+  const { reason, customer: customerChanges, ...fields } = patch;
+  const changed = differing(fields, current) as Partial<Escalation>;
+  const customerChanged = customerChanges ? (differing(customerChanges, current.customer) as Partial<Customer>) : {};
+  if (Object.keys(changed).length === 0 && Object.keys(customerChanged).length === 0) return { next: current, events: [] };
   if ('severity' in changed || 'triggers' in changed || 'executiveInvolved' in changed) {
     // New facts can bring more people in; nobody already working the case is dropped.
     const facts = { severity: current.severity, triggers: current.triggers, executiveInvolved: current.executiveInvolved, ...changed };
     changed.routedTo = unique([...current.routedTo, ...routeAtIntake(facts, ctx.playbook).roles]);
+  }
+  if (Object.keys(customerChanged).length) {
+    changed.customer = { ...current.customer, ...customerChanged };
+    // The case keeps its own targets and calendars; only the zone its office hours are read in moves.
+    // (A case stored before policies were kept reads its zone from the customer already.)
+    if (customerChanged.timezone && current.policy) changed.policy = withAccountTimeZone(current.policy, customerChanged.timezone);
   }
   const next = advance(current, changed, ctx);
   const events: TimelineEvent[] = [];
@@ -281,9 +306,55 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
       }),
     );
   }
-  const edited = Object.keys(changed).filter((key) => key !== 'severity' && key !== 'routedTo');
+  const edited = Object.keys(changed).filter((key) => !['severity', 'routedTo', 'customer', 'policy'].includes(key));
   if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
-  return { next, events };
+  const newContacts = customerChanged.contacts ? contactsAddedTo(current.customer.contacts, customerChanged.contacts) : [];
+  if (Object.keys(customerChanged).length) events.push(customerChangedEvent(current, next, customerChanged, reason, ctx));
+  return { next, events, ...(newContacts.length && { newContacts }) };
+}
+
+/** The fields of `proposed` whose value differs from the one stored. */
+function differing(proposed: object, stored: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(proposed).filter(([key, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify((stored as Record<string, unknown>)[key])),
+  );
+}
+
+const addressesOf = (contacts: Customer['contacts']) => new Set(contacts.map((contact) => contact.email.toLowerCase()));
+
+/** Contacts in `after` whose address `before` did not list (addresses compared without case). */
+function contactsAddedTo(before: Customer['contacts'], after: Customer['contacts']): Customer['contacts'] {
+  const known = addressesOf(before);
+  return after.filter((contact) => !known.has(contact.email.toLowerCase()));
+}
+
+/** The account facts before and after; a new time zone also says which deadlines it moved and how they are counted now. */
+function customerChangedEvent(current: Escalation, next: Escalation, customerChanged: Partial<Customer>, reason: string | undefined, ctx: Context): TimelineEvent {
+  const fields = Object.keys(customerChanged) as (keyof Customer)[];
+  const pick = (customer: Customer) => Object.fromEntries(fields.map((field) => [field, customer[field] ?? null]));
+  const parts: string[] = [];
+  const data: Record<string, unknown> = { fields, before: pick(current.customer), after: pick(next.customer), ...(reason && { reason }) };
+  if (customerChanged.contacts) {
+    const added = contactsAddedTo(current.customer.contacts, customerChanged.contacts).map((contact) => contact.email);
+    const removed = contactsAddedTo(customerChanged.contacts, current.customer.contacts).map((contact) => contact.email);
+    Object.assign(data, { contactsAdded: added, contactsRemoved: removed });
+    const said = [...(added.length ? [`added ${added.join(', ')}`] : []), ...(removed.length ? [`removed ${removed.join(', ')}`] : [])];
+    parts.push(`contacts${said.length ? ` (${said.join('; ')})` : ''}`);
+  }
+  if (customerChanged.timezone) {
+    const from = policyOf(current, ctx.playbook).timeZone;
+    const moved = changedDeadlines(current.deadlines, next.deadlines);
+    Object.assign(data, {
+      timeZone: { from, to: customerChanged.timezone },
+      previousDeadlines: current.deadlines,
+      deadlines: next.deadlines,
+      moved,
+      policy: policySummary(policyOf(next, ctx.playbook), next.severity),
+    });
+    parts.push(`time zone ${from} → ${customerChanged.timezone} (${moved.length ? `moved ${moved.join(', ')}` : 'no deadline moved'})`);
+  }
+  parts.push(...fields.filter((field) => field !== 'contacts' && field !== 'timezone'));
+  return event('customer_changed', ctx, `customer facts changed: ${parts.join(', ')}${reason ? `: ${reason}` : ''}`, data);
 }
 
 /** The customer's answer to the follow-up survey: one score per case, after resolution. */
@@ -291,7 +362,7 @@ export function recordSatisfaction(current: Escalation, score: number, ctx: Cont
   if (current.status !== 'resolved' && current.status !== 'closed') {
     throw new RuleViolationError(`a satisfaction score is taken after resolution; this escalation is ${current.status}`);
   }
-  if (current.satisfaction) throw new RuleViolationError('a satisfaction score was already recorded for this escalation');
+  if (current.satisfaction) throw new AlreadyAnsweredError(`a satisfaction score (${current.satisfaction.score}/10) was already recorded for this escalation`);
   const next = advance(current, { satisfaction: { score, at: ctx.now.toISOString() } }, ctx);
   return { next, events: [event('satisfaction_recorded', ctx, `customer rated the escalation ${score}/10`, { score })] };
 }

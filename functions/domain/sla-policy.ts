@@ -35,6 +35,11 @@ export interface SlaPolicy {
   /** Those calendars, zones resolved; holidays before the clock started are left out. */
   calendars: Record<string, Calendar>;
   followUp: FollowUpWaits;
+  /**
+   * The calendars whose hours are read in the account's zone (the playbook gave them no zone of
+   * their own): they follow when the account's zone changes. Absent on policies taken before.
+   */
+  calendarsInAccountZone?: string[];
   /** Set on a policy read from the current playbook for a case stored before policies were kept. */
   live?: true;
 }
@@ -53,9 +58,11 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
   const overrides = playbook.accountCalendars[customer.accountId] ?? {};
   const calendarOf = Object.fromEntries(SEVERITIES.map((severity) => [severity, overrides[severity] ?? playbook.severityCalendars[severity]])) as Record<Severity, string>;
   const calendars: Record<string, Calendar> = {};
+  const calendarsInAccountZone: string[] = [];
   for (const name of new Set(Object.values(calendarOf))) {
     const config = playbook.calendars[name];
     if (!config) throw new Error(`playbook has no calendar named "${name}"`);
+    if (config.timeZone === undefined) calendarsInAccountZone.push(name);
     calendars[name] = {
       name,
       ...(config.alwaysOpen && { alwaysOpen: true }),
@@ -78,7 +85,21 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
     calendarOf,
     calendars,
     followUp: { ...playbook.followUp },
+    calendarsInAccountZone,
   };
+}
+
+/**
+ * The same policy for an account that moved to another time zone: the targets and calendars
+ * stay as the case took them, and the calendars read in the account's zone are read in the new
+ * one. A policy taken before it recorded which those are: the calendars in the account's zone.
+ */
+export function withAccountTimeZone(policy: SlaPolicy, timeZone: string): SlaPolicy {
+  const following = policy.calendarsInAccountZone ?? Object.values(policy.calendars).filter((calendar) => calendar.timeZone === policy.timeZone).map((calendar) => calendar.name);
+  const calendars = Object.fromEntries(
+    Object.entries(policy.calendars).map(([name, calendar]) => [name, following.includes(name) ? { ...calendar, timeZone } : calendar]),
+  );
+  return { ...policy, timeZone, timeZoneSource: 'account', calendars, calendarsInAccountZone: following };
 }
 
 /** The policy a case runs on: its own, or (stored before policies were kept) the current playbook's. */

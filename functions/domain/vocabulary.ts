@@ -15,6 +15,9 @@ export const STATUSES = [
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** Work still going on: everything but resolved, closed and out of scope. */
+export const ACTIVE_STATUSES = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'] as const satisfies readonly Status[];
+
 export const TRIGGER_CATEGORIES = {
   technical: ['platform_down', 'platform_slow', 'integration_broken', 'data_issue', 'feature_not_working'],
   business: ['billing_dispute', 'contract_confusion', 'urgent_feature_request', 'sla_breach'],

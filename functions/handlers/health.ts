@@ -1,3 +1,6 @@
 import { endpoint } from '../http/endpoint';
+import { API_VERSION } from '../http/version';
 
-export const handler = endpoint({}, async () => ({ status: 200, body: { status: 'ok' } }));
+// Public (uptime checkers carry no token): it says that the function answers and which
+// version runs, nothing about cases, configuration or dependencies.
+export const handler = endpoint({ public: true }, async () => ({ status: 200, body: { status: 'ok', version: API_VERSION } }));

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { container } from '../adapters/container';
 import { s3RawMailStore } from '../adapters/s3-raw-mail-store';
 import { parseMime } from '../adapters/mime';
-import { refusedVerdicts, type Verdict } from '../domain/inbound';
+import { refusedVerdicts, type ReceiptVerdicts } from '../domain/inbound';
 import { takeInEmail } from '../usecases/inbound-email';
 import { task } from '../workflow/task';
 
@@ -37,13 +37,14 @@ export const handler = task(SesReceiptEvent, async (event) => {
   const results = [];
   for (const { ses } of event.Records) {
     const { receipt, mail } = ses;
-    const refused = refusedVerdicts({
-      spf: receipt.spfVerdict.status as Verdict,
-      dkim: receipt.dkimVerdict.status as Verdict,
-      dmarc: receipt.dmarcVerdict.status as Verdict,
-      spam: receipt.spamVerdict.status as Verdict,
-      virus: receipt.virusVerdict.status as Verdict,
-    });
+    const verdicts: ReceiptVerdicts = {
+      spf: receipt.spfVerdict.status,
+      dkim: receipt.dkimVerdict.status,
+      dmarc: receipt.dmarcVerdict.status,
+      spam: receipt.spamVerdict.status,
+      virus: receipt.virusVerdict.status,
+    };
+    const refused = refusedVerdicts(verdicts);
     if (refused.length) {
       deps.metrics.record('InboundEmails', 1, 'Count', { outcome: 'refused' });
       deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, source: mail.source, refused });
@@ -51,8 +52,9 @@ export const handler = task(SesReceiptEvent, async (event) => {
       continue;
     }
     const message = await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients);
-    const result = await takeInEmail(deps, message);
+    const result = await takeInEmail(deps, message, verdicts);
     if (result.outcome === 'refused') deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, reason: result.reason });
+    if (result.outcome === 'quarantined') deps.log.warn('inbound email quarantined on its case', { sesMessageId: mail.messageId, caseId: result.caseId, reasons: result.reasons });
     results.push(result);
   }
   return { results };

@@ -6,7 +6,7 @@ import { listEscalations } from '../usecases/escalations';
 
 const deps = container();
 
-export const handler = endpoint({ query: ListEscalationsQuery }, async ({ query: { limit, cursor, ...filter } }) => {
-  const page = await listEscalations(deps, filter, { limit, cursor });
+export const handler = endpoint({ query: ListEscalationsQuery }, async ({ query }) => {
+  const page = await listEscalations(deps, query);
   return { status: 200, body: { items: page.items.map((escalation) => toView(escalation, deps.playbook)), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
 });

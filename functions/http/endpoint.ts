@@ -7,7 +7,7 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import { API_CORRELATION_PATH, logger } from '../adapters/logger';
-import { HttpProblem, RequestValidationError, toProblem } from './problem';
+import { HttpProblem, RequestValidationError, toProblem, type Problem } from './problem';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -41,24 +41,42 @@ export interface ApiResponse {
 export interface EndpointSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   body?: B;
   /** For an endpoint whose body shape depends on the route (one Lambda, several actions). */
-  bodyFor?: (event: ApiEvent) => z.ZodType;
+  bodyFor?: (event: ApiEvent) => z.ZodType | undefined;
   query?: Q;
+  /** For an endpoint whose query shape depends on the route. */
+  queryFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** The path parameters' shape (ids are UUIDs): a malformed one is a 400 naming it, never a lookup. */
   path?: z.ZodType;
   /** For an endpoint whose path shape depends on the route. */
   pathFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** Public endpoints skip the caller check (the API Gateway route has no authorizer either). */
   public?: boolean;
+  /** The body is an HTML form (application/x-www-form-urlencoded) instead of JSON. */
+  form?: boolean;
+  /**
+   * For routes people open in a browser: an error is answered with this page (same status, the
+   * problem's words) unless the client asks for JSON in its Accept header.
+   */
+  errorPage?: (problem: Problem) => string;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext<unknown, unknown>>;
 
-/** Every error becomes RFC 9457 problem+json; a 5xx is logged in full and answered in general terms. */
-const problemDetails = (): Middleware => ({
+const WANTS_JSON = /application\/(problem\+)?json/i;
+
+/**
+ * Every error becomes RFC 9457 problem+json (or, on a browser route, a page saying the same);
+ * a 5xx is logged in full and answered in general terms.
+ */
+const problemDetails = (errorPage?: (problem: Problem) => string): Middleware => ({
   onError: async (request) => {
     const problem = toProblem(request.error);
     if (problem.status >= 500) logger.error('unhandled error', { error: describe(request.error) });
+    if (errorPage && !WANTS_JSON.test(request.event.headers?.accept ?? '')) {
+      request.response = { statusCode: problem.status, headers: { ...HTML_PAGE_HEADERS, ...(problem.retryAfter !== undefined && { 'retry-after': String(problem.retryAfter) }) }, body: errorPage(problem) };
+      return;
+    }
     request.response = {
       statusCode: problem.status,
       headers: { 'content-type': 'application/problem+json', ...(problem.retryAfter !== undefined && { 'retry-after': String(problem.retryAfter) }) },
@@ -85,13 +103,46 @@ const callerIdentity = (): Middleware => ({
 });
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
+const FORM_MEDIA_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
-function readJsonBody(event: ApiEvent): unknown {
+/**
+ * What every HTML page of the API is sent with: never cached (it may reflect a one-time link),
+ * no referrer (the link is the credential), no framing (a button in someone else's frame is a
+ * click they did not mean), nothing loaded or run but the page's own styles and form.
+ */
+export const HTML_PAGE_HEADERS: Record<string, string> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+function rawBody(event: ApiEvent): Buffer | undefined {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  // API Gateway hands over bodies that are not JSON or text base64-encoded (forms among them).
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw new HttpProblem(413, 'Payload too large', `the body is ${raw.byteLength} bytes; the limit is ${MAX_BODY_BYTES}`);
   }
+  return raw;
+}
+
+/** An HTML form's fields; a field sent twice keeps its last value. */
+function readFormBody(event: ApiEvent): Record<string, string> | undefined {
+  const raw = rawBody(event);
+  if (raw === undefined) return undefined;
+  const contentType = event.headers?.['content-type'] ?? '';
+  if (!FORM_MEDIA_TYPE.test(contentType)) {
+    throw new HttpProblem(415, 'Unsupported media type', `send the form as application/x-www-form-urlencoded (got "${contentType || 'no content-type'}")`);
+  }
+  return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+}
+
+function readJsonBody(event: ApiEvent): unknown {
+  const raw = rawBody(event);
+  if (raw === undefined) return undefined;
   const contentType = event.headers?.['content-type'] ?? '';
   if (!JSON_MEDIA_TYPE.test(contentType)) {
     throw new HttpProblem(415, 'Unsupported media type', `send the body as application/json (got "${contentType || 'no content-type'}")`);
@@ -112,17 +163,18 @@ const validInput = (spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefi
       const result = pathSchema.safeParse(request.event.pathParameters ?? {});
       if (!result.success) throw new RequestValidationError('path', result.error.issues);
     }
-    const rawBody = readJsonBody(request.event);
+    const body = spec.form ? readFormBody(request.event) : readJsonBody(request.event);
     const bodySchema = spec.bodyFor ? spec.bodyFor(request.event) : spec.body;
     if (bodySchema) {
-      const result = bodySchema.safeParse(rawBody ?? {});
+      const result = bodySchema.safeParse(body ?? {});
       if (!result.success) throw new RequestValidationError('body', result.error.issues);
       request.context.body = result.data;
-    } else if (rawBody !== undefined) {
+    } else if (body !== undefined) {
       throw new HttpProblem(400, 'Invalid request', 'this endpoint takes no body', [{ path: 'body', message: 'unexpected body' }]);
     }
-    if (spec.query) {
-      const result = spec.query.safeParse(request.event.queryStringParameters ?? {});
+    const querySchema = spec.queryFor ? spec.queryFor(request.event) : spec.query;
+    if (querySchema) {
+      const result = querySchema.safeParse(request.event.queryStringParameters ?? {});
       if (!result.success) throw new RequestValidationError('query', result.error.issues);
       request.context.query = result.data;
     }
@@ -136,7 +188,7 @@ export function endpoint<B extends z.ZodType | undefined = undefined, Q extends 
 ) {
   const chain = middy<ApiEvent, ApiResult, Error, ApiContext<unknown, unknown>>()
     .use(injectLambdaContext(logger, { correlationIdPath: API_CORRELATION_PATH, resetKeys: true }) as Middleware)
-    .use(problemDetails());
+    .use(problemDetails(spec.errorPage));
   if (!spec.public) chain.use(callerIdentity());
   return chain.use(validInput(spec)).handler(async (event, context) => {
     const response = await handle({

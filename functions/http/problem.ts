@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
-import { InvalidSurveyTokenError } from '../domain/survey-token';
+import { AlreadyAnsweredError, DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
+import { ExpiredSurveyTokenError, InvalidSurveyTokenError } from '../domain/survey-token';
 import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError } from '../ports/errors';
 import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '../usecases/errors';
 
@@ -57,11 +57,14 @@ function problem(status: number, title: string, detail?: string, extra: Partial<
 export function toProblem(error: unknown): Problem {
   if (error instanceof HttpProblem) return problem(error.status, error.title, error.message, error.errors && { errors: error.errors });
   if (error instanceof IllegalTransitionError) return problem(409, 'Illegal transition', error.message, { allowed: error.allowed });
+  if (error instanceof AlreadyAnsweredError) return problem(409, 'Already answered', error.message);
   if (error instanceof RuleViolationError) {
     return problem(409, 'Rule violation', error.message, error.field ? { errors: [{ path: `body.${error.field}`, message: error.message }] } : {});
   }
   if (error instanceof DomainError) return problem(409, 'Conflict', error.message);
   if (error instanceof NotFoundError) return problem(404, 'Not found', error.message);
+  // A genuine link past its date is gone for good (410); anything else that is not ours, forbidden.
+  if (error instanceof ExpiredSurveyTokenError) return problem(410, 'Survey link expired', error.message);
   if (error instanceof InvalidSurveyTokenError) return problem(403, 'Invalid survey link', error.message);
   // Only a stale If-Match the client sent: a writer without one is retried, never refused a race.
   if (error instanceof PreconditionFailedError) return problem(412, 'Precondition failed', error.message);

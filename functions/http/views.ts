@@ -19,6 +19,7 @@ export function toView(escalation: Escalation, playbook: Playbook) {
   const targets = policy?.targets[escalation.severity];
   return {
     ...rest,
+    breaches: escalation.breaches ?? 0,
     reportedAt: escalation.reportedAt ?? sla.startedAt,
     ...(policy && { deadlineExplanations: explainDeadlines(escalation.severity, sla, policy, escalation.resolvedAt) }),
     sla: {

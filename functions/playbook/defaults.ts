@@ -64,4 +64,6 @@ export const DEFAULT_PLAYBOOK = {
   },
   severityCalendars: { critical: '24x7', high: 'business', medium: 'business', low: 'business' },
   accountCalendars: {},
+  // Only the case's own contacts write on it by email; a colleague at their domain is quarantined.
+  inboundMail: { trustContactDomains: false },
 } satisfies PlaybookFile;

@@ -107,6 +107,17 @@ export const PlaybookSchema = z
     severityCalendars: SeverityCalendars,
     /** Per account id: calendars that replace the severity's default. */
     accountCalendars: z.record(z.string().min(1), AccountCalendars).default({}),
+    /** Who may write on a case by email (functions/domain/inbound.ts). */
+    inboundMail: z
+      .strictObject({
+        /**
+         * A reply from an address that is not one of the case's contacts but shares a contact's
+         * domain (a colleague at the customer) counts as the customer's. Off by default: a domain
+         * many people use (a webmail provider) would let any of them resume the case.
+         */
+        trustContactDomains: z.boolean().default(false),
+      })
+      .default({ trustContactDomains: false }),
   })
   .superRefine((playbook, ctx) => {
     const calendarNamed = (name: string | undefined, path: (string | number)[]) => {

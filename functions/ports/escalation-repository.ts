@@ -1,8 +1,9 @@
 import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
-import type { Incident } from '../domain/incidents';
+import type { Incident, IncidentStatus } from '../domain/incidents';
+import type { ListFilter, ListOrder } from '../domain/listing';
 import type { OwedEmailState } from '../domain/email-delivery';
-import type { Severity, Status } from '../domain/vocabulary';
+import type { Severity } from '../domain/vocabulary';
 
 export interface IdempotencyClaim {
   /** Scoped to the caller: two clients may pick the same key. */
@@ -15,12 +16,7 @@ export interface IdempotencyClaim {
   expiresAt: Date;
 }
 
-export interface ListFilter {
-  status?: Status;
-  severity?: Severity;
-  accountId?: string;
-  owner?: string;
-}
+export type { ListFilter, ListOrder } from '../domain/listing';
 
 export interface Page<T> {
   items: T[];
@@ -117,8 +113,11 @@ export interface EscalationRepository {
   owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
-  /** The account a customer contact belongs to, learnt from earlier escalations. */
-  accountForContact(email: string): Promise<KnownContact | undefined>;
+  /**
+   * Every account an address is a customer contact of, learnt from the escalations that listed
+   * it (at intake, or added later). An address stays known once learnt.
+   */
+  accountsForContact(email: string): Promise<KnownContact[]>;
   /** Takes in an inbound email once: false when it was already taken in (or is being). */
   claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
   /** Processing failed: let a redelivery try again. */
@@ -130,6 +129,13 @@ export interface EscalationRepository {
   getIncident(id: string): Promise<Incident | undefined>;
   /** Appends an update unless one with its id is there; guarded by the incident's version. */
   saveIncident(incident: Incident, expectedVersion: number): Promise<void>;
-  list(filter: ListFilter, page: { limit: number; cursor?: string }, now: Date): Promise<Page<Escalation>>;
+  /**
+   * A page of the cases that match the filter, in the order asked (by default functions/domain/
+   * listing.ts `defaultOrder`), and the cursor to the next page; InvalidCursorError for a cursor
+   * this list did not hand out.
+   */
+  list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>>;
+  /** A page of the incidents in one status, newest first. */
+  listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
 }

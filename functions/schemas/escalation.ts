@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LIST_ORDERS } from '../domain/listing';
 import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request and response shapes of the HTTP API. The OpenAPI document is generated
@@ -30,6 +31,8 @@ export const Contact = z.strictObject({
   role: singleLine(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
   phone: text(50).optional(),
 });
+
+export type Contact = z.output<typeof Contact>;
 
 export const Customer = z.strictObject({
   accountId: singleLine(128),
@@ -83,6 +86,22 @@ export const CreateEscalationRequest = z.strictObject({
 });
 export type CreateEscalationInput = z.output<typeof CreateEscalationRequest>;
 
+/**
+ * The account facts a PATCH may change: each field sent replaces the stored one (contacts: the
+ * whole list, unique and bounded as at intake). The account's id and name stay as at intake.
+ */
+export const CustomerChanges = z
+  .strictObject({
+    contacts: Customer.shape.contacts.optional().describe('the whole new list of contacts; the next customer email goes to them'),
+    segment: Customer.shape.segment,
+    arr: Customer.shape.arr,
+    healthScore: Customer.shape.healthScore,
+    renewalDate: Customer.shape.renewalDate,
+    timezone: Customer.shape.timezone.describe('the account\'s IANA time zone; a change re-counts the open deadlines of business-hours calendars in it'),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, 'nothing to change in customer: send at least one of contacts, segment, arr, healthScore, renewalDate, timezone');
+export type CustomerChangesInput = z.output<typeof CustomerChanges>;
+
 export const PatchEscalationRequest = z
   .strictObject({
     title: singleLine(200).optional(),
@@ -93,6 +112,7 @@ export const PatchEscalationRequest = z
     severity: z.enum(SEVERITIES).optional(),
     triggers: CreateEscalationRequest.shape.triggers.unwrap().optional(),
     executiveInvolved: z.boolean().optional(),
+    customer: CustomerChanges.optional(),
     reason: text(2_000).optional().describe('why; required when the severity changes'),
   })
   .refine((patch) => Object.keys(patch).some((key) => key !== 'reason'), 'nothing to change: send at least one field')
@@ -113,6 +133,10 @@ export const ActionRequests = {
     nextUpdateBy: isoInstant().optional().describe('the time promised for the next update; defaults to the severity cadence'),
   }),
   escalate: z.strictObject({ reason: text(2_000) }),
+  assign: z.strictObject({
+    owner: EmailAddress.describe('who takes the case over: their email address, where the handoff email goes'),
+    reason: text(2_000).describe('why the case changes hands; the new owner reads it in the handoff'),
+  }),
   resolve: z.strictObject({ rootCause: text(4_000), fix: text(4_000), prevention: text(4_000) }),
   'out-of-scope': z.strictObject({ reason: text(4_000), guidance: text(4_000) }),
   pause: z.strictObject({ reason: text(2_000) }),
@@ -126,14 +150,41 @@ export type ActionName = keyof typeof ActionRequests;
 export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;
 export const ACTION_NAMES = Object.keys(ActionRequests) as ActionName[];
 
-export const ListEscalationsQuery = z.strictObject({
-  status: z.enum(STATUSES).optional(),
-  severity: z.enum(SEVERITIES).optional(),
-  accountId: text(128).optional(),
-  owner: text(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(2_000).optional().describe('the nextCursor of the previous page'),
-});
+/** A query-string flag: exactly "true" or "false". */
+const flag = () => z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const ListEscalationsQuery = z
+  .strictObject({
+    status: z
+      .string()
+      .transform((list) => [...new Set(list.split(',').map((status) => status.trim()))])
+      .pipe(z.array(z.enum(STATUSES)).min(1))
+      .optional()
+      .describe('one status, or several separated by commas (status=open,acknowledged); repeating the parameter does the same'),
+    active: flag().optional().describe('true: every status but resolved, closed and out_of_scope; false: only those three. Not together with status'),
+    severity: z.enum(SEVERITIES).optional(),
+    accountId: text(128).optional(),
+    owner: text(200).optional(),
+    tier: z.coerce.number().int().min(0).max(20).optional().describe('the ladder tier the case is at (0: the owning team)'),
+    breached: flag().optional().describe('true: at least one deadline breach was recorded on the case; false: none'),
+    createdFrom: isoInstant().optional().describe('created at or after this instant'),
+    createdTo: isoInstant().optional().describe('created at or before this instant'),
+    updatedSince: isoInstant().optional().describe('changed at or after this instant'),
+    sort: z
+      .enum(LIST_ORDERS)
+      .optional()
+      .describe(
+        'deadline: most urgent pending deadline first (the statuses asked for, all active ones when none); created: newest first; updated: most recently changed first. Default: deadline when status or active is given (without accountId or owner), updated when updatedSince is, otherwise created',
+      ),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2_000).optional().describe('the nextCursor of the previous page, with the same filters'),
+  })
+  .superRefine((query, ctx) => {
+    if (query.status !== undefined && query.active !== undefined) ctx.addIssue({ code: 'custom', path: ['active'], message: 'send status or active, not both' });
+    if (query.createdFrom && query.createdTo && Date.parse(query.createdFrom) > Date.parse(query.createdTo)) {
+      ctx.addIssue({ code: 'custom', path: ['createdFrom'], message: 'createdFrom is after createdTo' });
+    }
+  });
 export type ListEscalationsParams = z.output<typeof ListEscalationsQuery>;
 
 export const TimelineQuery = z.strictObject({
@@ -211,6 +262,7 @@ export const EscalationView = z.object({
   status: z.enum(STATUSES),
   severity: z.enum(SEVERITIES),
   tier: z.number().int().describe('0 is the owning team; each step up the ladder adds one'),
+  breaches: z.number().int().describe('deadline breaches the workflow recorded on this case (list with breached=true)'),
   triggers: z.array(z.enum(TRIGGERS as [Trigger, ...Trigger[]])),
   channel: z.enum(CHANNELS),
   executiveInvolved: z.boolean(),

@@ -219,7 +219,7 @@ export async function reconcileWorkflows(deps: Dependencies): Promise<{ checked:
   for (const status of WATCHED_STATUSES) {
     let cursor: string | undefined;
     do {
-      const page = await deps.repository.list({ status }, { limit: 100, cursor }, deps.now());
+      const page = await deps.repository.list({ statuses: [status] }, { limit: 100, cursor }, deps.now());
       for (const escalation of page.items) {
         checked++;
         if (running.has(executionName(escalation.id, escalation.generation))) continue;

@@ -14,7 +14,8 @@ import type { Metrics } from '../ports/metrics';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { WorkflowEngine } from '../ports/workflow';
-import type { ActionInput, ActionName, CreateEscalationInput, PatchEscalationInput } from '../schemas/escalation';
+import { ACTIVE_STATUSES, STATUSES, type Status } from '../domain/vocabulary';
+import type { ActionInput, ActionName, CreateEscalationInput, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
 import { retrying } from '../support/retrying';
 import { CaseBusyError, NotFoundError, PreconditionFailedError } from './errors';
 
@@ -78,8 +79,19 @@ export async function getEscalation(deps: Dependencies, id: string): Promise<Esc
   return escalation;
 }
 
-export async function listEscalations(deps: Dependencies, filter: ListFilter, page: { limit: number; cursor?: string }) {
-  return deps.repository.list(filter, page, deps.now());
+/** A list as the API asks for it: `active` names statuses, instants are compared in UTC. */
+export async function listEscalations(deps: Dependencies, query: ListEscalationsParams) {
+  const { limit, cursor, sort, status, active, createdFrom, createdTo, updatedSince, ...rest } = query;
+  const utc = (instant: string) => new Date(instant).toISOString();
+  const statuses = status ?? (active === undefined ? undefined : STATUSES.filter((candidate) => (ACTIVE_STATUSES as readonly Status[]).includes(candidate) === active));
+  const filter: ListFilter = {
+    ...rest,
+    ...(statuses && { statuses }),
+    ...(createdFrom && { createdFrom: utc(createdFrom) }),
+    ...(createdTo && { createdTo: utc(createdTo) }),
+    ...(updatedSince && { updatedSince: utc(updatedSince) }),
+  };
+  return deps.repository.list(filter, { limit, ...(cursor && { cursor }), ...(sort && { order: sort }) }, deps.now());
 }
 
 export async function getTimeline(deps: Dependencies, id: string, page: { limit: number; cursor?: string }) {
@@ -121,7 +133,17 @@ export function editEscalationFacts(deps: Dependencies, id: string, patch: Patch
   return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx), { operation: 'edit', request: patch });
 }
 
-/** The public survey link: the token names the case; a tampered, expired or reused one records nothing. */
+/**
+ * What opening a survey link shows: the token names the case, and the score already on record,
+ * if any. Reads only: mail scanners open links too. A tampered or expired token is refused.
+ */
+export async function surveyAnswer(deps: Dependencies, token: string): Promise<{ caseId: string; recordedScore?: number }> {
+  const { caseId } = await deps.survey.verify(token, deps.now());
+  const escalation = await getEscalation(deps, caseId);
+  return { caseId, ...(escalation.satisfaction && { recordedScore: escalation.satisfaction.score }) };
+}
+
+/** The survey form's answer: the token names the case; a tampered, expired or second answer records nothing. */
 export async function recordSatisfactionScore(deps: Dependencies, token: string, score: number) {
   const { caseId } = await deps.survey.verify(token, deps.now());
   return writeWithLock(deps, caseId, { principal: 'customer' }, (current, ctx) => recordSatisfaction(current, score, ctx));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { caseHints, recordCustomerReply, type InboundMessage } from '../domain/inbound';
+import { accountToOpenFor, caseHints, quarantineMessage, reasonsToQuarantine, recordCustomerReply, type InboundMessage, type ReceiptVerdicts } from '../domain/inbound';
 import { CreateEscalationRequest } from '../schemas/escalation';
 import { createEscalation, writeWithLock, type Dependencies } from './escalations';
 
@@ -8,18 +8,22 @@ const DEDUPE_WINDOW_MS = 30 * 86_400_000;
 
 export type InboundOutcome =
   | { outcome: 'appended'; caseId: string }
+  | { outcome: 'quarantined'; caseId: string; reasons: string[] }
   | { outcome: 'opened'; caseId: string }
   | { outcome: 'duplicate' }
   | { outcome: 'refused'; reason: string };
 
-/** A customer email: onto its case, or a new case for a known account, or refused. Stored once. */
-export async function takeInEmail(deps: Dependencies, message: InboundMessage): Promise<InboundOutcome> {
+/**
+ * A customer email: onto its case (quarantined there when it is not the customer's to send), or
+ * a new case for the one account its authenticated sender is a contact of, or refused. Stored once.
+ */
+export async function takeInEmail(deps: Dependencies, message: InboundMessage, verdicts: ReceiptVerdicts): Promise<InboundOutcome> {
   if (!(await deps.repository.claimInboundMessage(message.messageId, new Date(deps.now().getTime() + DEDUPE_WINDOW_MS)))) {
     deps.metrics.record('InboundEmails', 1, 'Count', { outcome: 'duplicate' });
     return { outcome: 'duplicate' };
   }
   try {
-    const result = await routeEmail(deps, message);
+    const result = await routeEmail(deps, message, verdicts);
     deps.metrics.record('InboundEmails', 1, 'Count', { outcome: result.outcome });
     return result;
   } catch (error) {
@@ -28,20 +32,27 @@ export async function takeInEmail(deps: Dependencies, message: InboundMessage): 
   }
 }
 
-async function routeEmail(deps: Dependencies, message: InboundMessage): Promise<InboundOutcome> {
+async function routeEmail(deps: Dependencies, message: InboundMessage, verdicts: ReceiptVerdicts): Promise<InboundOutcome> {
   const caseId = await findCase(deps, message);
   if (caseId) {
-    await writeWithLock(deps, caseId, { principal: message.from.address }, (current, ctx) => recordCustomerReply(current, message, ctx));
-    return { outcome: 'appended', caseId };
+    // Judged against the case as it is written, so a contact added a moment ago counts.
+    let reasons: string[] = [];
+    await writeWithLock(deps, caseId, { principal: message.from.address || 'inbound-email' }, (current, ctx) => {
+      reasons = reasonsToQuarantine(current, message, verdicts, ctx.playbook);
+      return reasons.length ? quarantineMessage(current, message, reasons, ctx) : recordCustomerReply(current, message, ctx);
+    });
+    return reasons.length ? { outcome: 'quarantined', caseId, reasons } : { outcome: 'appended', caseId };
   }
-  const known = message.from.address ? await deps.repository.accountForContact(message.from.address) : undefined;
-  if (!known) return { outcome: 'refused', reason: `no case matches and ${message.from.address || 'the sender'} belongs to no known account` };
+  const known = message.from.address ? await deps.repository.accountsForContact(message.from.address) : [];
+  const decision = accountToOpenFor(message.from.address, verdicts, known);
+  if ('refused' in decision) return { outcome: 'refused', reason: decision.refused };
+  const { account } = decision;
   const input = CreateEscalationRequest.parse({
     customer: {
-      accountId: known.accountId,
-      name: known.accountName,
-      ...(known.segment && { segment: known.segment }),
-      contacts: [{ email: message.from.address, ...((message.from.name ?? known.name) && { name: message.from.name ?? known.name }) }],
+      accountId: account.accountId,
+      name: account.accountName,
+      ...(account.segment && { segment: account.segment }),
+      contacts: [{ email: message.from.address, ...((message.from.name ?? account.name) && { name: message.from.name ?? account.name }) }],
     },
     title: message.subject.slice(0, 200) || '(no subject)',
     ...(message.text.trim() && { description: message.text.trim().slice(0, 10_000) }),

@@ -1,11 +1,16 @@
 import { RuleViolationError } from '../domain/errors';
-import { linkToIncident, receiveIncidentUpdate, type Incident } from '../domain/incidents';
+import type { Backoff } from '../domain/backoff';
+import { assertTakesUpdates, closeIncident, linkToIncident, receiveIncidentUpdate, type Incident, type IncidentStatus } from '../domain/incidents';
 import type { CreateIncidentInput } from '../schemas/incident';
 import { createHash } from 'node:crypto';
 import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors';
 import { retrying } from '../support/retrying';
 import { NotFoundError } from './errors';
 import { writeWithLock, type Dependencies } from './escalations';
+
+/** Two writers of one incident (a broadcast, a close) retry the loser after a short, jittered wait. */
+const INCIDENT_WRITE_BACKOFF: Backoff = { baseMs: 20, capMs: 500, jitter: 'full' };
+const INCIDENT_WRITE_ATTEMPTS = 8;
 
 /**
  * Opens an incident and links every affected customer's escalation to it. With an
@@ -28,6 +33,7 @@ export async function openIncident(deps: Dependencies, input: CreateIncidentInpu
   const fresh: Incident = {
     id,
     version: 1,
+    status: 'open',
     title: input.title,
     ...(input.description && { description: input.description }),
     escalationIds: input.escalationIds,
@@ -74,11 +80,12 @@ export async function broadcastIncidentUpdate(deps: Dependencies, incidentId: st
         if (known.message !== message) throw new IdempotencyKeyReusedError(`Idempotency-Key "${updateId}" was already used for another update of this incident`);
         return current;
       }
+      assertTakesUpdates(current);
       const next = { ...current, version: current.version + 1, updates: [...current.updates, { id: updateId, at: deps.now().toISOString(), actor: caller.principal, message }] };
       await deps.repository.saveIncident(next, current.version);
       return next;
     },
-    { backoff: { baseMs: 20, capMs: 500, jitter: 'full' }, maxAttempts: 8, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
   );
   const approved = incident.updates.find((update) => update.id === updateId)!;
   const delivered: string[] = [];
@@ -89,4 +96,21 @@ export async function broadcastIncidentUpdate(deps: Dependencies, incidentId: st
     (after.version !== before?.version ? delivered : alreadyDelivered).push(id);
   }
   return { incidentId, updateId, delivered, alreadyDelivered };
+}
+
+export async function listIncidents(deps: Dependencies, status: IncidentStatus, page: { limit: number; cursor?: string }) {
+  return deps.repository.listIncidents(status, page);
+}
+
+/** Closes an incident (a closed one answers as it is, so a retry is safe); its escalations are left to their own lifecycle. */
+export async function closeIncidentById(deps: Dependencies, id: string, input: { note?: string | undefined }, caller: { principal: string }): Promise<Incident> {
+  return retrying(
+    async () => {
+      const current = await getIncident(deps, id);
+      const closed = closeIncident(current, input, { now: deps.now(), actor: caller.principal });
+      if (closed !== current) await deps.repository.saveIncident(closed, current.version);
+      return closed;
+    },
+    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+  );
 }

@@ -1,11 +1,10 @@
 import { playbookMetrics } from '../domain/playbook-metrics';
 import type { Escalation } from '../domain/escalation';
-import type { Severity, Status } from '../domain/vocabulary';
+import { ACTIVE_STATUSES, type Severity } from '../domain/vocabulary';
 import type { MetricsParams } from '../schemas/metrics';
 import type { Dependencies } from './escalations';
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
-const OPEN_STATUSES: Status[] = ['open', 'acknowledged', 'in_progress', 'waiting_on_customer'];
 
 /** The playbook's figures over a range: Queries on the events index and the status index, no Scan. */
 export async function reportMetrics(deps: Dependencies, params: MetricsParams) {
@@ -20,11 +19,11 @@ export async function reportMetrics(deps: Dependencies, params: MetricsParams) {
 
 async function openEscalations(deps: Dependencies, severity?: Severity): Promise<Escalation[]> {
   const perStatus = await Promise.all(
-    OPEN_STATUSES.map(async (status) => {
+    ACTIVE_STATUSES.map(async (status) => {
       const found: Escalation[] = [];
       let cursor: string | undefined;
       do {
-        const page = await deps.repository.list({ status, ...(severity && { severity }) }, { limit: 100, cursor }, deps.now());
+        const page = await deps.repository.list({ statuses: [status], ...(severity && { severity }) }, { limit: 100, cursor }, deps.now());
         found.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor);

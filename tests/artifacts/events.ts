@@ -60,6 +60,8 @@ export interface ApiRequest {
   query?: Record<string, string>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A form: API Gateway hands over a body that is neither JSON nor text base64-encoded. */
+  form?: Record<string, string>;
 }
 
 /** Who calls the API in the smoke events: a token from the template's issuer, for its audience, with every scope. */
@@ -82,7 +84,8 @@ export function apiEvent(api: HttpApiView, request: ApiRequest, region: string) 
   const values = patternOf(route.path).exec(request.path)!.slice(1);
   const pathParameters = Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(values[index]!)]));
   const rawQueryString = new URLSearchParams(request.query ?? {}).toString();
-  const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  const formBody = request.form && new URLSearchParams(request.form).toString();
+  const body = formBody ?? (request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body));
   const domainName = `${api.apiId}.execute-api.${region}.amazonaws.com`;
   const now = Date.now();
   const jwtRoute = deployed.authorizationType === 'JWT';
@@ -96,7 +99,7 @@ export function apiEvent(api: HttpApiView, request: ApiRequest, region: string) 
     'x-forwarded-port': '443',
     'x-forwarded-proto': 'https',
     ...(jwtRoute && { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.artifact-tier.token' }),
-    ...(body !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+    ...(body !== undefined && { 'content-type': formBody ? 'application/x-www-form-urlencoded' : 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
     ...Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
   };
   const seconds = Math.floor(now / 1000);
@@ -128,8 +131,8 @@ export function apiEvent(api: HttpApiView, request: ApiRequest, region: string) 
       time: new Date(now).toUTCString(),
       timeEpoch: now,
     },
-    ...(body !== undefined && { body }),
-    isBase64Encoded: false,
+    ...(body !== undefined && { body: formBody ? Buffer.from(formBody).toString('base64') : body }),
+    isBase64Encoded: formBody !== undefined,
   };
   return { route, functionLogicalId: deployed.functionLogicalId, event };
 }

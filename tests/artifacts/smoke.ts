@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { signSurveyToken } from '../../functions/domain/survey-token';
+import { parseSigningKeys, signSurveyToken } from '../../functions/domain/survey-token';
+import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest } from '../fixtures/escalation-request';
 import { sesBounceViaSns, sesReceipt, type ApiRequest } from './events';
 import type { RecordedCall, StandIns } from './stand-ins';
@@ -105,13 +106,13 @@ async function catchUp(tier: Tier) {
 
 export const STEPS: Step[] = [
   {
-    name: 'GET /health',
+    name: 'GET /health (public route)',
     functions: ['health'],
     async run(tier) {
       const answer = await tier.api({ method: 'GET', path: '/health' });
       expectStatus(answer, 200, 'health');
-      assert.deepEqual(answer.body, { status: 'ok' });
-      return '200 {"status":"ok"}';
+      assert.deepEqual(answer.body, { status: 'ok', version: API_VERSION });
+      return `200 ${JSON.stringify(answer.body)}`;
     },
   },
   {
@@ -370,20 +371,25 @@ export const STEPS: Step[] = [
     },
   },
   {
-    name: 'GET /csat/{token}?score=9 for resolved case B (public route; key from Secrets Manager)',
+    name: 'GET /csat/{token}?score=9 for resolved case B shows the survey and records nothing; POST /csat/{token} (the form) records it (public routes; key from Secrets Manager)',
     functions: ['record-satisfaction'],
     async run(tier, scenario) {
       const b = need(scenario.caseB, 'case B');
-      const token = signSurveyToken(b, new Date(Date.now() + 86_400_000), tier.surveyKey);
-      const answer = await tier.api({ method: 'GET', path: `/csat/${token}`, query: { score: '9' } });
-      expectStatus(answer, 200, 'survey answer');
-      assert.match(answer.headers['content-type'] ?? '', /^text\/html/);
-      assert.match(answer.body, /Thank you/);
+      const token = signSurveyToken(b, new Date(Date.now() + 86_400_000), parseSigningKeys(tier.surveyKey));
+      const page = await tier.api({ method: 'GET', path: `/csat/${token}`, query: { score: '9' }, headers: { accept: 'text/html' } });
+      expectStatus(page, 200, 'survey page');
+      assert.match(page.headers['content-type'] ?? '', /^text\/html/);
+      assert.match(page.body, /value="9" required checked/);
+      assert.ok(!(await tier.eventTypes(b)).includes('satisfaction_recorded'), 'opening the link records nothing');
       const secretArn = tier.configured('record-satisfaction').SURVEY_SIGNING_KEY_SECRET_ARN;
       assert.ok(callsOf(tier.standIns, 'secretsmanager', 'GetSecretValue', 'record-satisfaction').some((call) => call.input.SecretId === secretArn && !call.error), `GetSecretValue of ${secretArn} reached the stand-in`);
+      const answer = await tier.api({ method: 'POST', path: `/csat/${token}`, form: { score: '9' }, headers: { accept: 'text/html' } });
+      expectStatus(answer, 200, 'survey answer');
+      assert.match(answer.body, /Thank you/);
+      assert.equal((await tier.eventTypes(b)).filter((type) => type === 'satisfaction_recorded').length, 1, 'the form records the score once');
       const tampered = await tier.api({ method: 'GET', path: `/csat/${token.slice(0, -2)}xx`, query: { score: '9' } });
       assert.ok(tampered.status >= 400 && tampered.status < 500, `a tampered link is refused (got ${tampered.status})`);
-      return `200 "Thank you"; a tampered token ${tampered.status}`;
+      return `GET 200 (form, nothing recorded); POST 200 "Thank you"; a tampered token ${tampered.status}`;
     },
   },
   {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseSigningKeys } from '../../functions/domain/survey-token';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
 import { oauthScope, SCOPES_IN_USE } from '../../functions/http/routes';
@@ -25,6 +27,23 @@ describe('docs/deploy.md', () => {
     ['the cost at 100 and 10,000 escalations', /\| Escalations a month \| 100 \| 10,000 \|/],
   ])('covers %s', (_, pattern) => {
     expect(DOC).toMatch(pattern);
+  });
+
+  it('rotates the survey signing key with commands that produce what the functions read', () => {
+    const section = DOC.slice(DOC.indexOf('### Rotating the survey signing key'));
+    const scripts = [...section.matchAll(/node -e '([^']+)'/g)].map(([, script]) => script!);
+    expect(scripts).toHaveLength(3);
+    const run = (script: string, input: string, args: string[] = []) => execFileSync(process.execPath, ['-e', script, ...args], { input, encoding: 'utf8' }).trim();
+    const generated = 'A'.repeat(64);
+    // Step 1 reads the current key (plain, as first deployed, or from a rotation) and makes it previous.
+    expect(run(scripts[0]!, `${generated}\n`)).toBe(generated);
+    expect(run(scripts[0]!, JSON.stringify({ current: generated, previous: 'B'.repeat(64) }))).toBe(generated);
+    const rotating = parseSigningKeys(run(scripts[1]!, '', [generated]));
+    expect(rotating.previous?.secret).toBe(generated);
+    expect(rotating.current.secret).toMatch(/^[0-9a-f]{64}$/);
+    // Step 2 keeps only the current key.
+    const after = parseSigningKeys(run(scripts[2]!, JSON.stringify({ current: rotating.current.secret, previous: generated })));
+    expect(after).toEqual({ current: rotating.current });
   });
 
   it('documents every stage configuration key', () => {

@@ -17,7 +17,7 @@ import { actionsOf, inspect, logicalIdOf, resourcesOf, synthesize, type Resource
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
 
-const onlyBehindGet = (handler: string) => ROUTES.filter((route) => route.handler === handler).every((route) => route.method === 'GET' && !route.writes);
+const onlyBehindGet = (handler: string) => ROUTES.filter((route) => route.handler === handler).every((route) => route.method === 'GET');
 const TABLE_HANDLERS = HANDLERS.filter((handler) => !HANDLERS_WITHOUT_TABLE.has(handler));
 const READ_ONLY_HANDLERS = TABLE_HANDLERS.filter(onlyBehindGet);
 const WRITING_HANDLERS = TABLE_HANDLERS.filter((handler) => !onlyBehindGet(handler));

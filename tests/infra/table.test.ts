@@ -58,6 +58,7 @@ describe('the escalation table', () => {
       byCreatedMonth: { include: ['status', 'severity', 'owner'] },
       byEventTypeAndMonth: 'all',
       byOwedEmail: { include: ['id', 'queuedAt'] },
+      byUpdatedMonth: { include: ['status', 'severity', 'owner'] },
     });
   });
 

@@ -22,7 +22,7 @@ const TASK_HANDLERS = Object.values(WORKFLOW_TASKS);
 // case-workflows (a stored new case or generation starts one, from the table's stream, and
 // stops the one it replaces) and the sweep (lists the running ones, asks about a case without
 // one, starts it again). API handlers, workflow tasks and the re-arm only write the generation.
-const WRITE_API_HANDLERS = HANDLERS.filter((handler) => ROUTES.some((route) => route.handler === handler && (route.method !== 'GET' || route.writes)));
+const WRITE_API_HANDLERS = HANDLERS.filter((handler) => ROUTES.some((route) => route.handler === handler && route.method !== 'GET'));
 const WORKFLOW_CALLS: Record<string, { onStateMachine: string[]; onExecutions: string[] }> = {
   [CASE_WORKFLOWS_HANDLER]: { onStateMachine: ['states:StartExecution'], onExecutions: ['states:StopExecution'] },
   [RECONCILE_HANDLER]: { onStateMachine: ['states:ListExecutions', 'states:StartExecution'], onExecutions: ['states:DescribeExecution'] },

@@ -1,5 +1,6 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VERDICT_HEADER } from '../../local/smtp-inbound';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
@@ -78,6 +79,40 @@ describe('inbound email (SMTP standing in for SES receiving)', () => {
     expect(current.sla.pausedSince).toBeUndefined();
   });
 
+  it('a reply from a stranger to a paused case leaves it paused, is quarantined on the timeline and the owner is told; the same reply from its contact resumes it', async () => {
+    const opened = await open({ title: `Quarantine ${Date.now()}` });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'owner@example.com' });
+    await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'waiting for the customer to confirm the fix' });
+    const reply = { to: replyAddress(opened.id), subject: 'Re: all fine, close it', text: 'It works again, please close the case.' };
+
+    await smtp.sendMail({ ...reply, from: 'intruder@elsewhere.test', messageId: `<stranger-${Date.now()}@elsewhere.test>` });
+    const afterStranger = (await api.call('GET', `/escalations/${opened.id}`)).body;
+    expect(afterStranger.status).toBe('waiting_on_customer');
+    const quarantined = (await events(opened.id)).filter((e) => e.type === 'message_quarantined');
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0]!.data).toMatchObject({ from: { address: 'intruder@elsewhere.test' }, text: 'It works again, please close the case.', reasons: ['intruder@elsewhere.test is not a contact of this case'] });
+    expect((await events(opened.id)).some((e) => e.type === 'customer_replied' || e.type === 'resumed')).toBe(false);
+    const told = (await api.settledMail([opened.id])).filter((mail) => mail.subject.includes('Message held back') && mail.subject.includes(opened.title));
+    expect(told).toHaveLength(1);
+    expect(told[0]!.destination.to).toEqual(['owner@example.com']);
+    expect(told[0]!.body.text).toContain('From:     intruder@elsewhere.test');
+
+    await smtp.sendMail({ ...reply, from: 'Dana Reyes <cto@acme.test>', messageId: `<contact-${Date.now()}@acme.test>` });
+    const afterContact = (await api.call('GET', `/escalations/${opened.id}`)).body;
+    expect(afterContact.status).toBe('in_progress');
+    expect((await events(opened.id)).filter((e) => e.type === 'customer_replied')).toHaveLength(1);
+  });
+
+  it('a contact\'s reply that SES could not authenticate (no DMARC policy: GRAY) is quarantined too', async () => {
+    const opened = await open();
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'waiting for logs' });
+    await smtp.sendMail({ from: 'cto@acme.test', to: replyAddress(opened.id), subject: 'Re: logs', text: 'attached', headers: { [VERDICT_HEADER]: 'dmarc=GRAY' } });
+    expect((await api.call('GET', `/escalations/${opened.id}`)).body.status).toBe('waiting_on_customer');
+    const [quarantined] = (await events(opened.id)).filter((e) => e.type === 'message_quarantined');
+    expect(quarantined!.data.reasons[0]).toContain('dmarc=GRAY');
+  });
+
   it('a reply is matched by the reference in its subject, or by In-Reply-To our message id', async () => {
     const opened = await open();
     await smtp.sendMail({ from: 'cto@acme.test', to: api.stack.inboundAddress, subject: `Re: We are on it [ref ESC-${opened.id}]`, text: 'By subject.' });
@@ -94,6 +129,50 @@ describe('inbound email (SMTP standing in for SES receiving)', () => {
     const cases = (await api.call('GET', `/escalations?accountId=${account}`)).body.items;
     expect(cases).toHaveLength(2);
     expect(cases[0]).toMatchObject({ severity: 'medium', channel: 'email', title: 'Reports are empty this morning', customer: { name: 'Globex' } });
+  });
+
+  it('mail that would open a case is refused unless SPF or DKIM passed with DMARC aligned', async () => {
+    const account = uniqueAccount();
+    await open({ customer: { accountId: account, name: 'Initech', contacts: [{ email: `ops@${account}.test` }] } });
+    await expect(
+      smtp.sendMail({ from: `ops@${account}.test`, to: api.stack.inboundAddress, subject: 'New problem', text: 'hi', headers: { [VERDICT_HEADER]: 'spf=GRAY, dkim=GRAY, dmarc=GRAY' } }),
+    ).rejects.toThrow(/550.*not authenticated/);
+    expect((await api.call('GET', `/escalations?accountId=${account}`)).body.items).toHaveLength(1);
+  });
+
+  it('a sender who is a contact of two accounts opens nothing by guessing, and is told why', async () => {
+    const [first, second] = [uniqueAccount(), uniqueAccount()];
+    const shared = `consultant-${first}@partner.test`;
+    await open({ customer: { accountId: first, name: 'First Co', contacts: [{ email: shared }] } });
+    await open({ customer: { accountId: second, name: 'Second Co', contacts: [{ email: shared }] } });
+    await expect(smtp.sendMail({ from: shared, to: api.stack.inboundAddress, subject: 'Another outage', text: 'hi' })).rejects.toThrow(/550.*contact of 2 accounts/);
+    for (const account of [first, second]) expect((await api.call('GET', `/escalations?accountId=${account}`)).body.items).toHaveLength(1);
+  });
+
+  it('a directory entry stored before (one account per address, sort key CONTACT) still counts, and as one account of several', async () => {
+    const [legacy, newer] = [uniqueAccount(), uniqueAccount()];
+    const address = `old-${legacy}@legacy.test`;
+    const dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await dynamo.send(new PutItemCommand({ TableName: api.tableName, Item: { pk: { S: `CONTACT#${address}` }, sk: { S: 'CONTACT' }, accountId: { S: legacy }, accountName: { S: 'Legacy Ltd' } } }));
+    await smtp.sendMail({ from: address, to: api.stack.inboundAddress, subject: 'Known from before', text: 'hi' });
+    expect((await api.call('GET', `/escalations?accountId=${legacy}`)).body.items).toMatchObject([{ customer: { name: 'Legacy Ltd' }, channel: 'email' }]);
+    await open({ customer: { accountId: newer, name: 'Newer Ltd', contacts: [{ email: address }] } });
+    await expect(smtp.sendMail({ from: address, to: api.stack.inboundAddress, subject: 'And again', text: 'hi' })).rejects.toThrow(/550.*contact of 2 accounts/);
+  });
+
+  it('a contact added with PATCH may write on the case at once, and is known to the directory for new mail', async () => {
+    const account = uniqueAccount();
+    const opened = await open({ customer: { accountId: account, name: 'Umbrella', contacts: [{ email: `first@${account}.test` }] } });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    const paused = await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'waiting for the new admin' });
+    const added = `admin@${account}.test`;
+    const patched = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts: [{ email: `first@${account}.test` }, { email: added }] } }, { 'if-match': paused.headers.get('etag')! });
+    expect(patched.status).toBe(200);
+    await smtp.sendMail({ from: added, to: replyAddress(opened.id), subject: 'Re: access', text: 'You have access now.' });
+    expect((await api.call('GET', `/escalations/${opened.id}`)).body.status).toBe('in_progress');
+    await smtp.sendMail({ from: added, to: api.stack.inboundAddress, subject: 'A second problem', text: 'Exports fail too.' });
+    const cases = (await api.call('GET', `/escalations?accountId=${account}`)).body.items;
+    expect(cases.map((c: { title: string }) => c.title)).toEqual(['A second problem', opened.title]);
   });
 
   it('mail from an unknown sender is refused and opens nothing', async () => {

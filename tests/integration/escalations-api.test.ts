@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 
 const HOUR = 3_600_000;
@@ -96,6 +97,42 @@ describe('lifecycle over HTTP', () => {
     expect(ack.at).toBe(acked.body.acknowledgedAt);
   });
 
+  it('assign hands a case to a colleague: 200, the timeline says who gave it to whom and why, and the new owner gets the handoff', async () => {
+    const { body: opened } = await create({ title: `Handoff ${randomUUID()}` });
+    await api.call('POST', `/escalations/${opened.id}/acknowledge`, { owner: 'alice@example.com' });
+    const request = { owner: 'bob@example.com', reason: 'Bob wrote the payment integration' };
+    const assigned = await api.call('POST', `/escalations/${opened.id}/assign`, request, { 'idempotency-key': `assign-${opened.id}` });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body).toMatchObject({ owner: 'bob@example.com', status: 'acknowledged', version: 3 });
+
+    const events = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items;
+    expect(events.find((e: { type: string }) => e.type === 'assigned')).toMatchObject({
+      actor: 'tester@example.com',
+      data: { from: 'alice@example.com', to: 'bob@example.com', reason: 'Bob wrote the payment integration' },
+    });
+    const handoffs = (await api.settledMail([opened.id])).filter((mail) => mail.subject.startsWith('[critical] Handed to you') && mail.subject.includes(opened.title));
+    expect(handoffs).toHaveLength(1);
+    expect(handoffs[0]!.destination.to).toEqual(['bob@example.com']);
+    expect(handoffs[0]!.body.text).toContain('tester@example.com handed this escalation to you (it was with alice@example.com)');
+    expect(handoffs[0]!.body.text).toContain('Why: Bob wrote the payment integration');
+
+    // The same request again with its Idempotency-Key: the first answer, and no second handoff.
+    const retried = await api.call('POST', `/escalations/${opened.id}/assign`, request, { 'idempotency-key': `assign-${opened.id}` });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body.version).toBe(3);
+    const again = (await api.settledMail([opened.id])).filter((mail) => mail.subject.startsWith('[critical] Handed to you') && mail.subject.includes(opened.title));
+    expect(again).toHaveLength(1);
+
+    // Handing it to its owner again, or to something that is no address, names the field.
+    const same = await api.call('POST', `/escalations/${opened.id}/assign`, request);
+    expect(same.status).toBe(409);
+    expect(same.body.errors[0].path).toBe('body.owner');
+    const nameOnly = await api.call('POST', `/escalations/${opened.id}/assign`, { owner: 'Bob', reason: 'x' });
+    expect(nameOnly.status).toBe(400);
+    expect(nameOnly.body.errors[0].path).toBe('body.owner');
+  });
+
   it('walks a case through updates, pause, resume, resolve, reopen and close', async () => {
     const { body: opened } = await create({ severity: 'high' });
     const id = opened.id;
@@ -172,6 +209,51 @@ describe('lifecycle over HTTP', () => {
     });
   });
 
+  it('PATCH customer with If-Match adds a contact: the timeline has before and after, and the next customer update goes to them too', async () => {
+    const { body: opened } = await create({ title: `Contacts ${randomUUID()}` });
+    const acked = await api.call('POST', `/escalations/${opened.id}/acknowledge`, {});
+    const contacts = [...opened.customer.contacts, { email: 'ops-lead@acme.test', name: 'Sam' }];
+    const stale = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts } }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    const patched = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts, healthScore: 35 }, reason: 'Sam joined the bridge call' }, { 'if-match': acked.headers.get('etag')! });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.customer).toMatchObject({ accountId: opened.customer.accountId, healthScore: 35, contacts });
+
+    const changed = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items.find((e: { type: string }) => e.type === 'customer_changed');
+    expect(changed.data).toMatchObject({
+      before: { contacts: opened.customer.contacts, healthScore: opened.customer.healthScore ?? null },
+      after: { contacts, healthScore: 35 },
+      contactsAdded: ['ops-lead@acme.test'],
+      reason: 'Sam joined the bridge call',
+    });
+
+    await api.call('POST', `/escalations/${opened.id}/updates`, { message: 'The fix is rolling out.' });
+    const updates = (await api.settledMail([opened.id])).filter((mail) => mail.subject === `Update on ${opened.title} [ref ESC-${opened.id}]`);
+    expect(updates.map((mail) => mail.destination.to[0]).sort()).toEqual(['cto@acme.test', 'ops-lead@acme.test']);
+    expect(updates.find((mail) => mail.destination.to[0] === 'ops-lead@acme.test')!.body.text).toContain('Hello Sam');
+  });
+
+  it('PATCH customer.timezone re-counts and re-explains the open deadlines in the new zone', async () => {
+    const { body: opened } = await create({ severity: 'high', customer: { ...escalationRequest().customer, timezone: 'Europe/Berlin' } });
+    const moved = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { timezone: 'America/Los_Angeles' } }, { 'if-match': '"1"' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.deadlineExplanations.acknowledgeBy).toMatchObject({ timeZone: 'America/Los_Angeles', calendar: { timeZone: 'America/Los_Angeles' } });
+    expect(moved.body.sla.timeZone).toBe('America/Los_Angeles');
+    const event = (await api.call('GET', `/escalations/${opened.id}/timeline`)).body.items.find((e: { type: string }) => e.type === 'customer_changed');
+    expect(event.data).toMatchObject({ timeZone: { from: 'Europe/Berlin', to: 'America/Los_Angeles' }, previousDeadlines: opened.deadlines, deadlines: moved.body.deadlines });
+  });
+
+  it('PATCH customer refuses a repeated contact and a change of account, naming the field, and stores nothing', async () => {
+    const { body: opened } = await create();
+    const twice = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts: [{ email: 'a@acme.test' }, { email: 'A@acme.test' }] } }, { 'if-match': '"1"' });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors[0].path).toBe('body.customer.contacts.1.email');
+    const account = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { accountId: 'someone-else' } }, { 'if-match': '"1"' });
+    expect(account.status).toBe(400);
+    expect(account.body.errors[0]).toMatchObject({ path: 'body.customer', message: expect.stringContaining('accountId') });
+    expect((await api.call('GET', `/escalations/${opened.id}`)).body.version).toBe(1);
+  });
+
   it('PATCH without If-Match is 428; a severity change without a reason is 400 naming the field', async () => {
     const { body } = await create();
     expect((await api.call('PATCH', `/escalations/${body.id}`, { title: 'renamed' })).status).toBe(428);
@@ -241,11 +323,12 @@ describe('lists', () => {
 });
 
 describe('service endpoints', () => {
-  it('GET /health answers with a token, and only with one', async () => {
-    expect((await fetch(`${api.url}/health`)).status).toBe(401);
-    const response = await api.call('GET', '/health');
+  it('GET /health is public, as uptime checkers expect, and says only the status and the version', async () => {
+    const response = await fetch(`${api.url}/health`);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', version: API_VERSION });
+    // A token changes nothing: the route has no authorizer.
+    expect((await api.call('GET', '/health')).body).toEqual({ status: 'ok', version: API_VERSION });
   });
 
   it('GET /openapi.json documents every route with its request schema', async () => {

@@ -68,3 +68,51 @@ describe('incidents', () => {
     expect(bad.body.errors[0].path).toBe('body.escalationIds.0');
   });
 });
+
+describe('listing and closing incidents', () => {
+  it('GET /incidents lists the open ones newest first, page by page; closing one moves it to the closed list and stops its updates', async () => {
+    const { body: escalation } = await api.call('POST', '/escalations', escalationRequest());
+    const opened: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { body } = await api.call('POST', '/escalations', escalationRequest({ customer: customer(10 + n) }));
+      opened.push((await api.call('POST', '/incidents', { title: `Outage ${n}`, escalationIds: [n === 1 ? escalation.id : body.id] })).body.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.call('GET', `/incidents?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((incident: { id: string }) => incident.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    // Newest first; the incidents of the tests above are older and open too.
+    expect(seen.slice(0, 3)).toEqual([...opened].reverse());
+
+    const closed = await api.call('POST', `/incidents/${opened[1]}/close`, { note: 'fixed by the rollback' }, { 'idempotency-key': 'close-outage-2' });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ id: opened[1], status: 'closed', closedBy: 'tester@example.com', closingNote: 'fixed by the rollback', version: 2 });
+    const again = await api.call('POST', `/incidents/${opened[1]}/close`, {});
+    expect(again.body).toEqual(closed.body);
+
+    const open = (await api.call('GET', '/incidents?limit=100')).body.items.map((incident: { id: string }) => incident.id);
+    expect(open).toContain(opened[0]);
+    expect(open).not.toContain(opened[1]);
+    expect((await api.call('GET', '/incidents?status=closed')).body.items.map((incident: { id: string }) => incident.id)).toEqual([opened[1]]);
+
+    const late = await api.call('POST', `/incidents/${opened[1]}/updates`, { message: 'one more thing' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toContain('takes no more updates');
+  });
+
+  it('a bad status or a cursor of another list is a 400 naming the parameter', async () => {
+    const bad = await api.call('GET', '/incidents?status=pending');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].path).toBe('query.status');
+    const { body: page } = await api.call('GET', '/incidents?limit=1');
+    expect(page.nextCursor).toBeDefined();
+    const crossed = await api.call('GET', `/incidents?status=closed&cursor=${page.nextCursor}`);
+    expect(crossed.status).toBe(400);
+    expect(crossed.body.errors[0].path).toBe('query.cursor');
+  });
+});

@@ -178,3 +178,33 @@ describe('property: reminders and escalations to people fall in working hours un
     );
   });
 });
+
+describe('the case counts its deadline breaches', () => {
+  it('property: after any run of due checks, breaches equals the deadline_breached events they wrote', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SEVERITIES), fc.boolean(), fc.integer({ min: 1, max: 12 }), (severity, acknowledge, rounds) => {
+        let e = opened(severity, '2026-03-02T09:30:00Z');
+        if (acknowledge) e = applyAction('acknowledge', e, {}, ctxAt('2026-03-02T09:45:00Z')).next;
+        let written = 0;
+        for (let round = 0; round < rounds; round++) {
+          const [check] = scheduledChecks(e, playbook);
+          if (!check) break;
+          const outcome = performCheck(e, check, new Date(ms(check.at) + 1000), playbook);
+          written += outcome.events.filter((event) => event.type === 'deadline_breached').length;
+          e = outcome.next;
+        }
+        expect(e.breaches ?? 0).toBe(written);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a reminder is no breach; a missed acknowledgement is one', () => {
+    const acknowledged = applyAction('acknowledge', opened('high', '2026-03-02T09:30:00Z'), {}, ctxAt('2026-03-02T09:45:00Z')).next;
+    const reminder = scheduledChecks(acknowledged, playbook).find((check) => check.action === 'remind_owner_update_due')!;
+    expect(performCheck(acknowledged, reminder, new Date(ms(reminder.at) + 1000), playbook).next.breaches).toBeUndefined();
+    const unacknowledged = opened('high', '2026-03-02T09:30:00Z');
+    const [missed] = scheduledChecks(unacknowledged, playbook);
+    expect(performCheck(unacknowledged, missed!, new Date(ms(missed!.at) + 1000), playbook).next.breaches).toBe(1);
+  });
+});

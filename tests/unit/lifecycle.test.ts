@@ -11,6 +11,7 @@ import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabu
 import { parsePlaybook } from '../../functions/playbook/load';
 import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
 import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
+import { missingVariables } from './template-variables';
 
 type Move = ActionName | 'edit';
 
@@ -24,6 +25,7 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
   acknowledge: { from: ['open'], to: 'acknowledged' },
   updates: { from: ['acknowledged', 'in_progress'], to: 'in_progress' },
   escalate: { from: ACTIVE, to: 'same' },
+  assign: { from: ACTIVE, to: 'same' },
   resolve: { from: ['acknowledged', 'in_progress', 'waiting_on_customer'], to: 'resolved' },
   'out-of-scope': { from: ACTIVE, to: 'out_of_scope' },
   pause: { from: ['acknowledged', 'in_progress'], to: 'waiting_on_customer' },
@@ -38,10 +40,11 @@ const MOVES = Object.keys(TABLE) as Move[];
 const expectedAllowed = (status: Status) => MOVES.filter((m) => TABLE[m].from.includes(status)).sort();
 
 /** Valid request bodies, parsed through the real request schemas. */
-const BODIES: { [A in ActionName]: unknown } = {
+const BODIES = {
   acknowledge: {},
   updates: { message: 'We reproduced it; next update within the hour.' },
   escalate: { reason: 'acknowledgement deadline missed' },
+  assign: { owner: 'kim@example.com', reason: 'Kim knows this integration best' },
   resolve: { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'expiry alerts' },
   'out-of-scope': { reason: 'third-party outage', guidance: 'contact the provider' },
   pause: { reason: 'waiting for logs' },
@@ -50,7 +53,7 @@ const BODIES: { [A in ActionName]: unknown } = {
   close: { outcome: 'retained' },
   notes: { text: 'called the customer' },
   're-evaluate': { reason: 'the playbook changed' },
-};
+} satisfies { [A in ActionName]: unknown };
 const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
 function act(action: ActionName, current: Escalation, ctx: Context, override?: unknown): Change {
@@ -164,14 +167,14 @@ describe('illegal moves', () => {
     const { action, status, allowed, message } = error as IllegalTransitionError;
     expect(action).toBe('acknowledge');
     expect(status).toBe('acknowledged');
-    expect([...allowed].sort()).toEqual(['edit', 'escalate', 'notes', 'out-of-scope', 'pause', 're-evaluate', 'resolve', 'updates']);
+    expect([...allowed].sort()).toEqual(['assign', 'edit', 'escalate', 'notes', 'out-of-scope', 'pause', 're-evaluate', 'resolve', 'updates']);
     for (const name of allowed) expect(message).toContain(name);
   });
 
   it('closing an open case is refused; the allowed list is what an open case can do', () => {
     const error = thrown(() => act('close', open(), ctxAt(later(NOW, HOUR)))) as IllegalTransitionError;
     expect(error).toBeInstanceOf(IllegalTransitionError);
-    expect([...error.allowed].sort()).toEqual(['acknowledge', 'edit', 'escalate', 'notes', 'out-of-scope', 're-evaluate']);
+    expect([...error.allowed].sort()).toEqual(['acknowledge', 'assign', 'edit', 'escalate', 'notes', 'out-of-scope', 're-evaluate']);
     expect(error.allowed).not.toContain('close');
   });
 
@@ -490,6 +493,7 @@ describe('bookkeeping shared by every command', () => {
     acknowledge: [],
     updates: ['acknowledge'],
     escalate: [],
+    assign: [],
     resolve: ['acknowledge'],
     'out-of-scope': [],
     pause: ['acknowledge'],
@@ -561,6 +565,7 @@ describe('property: any sequence of actions follows the table', () => {
           const snapshot = structuredClone(e);
           const legal = TABLE[move].from.includes(before.status);
           const atTop = move === 'escalate' && before.tier >= playbook.ladder.length;
+          const ownsAlready = move === 'assign' && before.owner === BODIES.assign.owner;
           let change: Change;
           try {
             change =
@@ -572,14 +577,15 @@ describe('property: any sequence of actions follows the table', () => {
               expect(error).toBeInstanceOf(IllegalTransitionError);
               expect([...(error as IllegalTransitionError).allowed].sort()).toEqual(expectedAllowed(before.status));
             } else {
-              expect(atTop).toBe(true);
+              expect(atTop || ownsAlready).toBe(true);
               expect(error).toBeInstanceOf(RuleViolationError);
             }
             expect(before).toEqual(snapshot);
             continue;
           }
           expect(legal).toBe(true);
-          expect(atTop).toBe(false);
+          expect(atTop || ownsAlready).toBe(false);
+          if (move === 'assign') expect(change.next.owner).toBe(BODIES.assign.owner);
           // An edit to the same severity changes nothing; a note only appends to the timeline.
           const noop = (move === 'edit' && newSeverity === before.severity) || move === 'notes';
           if (!noop) applied++;
@@ -734,5 +740,174 @@ describe('the policy a case started with', () => {
   it('re-evaluate is refused once the case is closed', () => {
     const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
     expect(thrown(() => act('re-evaluate', closed, ctxAt(later(NOW, 9 * HOUR))))).toBeInstanceOf(IllegalTransitionError);
+  });
+});
+
+describe('assign: a case changes hands', () => {
+  const assign = (current: Escalation, owner: string, now = later(NOW, 2 * HOUR), actor = 'lead@example.com') =>
+    applyAction('assign', current, ActionRequests.assign.parse({ owner, reason: 'Kim knows this integration best' }), ctxAt(now, actor));
+
+  it.each([
+    ['open', [] as ActionName[]],
+    ['acknowledged', ['acknowledge'] as ActionName[]],
+    ['in_progress', ['acknowledge', 'updates'] as ActionName[]],
+    ['waiting_on_customer', ['acknowledge', 'pause'] as ActionName[]],
+  ])('works from %s: the owner changes, nothing else does, and the timeline says who gave it to whom and why', (status, path) => {
+    const before = walk(open(), path);
+    expect(before.status).toBe(status);
+    const now = later(NOW, 30 * HOUR);
+    const { next, events } = assign(before, 'kim@example.com', now);
+    expect(next).toMatchObject({ owner: 'kim@example.com', status, deadlines: before.deadlines, tier: before.tier, sla: before.sla });
+    expect(events).toEqual([
+      {
+        type: 'assigned',
+        at: now.toISOString(),
+        actor: 'lead@example.com',
+        summary: `${before.owner ?? 'nobody'} → kim@example.com: Kim knows this integration best`,
+        data: { from: before.owner ?? null, to: 'kim@example.com', reason: 'Kim knows this integration best' },
+      },
+    ]);
+  });
+
+  it('emails the new owner, and only them, a handoff with the case context that fills every variable of its template', () => {
+    const acknowledged = walk(open(), ['acknowledge']);
+    const { next, notifications } = assign(acknowledged, 'kim@example.com');
+    expect(notifications).toHaveLength(1);
+    const [handoff] = notifications!;
+    expect(handoff).toMatchObject({ template: 'case_assigned', audience: 'internal', to: ['kim@example.com'] });
+    expect(handoff!.id).toBe(`v${next.version}:case_assigned`);
+    expect(handoff!.data).toMatchObject({
+      caseId: next.id,
+      title: next.title,
+      accountName: next.customer.name,
+      previousOwner: ACTOR,
+      assignedBy: 'lead@example.com',
+      reason: 'Kim knows this integration best',
+      status: 'acknowledged',
+      nextUpdateBy: next.deadlines.nextUpdateBy,
+    });
+    expect(missingVariables('case_assigned', handoff!.data)).toEqual([]);
+    // Nobody held it before: the template's "it was with" branch is skipped, yet its variable is there.
+    const first = assign(open(), 'kim@example.com').notifications![0]!;
+    expect(first.data.previousOwner).toBe('');
+    expect(missingVariables('case_assigned', first.data)).toEqual([]);
+  });
+
+  it('refuses to hand a case to whoever holds it already (addresses compared without case), changing nothing', () => {
+    const held = assign(open(), 'kim@example.com').next;
+    const snapshot = structuredClone(held);
+    const error = thrown(() => assign(held, 'Kim@Example.com', later(NOW, 3 * HOUR)));
+    expect(error).toBeInstanceOf(RuleViolationError);
+    expect((error as RuleViolationError).field).toBe('owner');
+    expect(held).toEqual(snapshot);
+  });
+
+  it.each([
+    ['resolved', ['acknowledge', 'resolve'] as ActionName[]],
+    ['closed', ['acknowledge', 'resolve', 'close'] as ActionName[]],
+    ['out_of_scope', ['out-of-scope'] as ActionName[]],
+  ])('is refused once the case is %s', (_, path) => {
+    expect(thrown(() => assign(walk(open(), path), 'kim@example.com', later(NOW, 20 * HOUR)))).toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it('needs an email address to send the handoff to, and a reason', () => {
+    expect(ActionRequests.assign.safeParse({ owner: 'Kim', reason: 'x' }).error?.issues[0]?.path).toEqual(['owner']);
+    expect(ActionRequests.assign.safeParse({ owner: 'kim@example.com' }).error?.issues[0]?.path).toEqual(['reason']);
+  });
+});
+
+describe('PATCH customer: the account facts change after intake', () => {
+  const edit = (current: Escalation, customer: Record<string, unknown>, now = later(NOW, 2 * HOUR), reason?: string) =>
+    editEscalation(current, PatchEscalationRequest.parse({ customer, ...(reason && { reason }) }), ctxAt(now));
+  const dana = { email: 'cto@acme.example', name: 'Dana', role: 'CTO' };
+  const lee = { email: 'lee@acme.example', name: 'Lee' };
+
+  it('replaces the contacts with the list sent, records who came and went, and the next customer email goes to the new list', () => {
+    const acknowledged = walk(open(), ['acknowledge']);
+    const { next, events, newContacts } = edit(acknowledged, { contacts: [dana, lee] }, later(NOW, 2 * HOUR), 'Lee runs the integration');
+    expect(next.customer.contacts).toEqual([dana, lee]);
+    expect(next.customer.accountId).toBe(acknowledged.customer.accountId);
+    expect(newContacts).toEqual([lee]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'customer_changed',
+        summary: 'customer facts changed: contacts (added lee@acme.example): Lee runs the integration',
+        data: { fields: ['contacts'], before: { contacts: [dana] }, after: { contacts: [dana, lee] }, contactsAdded: ['lee@acme.example'], contactsRemoved: [], reason: 'Lee runs the integration' },
+      }),
+    ]);
+    const update = act('updates', next, ctxAt(later(NOW, 3 * HOUR)));
+    expect(update.notifications!.map((n) => n.to)).toEqual([['cto@acme.example'], ['lee@acme.example']]);
+
+    const swapped = edit(next, { contacts: [lee] }, later(NOW, 4 * HOUR));
+    expect(swapped.newContacts).toBeUndefined();
+    expect(swapped.events[0]!.data).toMatchObject({ contactsAdded: [], contactsRemoved: ['cto@acme.example'] });
+  });
+
+  it('changes segment, ARR, health score and renewal date, with before and after, and moves no deadline', () => {
+    const before = open();
+    const { next, events } = edit(before, { segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31' });
+    expect(next.customer).toMatchObject({ segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31', timezone: 'Europe/Berlin' });
+    expect(next.deadlines).toEqual(before.deadlines);
+    expect(events[0]!.data).toEqual({
+      fields: ['segment', 'arr', 'healthScore', 'renewalDate'],
+      before: { segment: 'enterprise', arr: 120_000, healthScore: 55, renewalDate: '2026-09-30' },
+      after: { segment: 'mid_market', arr: 80_000, healthScore: 30, renewalDate: '2026-12-31' },
+    });
+  });
+
+  it('sending what is stored already changes nothing', () => {
+    const before = open();
+    expect(edit(before, { contacts: [dana], healthScore: 55 })).toEqual({ next: before, events: [] });
+  });
+
+  it('a new time zone re-counts the open deadlines in it, with the case\'s own targets, and says which moved', () => {
+    // High: 4 working hours to acknowledge, Mon–Fri 09:00–17:00. Reported Mon 2 March 10:00 UTC = 11:00 Berlin.
+    const before = open('high');
+    expect(before.deadlines.acknowledgeBy).toBe('2026-03-02T14:00:00.000Z');
+    const { next, events } = edit(before, { timezone: 'America/New_York' });
+    // 05:00 in New York: the four hours run 09:00–13:00 there (UTC−5).
+    expect(next.deadlines.acknowledgeBy).toBe('2026-03-02T18:00:00.000Z');
+    expect(next.policy).toMatchObject({ timeZone: 'America/New_York', timeZoneSource: 'account', targets: before.policy!.targets, takenAt: before.policy!.takenAt });
+    expect(events[0]!.data).toMatchObject({
+      timeZone: { from: 'Europe/Berlin', to: 'America/New_York' },
+      previousDeadlines: before.deadlines,
+      deadlines: next.deadlines,
+      moved: expect.arrayContaining(['acknowledgeBy', 'resolveBy']),
+      policy: { calendar: 'business', timeZone: 'America/New_York' },
+    });
+    expect(events[0]!.summary).toContain('time zone Europe/Berlin → America/New_York (moved ');
+  });
+
+  it('a calendar the playbook pinned to a zone of its own keeps it when the account moves', () => {
+    const pinned = parsePlaybook({ calendars: { business: { timeZone: 'Asia/Tokyo' } } });
+    const ctx = { now: NOW, actor: ACTOR, playbook: pinned };
+    const before = openEscalation('esc-7', input('high'), ctx).next;
+    const { next } = editEscalation(before, PatchEscalationRequest.parse({ customer: { timezone: 'America/New_York' } }), { ...ctx, now: later(NOW, HOUR) });
+    expect(calendarFor(next.policy!, 'high').timeZone).toBe('Asia/Tokyo');
+    expect(next.deadlines).toEqual(before.deadlines);
+    expect(next.policy!.timeZone).toBe('America/New_York');
+  });
+
+  it('property: moving the account to another zone gives the deadlines the case would have had, opened in that zone', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'UTC', 'America/Sao_Paulo'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.constantFrom(...zones), fc.integer({ min: 0, max: 14 * DAY }), fc.constantFrom(...SEVERITIES), (from, to, offset, severity) => {
+        const reportedAt = later(NOW, offset);
+        const openIn = (timezone: string) => openEscalation('esc-z', CreateEscalationRequest.parse(validBody({ severity, customer: { ...validBody().customer as object, timezone } })), ctxAt(reportedAt)).next;
+        const moved = editEscalation(openIn(from), PatchEscalationRequest.parse({ customer: { timezone: to } }), ctxAt(later(reportedAt, MINUTE))).next;
+        expect(moved.deadlines).toEqual(openIn(to).deadlines);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps contacts unique and bounded, the account\'s identity fixed, and refuses an empty change, naming the field', () => {
+    const issue = (customer: unknown) => PatchEscalationRequest.safeParse({ customer }).error?.issues.map((i) => i.path.join('.'));
+    expect(issue({ contacts: [dana, { email: 'CTO@acme.example' }] })).toEqual(['customer.contacts.1.email']);
+    expect(issue({ contacts: [] })).toEqual(['customer.contacts']);
+    expect(issue({ contacts: Array.from({ length: 21 }, (_, i) => ({ email: `c${i}@acme.example` })) })).toEqual(['customer.contacts']);
+    expect(issue({ accountId: 'another' })).toEqual(['customer']);
+    expect(issue({ timezone: 'Mars/Olympus' })).toEqual(['customer.timezone']);
+    expect(issue({})).toEqual(['customer']);
   });
 });
