@@ -24,7 +24,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   'edit-escalation': READ_AND_WRITE_CASES,
   // A note is only appended to the case's timeline: a transaction of Puts with a ConditionCheck on the case.
   'escalation-action': { table: ['ConditionCheckItem', 'GetItem', 'PutItem'] },
-  incidents: READ_AND_WRITE_CASES,
+  // Writes linked cases, and lists incidents (by status: the status index, then the incidents by key).
+  incidents: { table: ['BatchGetItem', 'GetItem', 'PutItem'], indexes: ['Query'] },
   'record-satisfaction': READ_AND_WRITE_CASES,
   'get-escalation': { table: ['GetItem'] },
   // The case, then its events: a Query of the case's own partition.
@@ -47,6 +48,6 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // The same, for the owed emails it lists from the owed-email index.
   'resend-owed-emails': { table: ['BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
   'email-events': READ_AND_WRITE_CASES,
-  // Also claims each inbound message once (a conditional UpdateItem).
-  'inbound-email': { table: ['GetItem', 'PutItem', 'UpdateItem'] },
+  // Also claims each inbound message once (a conditional UpdateItem) and looks a sender up in the contact directory (a Query of one address).
+  'inbound-email': { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] },
 };

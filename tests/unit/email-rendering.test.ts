@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { intakeNotifications, templateData, TEMPLATE_NAMES, type Notification } from '../../functions/domain/communications';
 import { performCheck, planNext, scheduledChecks, type CheckAction } from '../../functions/domain/deadline-checks';
 import type { Escalation } from '../../functions/domain/escalation';
+import { quarantineMessage } from '../../functions/domain/inbound';
 import { receiveIncidentUpdate } from '../../functions/domain/incidents';
 import { applyAction } from '../../functions/domain/lifecycle';
 import { loadTemplates, type EmailTemplate } from '../../templates/catalogue';
@@ -98,6 +99,16 @@ function everyEmailPath(): [string, Notification][] {
   const updated = applyAction('updates', acked.next, { message: 'The fix is rolling out.' }, ctxAt(later(NOW, 2 * HOUR)));
   add('customer update', updated.notifications);
   add('out of scope', applyAction('out-of-scope', acked.next, { reason: 'A browser extension breaks it.', guidance: 'Disable it.' }, ctxAt(later(NOW, 2 * HOUR))).notifications);
+  add('assign', applyAction('assign', acked.next, { owner: 'colleague@example.com', reason: 'knows the billing system' }, ctxAt(later(NOW, 2 * HOUR))).notifications);
+  add(
+    'a message quarantined',
+    quarantineMessage(
+      acked.next,
+      { messageId: '<m-1@stranger.test>', from: { address: 'someone@stranger.test' }, recipients: [], subject: 'Re: your case', inReplyTo: [], text: 'Please wire the refund.', attachments: [] },
+      ['the sender is none of the case\'s contacts'],
+      ctxAt(later(NOW, 2 * HOUR)),
+    ).notifications,
+  );
   add('incident update', receiveIncidentUpdate(acked.next, { id: 'inc-1', title: 'Checkout outage' }, { id: 'u-1', message: 'Payments work again.' }, ctxAt(later(NOW, 3 * HOUR))).notifications);
   // Deadlines: nobody acknowledges (the ladder, then its top), an owner misses updates and the
   // resolve target and the timed routing rule, and after resolution the follow-up and reminders.
