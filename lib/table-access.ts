@@ -35,7 +35,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   metrics: LIST,
   // Workflow tasks and what re-arms workflows
   'review-deadlines': READ_AND_WRITE_CASES,
-  'act-on-deadline': READ_AND_WRITE_CASES,
+  // When a case closes it also gives every item of the case's partition its deletion date: a Query, then an UpdateItem each.
+  'act-on-deadline': { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] },
   'record-workflow-failure': READ_AND_WRITE_CASES,
   'rearm-workflow': READ_AND_WRITE_CASES,
   // Pages through the open cases (a list), reads and re-arms a case without an execution.
@@ -43,10 +44,11 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // Stream consumers and email
   // Everything it needs is in the stream's images: it reads the stream (its event source mapping's grant), never the table.
   'case-workflows': { table: [] },
-  // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts).
-  'queued-emails': { table: ['PutItem', 'UpdateItem'] },
+  // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts);
+  // an email settled after its case closed reads the case (GetItem) for the deletion date of its entry.
+  'queued-emails': { table: ['GetItem', 'PutItem', 'UpdateItem'] },
   // The same, for the owed emails it lists from the owed-email index.
-  'resend-owed-emails': { table: ['BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
+  'resend-owed-emails': { table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
   'email-events': READ_AND_WRITE_CASES,
   // Also claims each inbound message once (a conditional UpdateItem) and looks a sender up in the contact directory (a Query of one address).
   'inbound-email': { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] },

@@ -13,12 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
+import { METRIC_EVENT_TYPES, metricFactOf } from '../domain/metric-facts';
 import type { Contact } from '../schemas/escalation';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
 import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
 import { listPlan, type ListPlan } from './list-plans';
 import type {
+  AccountRecords,
   ClaimedEmail,
   EscalationRepository,
   IdempotencyClaim,
@@ -31,7 +33,11 @@ import type {
   StoredNotification,
   Written,
 } from '../ports/escalation-repository';
-import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../ports/errors';
+import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, UnreadableStoredItemError, VersionConflictError } from '../ports/errors';
+import type { AccountProfile, SponsorshipDecision } from '../domain/sponsorship';
+import type { SponsorshipProposal } from '../domain/escalation';
+import { forEachConcurrently } from '../support/concurrently';
+import * as z from 'zod';
 import { retrying } from '../support/retrying';
 import { policyFromItem } from './stored-policy';
 import {
@@ -49,15 +55,39 @@ import {
   eventKey,
   eventTypeMonthPartition,
   idempotencyKey,
-  METRIC_EVENT_TYPES,
   inboundKey,
   incidentKey,
   incidentIndexAttributes,
   incidentStatusPartition,
+  idempotencyRefKey,
+  metricFactKey,
+  proposalKey,
+  accountContactKey,
+  accountItemsPartition,
+  accountProfileKey,
+  PROPOSAL_PREFIX,
+  ACCOUNT_CONTACT_PREFIX,
   indexAttributes,
   outboxKey,
   sentMessageKey,
 } from './table-design';
+
+/** Items of a closed case given their deletion date side by side: DynamoDB takes it, and a partition holds hundreds. */
+const DELETION_STAMP_CONCURRENCY = 16;
+
+/** The account's sponsorship as stored, checked: a profile this version cannot read stops with its key named. */
+const StoredDecision = z.looseObject({ status: z.enum(['enrolled', 'declined']), sponsor: z.string().optional(), since: z.string(), reason: z.string(), decidedBy: z.string(), decidedAt: z.string() });
+const StoredProfile = z.looseObject({ version: z.number().int().min(1), sponsorship: StoredDecision.optional(), history: z.array(StoredDecision).default([]) });
+
+function accountProfileFromItem(accountId: string, item: Record<string, unknown>): AccountProfile {
+  const parsed = StoredProfile.safeParse(withoutKeys(item));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+    throw new UnreadableStoredItemError(`account ${accountId} has a profile this version cannot read (${problems})`, { cause: parsed.error });
+  }
+  const { version, sponsorship, history } = parsed.data;
+  return { accountId, version, ...(sponsorship && { sponsorship: sponsorship as SponsorshipDecision }), history: history as SponsorshipDecision[] };
+}
 
 /** A list page reads at most this many rounds of index queries (one per lane each), then hands back a cursor. */
 const MAX_ROUNDS_PER_PAGE = 10;
@@ -72,8 +102,13 @@ const KEY_ATTRIBUTES = new Set<string>([
   ...Object.values(TABLE_DESIGN.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
 ]);
 
+/** TTL (epoch seconds) of every item stored with a case that has a deletion date; nothing for an open case. */
+function expiryOf(escalation: Pick<Escalation, 'retainUntil'>): { expiresAt?: number } {
+  return escalation.retainUntil ? { expiresAt: Math.floor(Date.parse(escalation.retainUntil) / 1000) } : {};
+}
+
 function toItem(escalation: Escalation) {
-  return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation) };
+  return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation), ...expiryOf(escalation) };
 }
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
@@ -99,17 +134,39 @@ const eventSeq = (version: number, index: number) => `${String(version).padStart
 const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
 
 function eventPuts(table: string, change: Change) {
-  return change.events.map((event, index) => {
+  return change.events.flatMap((event, index) => {
     const seq = eventSeq(change.next.version, index);
-    return {
-      Put: {
-        TableName: table,
-        // Each event carries its case and severity so the metrics index can be read on its own.
-        Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...eventIndexAttributes(change.next.id, event) },
-        ConditionExpression: 'attribute_not_exists(pk)',
+    return [
+      {
+        Put: {
+          TableName: table,
+          Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...expiryOf(change.next) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
-    };
+      ...factPuts(table, change.next, [{ event, seq }]),
+    ];
   });
+}
+
+/**
+ * The metric facts of events (functions/domain/metric-facts.ts), written with them: the metrics
+ * index reads these, which outlive the case and hold nothing personal. Each carries its case and
+ * severity so the index can be read on its own. No TTL.
+ */
+function factPuts(table: string, escalation: Escalation, events: { event: TimelineEvent; seq: string }[]) {
+  return events.flatMap(({ event, seq }) => {
+    const fact = metricFactOf(event);
+    if (!fact) return [];
+    return [{ Put: { TableName: table, Item: { ...metricFactKey(escalation.id, seq), caseId: escalation.id, severity: escalation.severity, ...fact, ...eventIndexAttributes(escalation.id, fact) } } }];
+  });
+}
+
+/** The sponsorship proposal a change makes for its account, in the account's own item collection. */
+function proposalPuts(table: string, change: Change) {
+  const proposal = change.sponsorshipProposal;
+  if (!proposal) return [];
+  return [{ Put: { TableName: table, Item: { ...proposalKey(proposal.accountId, proposal.caseId), ...proposal } } }];
 }
 
 /** The emails a change owes, queued pending with it; the table's stream has them sent (usecases/outbox.ts). */
@@ -126,6 +183,7 @@ function outboxPuts(table: string, change: Change, owedEmailGraceMs: number) {
         queuedAt: change.next.updatedAt,
         // The stream sends it at once; the retry sweep looks at it only after one lease.
         ...owedEmailAttributes(change.next.id, notification.id, new Date(Date.parse(change.next.updatedAt) + owedEmailGraceMs).toISOString()),
+        ...expiryOf(change.next),
       },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -145,23 +203,34 @@ interface IdempotencyRecord {
   answer: string;
 }
 
-/** The record of a request made with an Idempotency-Key, written with the change it made. */
+const gzipAnswer = (escalation: Escalation) => gzipSync(JSON.stringify(escalation)).toString('base64');
+
+/**
+ * The record of a request made with an Idempotency-Key, written with the change it made; the
+ * case's partition points at it (the same TTL), so an erasure finds the copy of the case it holds.
+ */
 function idempotencyPut(table: string, claim: IdempotencyClaim, written: Escalation) {
+  const key = idempotencyKey(claim.principal, claim.key);
   const record: IdempotencyRecord = {
     caseId: written.id,
     fingerprint: claim.fingerprint,
     expiresAt: Math.floor(claim.expiresAt.getTime() / 1000),
-    answer: gzipSync(JSON.stringify(written)).toString('base64'),
+    answer: gzipAnswer(written),
   };
   return {
     Put: {
       TableName: table,
-      Item: { ...idempotencyKey(claim.principal, claim.key), ...record },
+      Item: { ...key, ...record },
       // TTL deletes lazily: an expired record no longer counts.
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       ExpressionAttributeValues: { ':now': Math.floor(claim.now.getTime() / 1000) },
     },
   };
+}
+
+function idempotencyRefPut(table: string, claim: IdempotencyClaim, written: Escalation) {
+  const record = idempotencyKey(claim.principal, claim.key);
+  return { Put: { TableName: table, Item: { ...idempotencyRefKey(written.id, record.pk), recordPk: record.pk, expiresAt: Math.floor(claim.expiresAt.getTime() / 1000) } } };
 }
 
 /** A transaction DynamoDB cancelled because an item was throttled (not because a condition failed). */
@@ -176,18 +245,22 @@ const THROTTLED_TRANSACTION_ATTEMPTS = 6;
  * known in two accounts is seen to be (inbound mail then opens nothing by guessing).
  */
 function contactPuts(table: string, escalation: Escalation, contacts: Contact[]) {
-  return contacts.map((contact) => ({
-    Put: {
-      TableName: table,
-      Item: {
-        ...contactKey(contact.email, escalation.customer.accountId),
-        accountId: escalation.customer.accountId,
-        accountName: escalation.customer.name,
-        ...(escalation.customer.segment && { segment: escalation.customer.segment }),
-        ...(contact.name && { name: contact.name }),
+  return contacts.flatMap((contact) => [
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          ...contactKey(contact.email, escalation.customer.accountId),
+          accountId: escalation.customer.accountId,
+          accountName: escalation.customer.name,
+          ...(escalation.customer.segment && { segment: escalation.customer.segment }),
+          ...(contact.name && { name: contact.name }),
+        },
       },
     },
-  }));
+    // The account's own list of the addresses the directory learnt for it: export and erasure read it.
+    { Put: { TableName: table, Item: { ...accountContactKey(escalation.customer.accountId, contact.email), email: contact.email.toLowerCase() } } },
+  ]);
 }
 
 interface TimelineCursor {
@@ -290,10 +363,11 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
    */
   private async writeChange(change: Change, caseItem: object, extra: object[], claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     const items = [
-      ...(claim ? [idempotencyPut(this.table, claim, change.next)] : []),
+      ...(claim ? [idempotencyPut(this.table, claim, change.next), idempotencyRefPut(this.table, claim, change.next)] : []),
       caseItem,
       ...eventPuts(this.table, change),
       ...outboxPuts(this.table, change, this.options.owedEmailGraceMs),
+      ...proposalPuts(this.table, change),
       ...extra,
     ];
     return this.writeItems(items, change.next, claim, onConflict);
@@ -327,11 +401,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         ...(expectedVersion !== undefined && { ExpressionAttributeValues: { ':expected': expectedVersion } }),
       },
     };
-    const puts = events.map((event, index) => {
+    const puts = events.flatMap((event, index) => {
       const seq = `${stamp}#${String(index).padStart(3, '0')}`;
-      return { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...eventIndexAttributes(escalation.id, event) } } };
+      return [
+        { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...expiryOf(escalation) } } },
+        ...factPuts(this.table, escalation, [{ event, seq }]),
+      ];
     });
-    return this.writeItems([...(claim ? [idempotencyPut(this.table, claim, escalation)] : []), caseExists, ...puts], escalation, claim, (cause) => {
+    const idempotency = claim ? [idempotencyPut(this.table, claim, escalation), idempotencyRefPut(this.table, claim, escalation)] : [];
+    return this.writeItems([...idempotency, caseExists, ...puts], escalation, claim, (cause) => {
       throw new VersionConflictError(`escalation ${escalation.id} is not at version ${expectedVersion}`, { cause });
     });
   }
@@ -426,12 +504,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               actor: 'workflow',
               summary: `${email.template} sent to ${email.to.join(', ')}`,
               data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
+              // An email of a closed case: its timeline entry goes when the case goes.
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },
         },
         // Replies quote our Message-ID: this finds their case again.
         { Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } },
       ]);
+      if (email.expiresAt === undefined) await this.expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
@@ -490,12 +571,40 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               actor: 'workflow',
               summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
               data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },
         },
       ]);
+      if (email.expiresAt === undefined) await this.expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+    }
+  }
+
+  /**
+   * An email queued while the case was open and settled after it closed: the close's deletion
+   * stamp (scheduleDeletion) may have read the partition before this entry existed. Reading the
+   * case after writing the entry closes that gap: a close before the read is seen here, and a
+   * close after it stamps the partition later, this entry included.
+   */
+  private async expireWithClosedCase(caseId: string, key: { pk: string; sk: string }) {
+    const current = await this.item<Record<string, unknown>>(caseKey(caseId), true);
+    const expiry = current && typeof current.retainUntil === 'string' ? expiryOf({ retainUntil: current.retainUntil }).expiresAt : undefined;
+    if (expiry === undefined) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          // Never brings back an entry deleted meanwhile.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':expiresAt': expiry },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
 
@@ -783,6 +892,78 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       );
     }
     return keys.flatMap((key): Record<string, unknown>[] => { const item = found.get(id(key)); return item ? [item] : []; });
+  }
+
+  /** Every item of one partition, page by page (consistent reads). */
+  private async partitionItems(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix && { ':prefix': skPrefix }) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async scheduleDeletion(caseId: string, retainUntil: string) {
+    const expiresAt = Math.floor(Date.parse(retainUntil) / 1000);
+    const unstamped = (await this.partitionItems(caseKey(caseId).pk)).filter((item) => item.expiresAt !== expiresAt);
+    await forEachConcurrently(unstamped, DELETION_STAMP_CONCURRENCY, async (item) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            // Never brings back an item deleted meanwhile.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    });
+    return { items: unstamped.length };
+  }
+
+  async accountProfile(accountId: string): Promise<AccountProfile | undefined> {
+    const item = await this.item<Record<string, unknown>>(accountProfileKey(accountId), true);
+    return item && accountProfileFromItem(accountId, item);
+  }
+
+  async saveAccountProfile(profile: AccountProfile, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...accountProfileKey(profile.accountId), ...profile },
+          ...(expectedVersion === 0 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`account ${profile.accountId} changed since version ${expectedVersion}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async accountRecords(accountId: string): Promise<AccountRecords> {
+    const items = await this.partitionItems(accountItemsPartition(accountId));
+    const profileItem = items.find((item) => item.sk === accountProfileKey(accountId).sk);
+    return {
+      ...(profileItem && { profile: accountProfileFromItem(accountId, profileItem) }),
+      proposals: items.filter((item) => String(item.sk).startsWith(PROPOSAL_PREFIX)).map((item) => withoutKeys(item) as unknown as SponsorshipProposal),
+      contacts: items.filter((item) => String(item.sk).startsWith(ACCOUNT_CONTACT_PREFIX)).map((item) => String(item.email)),
+    };
   }
 
   async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {

@@ -29,6 +29,7 @@ export const StoredPolicy = z.strictObject({
   calendarOf: perSeverity(z.string().min(1)),
   calendars: z.record(z.string(), StoredCalendar),
   followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
+  review: z.strictObject({ within: Target, calendar: z.string().min(1) }).optional(),
   calendarsInAccountZone: z.array(z.string().min(1)).optional(),
 }) satisfies z.ZodType<SlaPolicy>;
 

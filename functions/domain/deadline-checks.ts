@@ -1,6 +1,7 @@
 import type { Playbook } from '../playbook/schema';
 import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
-import type { Change, Escalation, TimelineEvent } from './escalation';
+import { retainUntilFor, type Change, type Escalation, type TimelineEvent } from './escalation';
+import { aftercareChecks, pendingAftercare } from './aftercare';
 import { afterTarget, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
 import { calendarFor, policyOf } from './sla-policy';
@@ -25,10 +26,13 @@ export const CHECK_ACTIONS = [
   'remind_recovery_call',
   'remind_health_check',
   'close_after_follow_up',
+  'remind_review_due',
+  'remind_improvement_item_overdue',
+  'schedule_deletion',
 ] as const;
 export type CheckAction = (typeof CHECK_ACTIONS)[number];
 
-export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up';
+export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up' | 'review' | 'retention';
 
 export interface ScheduledCheck {
   key: string;
@@ -38,10 +42,16 @@ export interface ScheduledCheck {
   at: string;
   /** For route_by_rule: which rule. */
   rule?: string;
+  /** For remind_improvement_item_overdue: which item. */
+  itemId?: string;
 }
 
-/** The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused. */
-export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'finished';
+/**
+ * The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused.
+ * `aftercare`: closed (or out of scope) with work still to watch: its deletion date to set, the
+ * review to remind of, improvement items to chase.
+ */
+export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'aftercare' | 'finished';
 
 export interface Plan {
   phase: Phase;
@@ -74,7 +84,7 @@ export function phaseOf(escalation: Escalation): Phase {
     case 'resolved':
       return 'resolved';
     default:
-      return 'finished';
+      return pendingAftercare(escalation).length ? 'aftercare' : 'finished';
   }
 }
 
@@ -118,6 +128,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
     checks.push({ key: `health-check:${resolvedAt}`, action: 'remind_health_check', kind: 'follow_up', at: due.healthCheckAt });
     checks.push({ key: `auto-close:${resolvedAt}`, action: 'close_after_follow_up', kind: 'follow_up', at: due.healthCheckAt });
   }
+  if (phase === 'resolved' || phase === 'aftercare') checks.push(...aftercareChecks(escalation));
 
   const done = new Set(escalation.actedOn ?? []);
   // Stable order: by due time, then as listed above (health-check reminder before auto-close).
@@ -128,7 +139,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
 export function planNext(escalation: Escalation, now: Date, playbook: Playbook): Plan {
   const phase = phaseOf(escalation);
   const [next] = scheduledChecks(escalation, playbook);
-  if (!next) return { phase: phase === 'paused' ? 'paused' : phase === 'finished' ? 'finished' : phase };
+  if (!next) return { phase };
   return Date.parse(next.at) <= now.getTime() ? { phase, due: next } : { phase, wakeAt: next.at, upcoming: next };
 }
 
@@ -235,8 +246,41 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('health_check_call'));
       break;
     case 'close_after_follow_up':
-      next = { ...next, status: 'closed', closedAt: nowIso };
+      next = { ...next, status: 'closed', closedAt: nowIso, retainUntil: retainUntilFor(nowIso, playbook) };
       events.push({ type: 'closed', at: nowIso, actor: 'workflow', summary: 'closed after the follow-up period', data: { deadline: check.at, actedAt: nowIso } });
+      break;
+    case 'remind_review_due':
+      events.push({
+        type: 'reminder_sent',
+        at: nowIso,
+        actor: 'workflow',
+        summary: 'the blameless review is due: owner reminded',
+        data: { kind: check.kind, action: check.action, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('review_due'));
+      break;
+    case 'remind_improvement_item_overdue': {
+      const item = escalation.review?.items.find((candidate) => candidate.id === check.itemId);
+      if (!item) break;
+      events.push({
+        type: 'reminder_sent',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `improvement item "${item.title}" (${item.team}) is overdue: ${item.owner} reminded`,
+        data: { kind: check.kind, action: check.action, itemId: item.id, team: item.team, due: item.due, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('owner_reminder', [item.owner], ownerReminderFacts('improvement_item_overdue', item));
+      break;
+    }
+    case 'schedule_deletion':
+      // The act's use case gives every item stored with the case the same deletion date before this write.
+      events.push({
+        type: 'deletion_scheduled',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `kept until ${escalation.retainUntil}, then deleted with its timeline and emails (retention of ${playbook.retention.closedCaseDays} days after closing)`,
+        data: { retainUntil: escalation.retainUntil, closedAt: escalation.closedAt },
+      });
       break;
   }
   next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);

@@ -5,6 +5,7 @@ import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import { routeAtIntake } from './routing';
 import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import type { Review } from './review';
 import type { WorkflowRecovery } from './workflow-recovery';
 import type { Channel, Outcome, Severity, Status, Trigger } from './vocabulary';
 
@@ -67,6 +68,16 @@ export interface Escalation {
   actedOn?: string[];
   /** Set when a failed workflow was re-armed: how often in a row, and until when the new one waits. */
   workflowRecovery?: WorkflowRecovery;
+  /** The blameless review and its improvement plan, recorded after the resolution. */
+  review?: Review;
+  /** The account's executive sponsor, who got the case from intake (the account is in the sponsorship programme). */
+  sponsor?: string;
+  /** When this case proposed its account for the executive sponsorship programme (once per case). */
+  sponsorshipProposedAt?: string;
+  /** Set when the case closes: DynamoDB's TTL deletes it and everything stored with it after this instant. */
+  retainUntil?: string;
+  /** Set when the account's personal data was erased: the case keeps its shape and figures, nothing personal. */
+  erasedAt?: string;
 }
 
 export const EVENT_TYPES = [
@@ -101,6 +112,11 @@ export const EVENT_TYPES = [
   'linked_to_incident',
   'incident_update_sent',
   're_evaluated',
+  'review_recorded',
+  'improvement_item_updated',
+  'sponsorship_proposed',
+  'deletion_scheduled',
+  'personal_data_erased',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -124,6 +140,18 @@ export interface Change {
   notifications?: Notification[];
   /** Contacts the change adds to the case: the contact directory learns them with it. */
   newContacts?: Customer['contacts'];
+  /** The change proposes the case's account for the executive sponsorship programme (functions/domain/sponsorship.ts). */
+  sponsorshipProposal?: SponsorshipProposal;
+}
+
+/** A resolved or closed executive escalation, proposing its account for executive sponsorship. */
+export interface SponsorshipProposal {
+  accountId: string;
+  caseId: string;
+  at: string;
+  /** Why, in words: which executive signals the case carried. */
+  reasons: string[];
+  outcome: 'resolved' | 'closed';
 }
 
 export interface Context {
@@ -146,8 +174,13 @@ export function reportedAtFor(reportedAt: string | undefined, now: Date): string
   return new Date(Math.min(instant, now.getTime())).toISOString();
 }
 
+/** What intake knows of the account beyond the request: its executive sponsor, when it is in the programme. */
+export interface AccountAtIntake {
+  sponsor?: string;
+}
+
 /** Intake: classify, take the SLA policy, compute deadlines from when the customer raised it, route. */
-export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context): Change {
+export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context, account: AccountAtIntake = {}): Change {
   const createdAt = now.toISOString();
   const reportedAt = reportedAtFor(input.reportedAt, now);
   const sla: SlaClock = { startedAt: reportedAt, updateClockFrom: reportedAt, pausedMs: 0, pauses: [] };
@@ -168,6 +201,7 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
     createdAt,
     updatedAt: createdAt,
     reopenCount: 0,
+    ...(account.sponsor && { sponsor: account.sponsor }),
   };
   const calendar = calendarFor(policy, input.severity);
   return {
@@ -178,8 +212,9 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
         type: 'created',
         at: createdAt,
         actor,
-        summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}`,
+        summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}${account.sponsor ? ` and to the account's executive sponsor ${account.sponsor}` : ''}`,
         data: {
+          ...(account.sponsor && { sponsor: account.sponsor }),
           severity: input.severity,
           triggers: input.triggers,
           routedTo: routing.roles,
@@ -192,4 +227,9 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
       },
     ],
   };
+}
+
+/** When a case closed at `closedAt` is deleted: the playbook's retention after the close. */
+export function retainUntilFor(closedAt: string, playbook: Playbook): string {
+  return new Date(Date.parse(closedAt) + playbook.retention.closedCaseDays * 86_400_000).toISOString();
 }

@@ -36,6 +36,11 @@ export interface SlaPolicy {
   calendars: Record<string, Calendar>;
   followUp: FollowUpWaits;
   /**
+   * When the blameless review is due after a resolution, and the calendar it and the improvement
+   * items' reminders count in. Absent on policies taken before reviews: see reviewPolicyOf.
+   */
+  review?: { within: SlaTarget; calendar: string };
+  /**
    * The calendars whose hours are read in the account's zone (the playbook gave them no zone of
    * their own): they follow when the account's zone changes. Absent on policies taken before.
    */
@@ -59,7 +64,7 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
   const calendarOf = Object.fromEntries(SEVERITIES.map((severity) => [severity, overrides[severity] ?? playbook.severityCalendars[severity]])) as Record<Severity, string>;
   const calendars: Record<string, Calendar> = {};
   const calendarsInAccountZone: string[] = [];
-  for (const name of new Set(Object.values(calendarOf))) {
+  for (const name of new Set([...Object.values(calendarOf), playbook.review.calendar])) {
     const config = playbook.calendars[name];
     if (!config) throw new Error(`playbook has no calendar named "${name}"`);
     if (config.timeZone === undefined) calendarsInAccountZone.push(name);
@@ -85,6 +90,7 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
     calendarOf,
     calendars,
     followUp: { ...playbook.followUp },
+    review: { within: playbook.review.within, calendar: playbook.review.calendar },
     calendarsInAccountZone,
   };
 }
@@ -115,4 +121,14 @@ export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {
   const calendar = policy.calendars[policy.calendarOf[severity]];
   if (!calendar) throw new Error(`policy has no calendar for ${severity}`);
   return calendar;
+}
+
+/** Five working days, on the severity's calendar: the review rule for a policy taken before reviews were kept. */
+const REVIEW_BEFORE_POLICIES: SlaTarget = { amount: 5, unit: 'days' };
+
+/** When a review is due and the calendar it counts in, for this policy (one taken before reviews: five days on the severity's calendar). */
+export function reviewPolicyOf(policy: SlaPolicy, severity: Severity): { within: SlaTarget; calendar: Calendar } {
+  const calendar = policy.review && policy.calendars[policy.review.calendar];
+  if (policy.review && calendar) return { within: policy.review.within, calendar };
+  return { within: REVIEW_BEFORE_POLICIES, calendar: calendarFor(policy, severity) };
 }

@@ -43,3 +43,14 @@ export type Segment = (typeof SEGMENTS)[number];
 
 export const OUTCOMES = ['retained', 'churned'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Teams a post-escalation review hands improvement items to (PLAYBOOK.md §5, step 9); a playbook may add more. */
+export const TEAMS = ['product', 'qa', 'sales', 'support', 'engineering'] as const;
+
+/** Where an improvement item stands; done and won't do are finished. */
+export const ITEM_STATUSES = ['open', 'in_progress', 'done', 'wont_do'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+export const FINISHED_ITEM_STATUSES: readonly ItemStatus[] = ['done', 'wont_do'];
+
+/** An executive escalation (PLAYBOOK.md §3): the customer threatens to cancel or to take legal action. */
+export const EXECUTIVE_TRIGGERS = TRIGGER_CATEGORIES.executive;

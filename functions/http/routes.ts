@@ -32,6 +32,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/escalations', handler: 'list-escalations', scope: 'read' },
   { method: 'GET', path: '/escalations/{id}', handler: 'get-escalation', scope: 'read' },
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
+  { method: 'PATCH', path: '/escalations/{id}/review/items/{itemId}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },

@@ -1,5 +1,6 @@
 import { explainDeadlines } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
+import type { ImprovementItem } from '../domain/review';
 import { calendarFor, policyOf } from '../domain/sla-policy';
 import { formatTarget } from '../domain/sla-target';
 import type { Playbook } from '../playbook/schema';
@@ -10,7 +11,7 @@ import type { Playbook } from '../playbook/schema';
  * policies were kept is explained with the current playbook).
  */
 export function toView(escalation: Escalation, playbook: Playbook) {
-  const { generation: _generation, policy: _policy, sla, ...rest } = escalation;
+  const { generation: _generation, policy: _policy, sla, review, sponsorshipProposedAt: _proposed, ...rest } = escalation;
   const policy = escalation.policy ?? policyOf(escalation, playbook);
   const pauses = (sla.pauses ?? []).map((pause) => ({
     ...pause,
@@ -19,6 +20,7 @@ export function toView(escalation: Escalation, playbook: Playbook) {
   const targets = policy?.targets[escalation.severity];
   return {
     ...rest,
+    ...(review && { review: { ...review, concessionOffered: review.concession !== undefined } }),
     breaches: escalation.breaches ?? 0,
     reportedAt: escalation.reportedAt ?? sla.startedAt,
     ...(policy && { deadlineExplanations: explainDeadlines(escalation.severity, sla, policy, escalation.resolvedAt) }),
@@ -38,6 +40,9 @@ export function toView(escalation: Escalation, playbook: Playbook) {
 }
 
 export const etag = (escalation: Escalation) => `"${escalation.version}"`;
+
+/** An improvement item as the API shows it; its ETag is its own version. */
+export const itemView = (item: ImprovementItem) => item;
 
 /** The answer to a write: the case as written, or (a retry with the same Idempotency-Key) as the first request wrote it. */
 export function writtenResponse(status: number, written: { escalation: Escalation; replayed: boolean }, playbook: Playbook) {

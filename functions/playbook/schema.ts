@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
-import { SEVERITIES, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
+import { SEVERITIES, TEAMS, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
 import { ElapsedTime, Target } from './duration';
 
 const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is a snake_case name such as "support_lead"');
@@ -28,6 +28,9 @@ const RoutingRule = z.strictObject({
 });
 
 const Email = z.email();
+
+/** A team an improvement item goes to, beyond the built-in ones (functions/domain/vocabulary.ts TEAMS). */
+const Team = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team is a snake_case name such as "customer_education"');
 
 const TimeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin" or "UTC"');
 const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a wall time "HH:MM" (00:00–23:59)');
@@ -107,6 +110,28 @@ export const PlaybookSchema = z
     severityCalendars: SeverityCalendars,
     /** Per account id: calendars that replace the severity's default. */
     accountCalendars: z.record(z.string().min(1), AccountCalendars).default({}),
+    /** The blameless review after a resolution (PLAYBOOK.md §5, step 9). */
+    review: z.strictObject({
+      /** The review is due this long after the resolution, counted in `calendar`; the owner is reminded then if it is missing. */
+      within: Target,
+      /** The calendar review deadlines and improvement-item reminders count in (default "business": working days). */
+      calendar: CalendarName,
+      /** Teams an improvement item may go to besides product, qa, sales, support and engineering. */
+      extraTeams: z.array(Team).default([]),
+    }),
+    /** The executive sponsorship programme (PLAYBOOK.md §4). */
+    sponsorship: z.strictObject({
+      /** Roles told when a resolved or closed executive escalation proposes the account's enrolment. */
+      proposeTo: z.array(Role).min(1),
+    }),
+    /** How long data is kept. */
+    retention: z.strictObject({
+      /**
+       * Days a closed (or out-of-scope) case is kept, with its timeline and emails, before DynamoDB's
+       * TTL deletes it; the inbound mail bucket keeps raw mail no longer than this either.
+       */
+      closedCaseDays: z.number().int().min(1).max(3_650),
+    }),
     /** Who may write on a case by email (functions/domain/inbound.ts). */
     inboundMail: z
       .strictObject({
@@ -126,6 +151,7 @@ export const PlaybookSchema = z
       }
     };
     for (const severity of SEVERITIES) calendarNamed(playbook.severityCalendars[severity], ['severityCalendars', severity]);
+    calendarNamed(playbook.review.calendar, ['review', 'calendar']);
     for (const [account, overrides] of Object.entries(playbook.accountCalendars)) {
       for (const severity of SEVERITIES) calendarNamed(overrides[severity], ['accountCalendars', account, severity]);
     }
@@ -143,6 +169,12 @@ export const PlaybookSchema = z
     for (const severity of SEVERITIES) check(playbook.severities[severity].involve, ['severities', severity, 'involve']);
     playbook.routing.forEach((rule, i) => check(rule.routeTo, ['routing', i, 'routeTo']));
     playbook.ladder.forEach((tier, i) => check(tier, ['ladder', i]));
+    check(playbook.sponsorship.proposeTo, ['sponsorship', 'proposeTo']);
+    playbook.review.extraTeams.forEach((team, i) => {
+      if ((TEAMS as readonly string[]).includes(team) || playbook.review.extraTeams.indexOf(team) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['review', 'extraTeams', i], message: `team "${team}" is listed already (built in: ${TEAMS.join(', ')})` });
+      }
+    });
   });
 
 /** The playbook as a team writes it (durations as text). */

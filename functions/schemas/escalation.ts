@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { LIST_ORDERS } from '../domain/listing';
-import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+import { CHANNELS, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request and response shapes of the HTTP API. The OpenAPI document is generated
 // from these (functions/schemas/openapi.ts), so every field's doc lives here.
@@ -122,6 +122,41 @@ export const PatchEscalationRequest = z
   });
 export type PatchEscalationInput = z.output<typeof PatchEscalationRequest>;
 
+/** A team name as the playbook spells teams (product, qa, sales, support, engineering, or one it adds). */
+const TeamName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team name such as "product" or "qa"').max(64);
+const DueDate = z.iso.date().describe('the day it is due, YYYY-MM-DD (in the review calendar\'s time zone); its owner is reminded when it has passed unfinished');
+
+export const ImprovementItemRequest = z.strictObject({
+  team: TeamName.describe('who carries it out: product, qa, sales, support, engineering, or a team the playbook adds (review.extraTeams)'),
+  owner: EmailAddress.describe('the person who delivers it: their email address, where the overdue reminder goes'),
+  title: singleLine(300),
+  due: DueDate,
+});
+
+export const ReviewRequest = z.strictObject({
+  rootCause: text(4_000),
+  wentWell: text(4_000),
+  communicationGaps: text(4_000),
+  processFixes: text(4_000),
+  concession: text(2_000).optional().describe('what the customer was offered to make up for it (a credit, a discount); leave it out when nothing was'),
+  items: z.array(ImprovementItemRequest).max(20).default([]).describe('the improvement plan: one item per action, handed to a team'),
+});
+
+export const ImprovementItemPatch = z
+  .strictObject({
+    status: z.enum(ITEM_STATUSES).optional().describe('open, in_progress, done or wont_do; done and wont_do end its reminders'),
+    owner: EmailAddress.optional(),
+    title: singleLine(300).optional(),
+    team: TeamName.optional(),
+    due: DueDate.optional(),
+    note: text(2_000).optional().describe('where it stands, in a sentence'),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change: send at least one of status, owner, title, team, due, note');
+export type ImprovementItemChanges = z.output<typeof ImprovementItemPatch>;
+
+/** An improvement item in a path: the case's id and the item's. */
+export const ItemPath = z.object({ id: ResourceId, itemId: ResourceId });
+
 // One body schema per lifecycle action; the action name is the path segment.
 export const ActionRequests = {
   acknowledge: z.strictObject({
@@ -145,6 +180,7 @@ export const ActionRequests = {
   close: z.strictObject({ outcome: z.enum(OUTCOMES).optional(), note: text(4_000).optional() }),
   notes: z.strictObject({ text: text(10_000) }),
   're-evaluate': z.strictObject({ reason: text(2_000).describe('why the case should run on the playbook as it is now') }),
+  review: ReviewRequest,
 } as const;
 export type ActionName = keyof typeof ActionRequests;
 export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;
@@ -197,6 +233,7 @@ export const Deadlines = z.object({
   nextUpdateBy: isoInstant(),
   resolveBy: isoInstant(),
   followUpAt: isoInstant().optional(),
+  reviewBy: isoInstant().optional().describe('after the resolution: when the blameless review is due'),
 });
 
 const localInstant = () => z.string().describe('the same instant with the offset of a time zone, e.g. 2026-03-09T12:00:00+01:00');
@@ -245,6 +282,35 @@ export const DeadlineExplanations = z.object({
   nextUpdateBy: DeadlineExplanation,
   resolveBy: DeadlineExplanation,
   followUpAt: DeadlineExplanation.optional(),
+  reviewBy: DeadlineExplanation.optional(),
+});
+
+export const ImprovementItemView = z.object({
+  id: z.string().describe('address it at /escalations/{id}/review/items/{itemId}'),
+  team: z.string(),
+  owner: z.string(),
+  title: z.string(),
+  due: z.iso.date(),
+  status: z.enum(ITEM_STATUSES),
+  overdueAt: isoInstant().describe('when an unfinished item counts as overdue and its owner is reminded: the first working moment after its due day'),
+  version: z.number().int().describe('the item\'s own ETag: send it as If-Match to update the item'),
+  note: z.string().optional(),
+  updatedAt: isoInstant(),
+  updatedBy: z.string(),
+});
+
+export const ReviewView = z.object({
+  rootCause: z.string(),
+  wentWell: z.string(),
+  communicationGaps: z.string(),
+  processFixes: z.string(),
+  concessionOffered: z.boolean(),
+  concession: z.string().optional(),
+  items: z.array(ImprovementItemView),
+  recordedAt: isoInstant(),
+  recordedBy: z.string(),
+  dueBy: isoInstant(),
+  onTime: z.boolean(),
 });
 
 export const PauseView = z.object({
@@ -299,6 +365,10 @@ export const EscalationView = z.object({
   resolution: ActionRequests.resolve.optional(),
   outcome: z.enum(OUTCOMES).optional(),
   reopenCount: z.number().int(),
+  review: ReviewView.optional().describe('the blameless review and its improvement plan, once recorded'),
+  sponsor: z.string().optional().describe('the account\'s executive sponsor, who got the case from intake'),
+  retainUntil: isoInstant().optional().describe('set when the case closes: it and everything stored with it is deleted after this instant'),
+  erasedAt: isoInstant().optional().describe('when the account\'s personal data was erased from this case'),
 });
 
 export const TimelineEventView = z.object({

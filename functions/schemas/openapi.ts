@@ -4,6 +4,8 @@ import { API_VERSION } from '../http/version';
 import {
   ActionRequests,
   CreateEscalationRequest,
+  ImprovementItemPatch,
+  ImprovementItemView,
   EscalationView,
   ListEscalationsQuery,
   ListEscalationsResponse,
@@ -64,6 +66,7 @@ const ACTION_SUMMARIES: Record<ActionName, string> = {
   close: 'Close a resolved case, optionally recording the outcome',
   notes: 'Add an internal note to the timeline',
   're-evaluate': 'Take the targets and calendar from the current playbook again: deadlines are recomputed and the change recorded',
+  review: 'Record the blameless review of a resolved (or closed) case, once: root cause, what went well, communication gaps, process fixes, any concession, and the improvement items, each for a team with an owner and a due date',
 };
 
 const ifMatch = (required: boolean) => ({
@@ -97,6 +100,14 @@ function operationFor(route: Route): Operation {
     return { summary: 'Edit the facts of an escalation, the account facts (customer) included; a severity or time zone change recomputes deadlines', request: ref('PatchEscalationRequest'), response: ref('Escalation'), headers: [ifMatch(true)] };
   }
   if (key === 'GET /escalations/{id}/timeline') return { summary: 'The case timeline, oldest first', query: TimelineQuery, response: ref('Timeline') };
+  if (key === 'PATCH /escalations/{id}/review/items/{itemId}') {
+    return {
+      summary: "Update one improvement item of the review (status, owner, due date, title, team, note). If-Match is the item's own version (its `version`, and the ETag answered); items change independently",
+      request: inputSchema(ImprovementItemPatch),
+      response: outputSchema(ImprovementItemView),
+      headers: [ifMatch(true)],
+    };
+  }
   if (key === 'GET /csat/{token}') {
     return {
       summary: 'Public satisfaction survey link from the follow-up email: an HTML page asking for the score, the clicked one chosen. Opening it records nothing',

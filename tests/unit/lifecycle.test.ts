@@ -34,6 +34,7 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
   close: { from: ['resolved'], to: 'closed' },
   notes: { from: [...STATUSES], to: 'same' },
   're-evaluate': { from: [...ACTIVE, 'resolved'], to: 'same' },
+  review: { from: ['resolved', 'closed'], to: 'same' },
   edit: { from: [...ACTIVE, 'resolved'], to: 'same' },
 };
 const MOVES = Object.keys(TABLE) as Move[];
@@ -53,6 +54,13 @@ const BODIES = {
   close: { outcome: 'retained' },
   notes: { text: 'called the customer' },
   're-evaluate': { reason: 'the playbook changed' },
+  review: {
+    rootCause: 'a certificate nobody watched',
+    wentWell: 'the workaround was out within the hour',
+    communicationGaps: 'the second update came late',
+    processFixes: 'certificates are inventoried',
+    items: [{ team: 'engineering', owner: 'sre@example.com', title: 'Alert 30 days before any certificate expires', due: '2026-06-30' }],
+  },
 } satisfies { [A in ActionName]: unknown };
 const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
@@ -178,11 +186,11 @@ describe('illegal moves', () => {
     expect(error.allowed).not.toContain('close');
   });
 
-  it('a closed case accepts only notes; editing it is refused', () => {
+  it('a closed case accepts only notes and its review; editing it is refused', () => {
     const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
     const error = thrown(() => editEscalation(closed, PatchEscalationRequest.parse({ title: 'new' }), ctxAt(later(NOW, 9 * HOUR))));
     expect(error).toBeInstanceOf(IllegalTransitionError);
-    expect((error as IllegalTransitionError).allowed).toEqual(['notes']);
+    expect((error as IllegalTransitionError).allowed).toEqual(['notes', 'review']);
     // A note is only appended to the timeline: the case itself stays as it is.
     const noted = act('notes', closed, ctxAt(later(NOW, 9 * HOUR)));
     expect(noted.next).toBe(closed);
@@ -502,6 +510,7 @@ describe('bookkeeping shared by every command', () => {
     close: ['acknowledge', 'resolve'],
     notes: [],
     're-evaluate': [],
+    review: ['acknowledge', 'resolve'],
   };
 
   const CHANGING_ACTIONS = ACTION_NAMES.filter((action) => action !== 'notes');
