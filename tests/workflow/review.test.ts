@@ -85,6 +85,13 @@ describe('the blameless review', () => {
     // The finished item was never chased.
     expect((await api.sentMail()).filter((mail) => mail.subject.includes('Show connection limits'))).toEqual([]);
     expect((await timeline(opened.id)).filter((event) => event.type === 'reminder_sent' && event.data?.itemId === console.id)).toEqual([]);
+
+    // /metrics: the late review, the reminder before it, and the overdue engineering item (this stack's tests share the table: at least ours).
+    const { body: metrics } = await api.call('GET', `/metrics?from=${encodeURIComponent(resolved.resolvedAt)}&to=${encodeURIComponent(nowOnCaseClock().toISOString())}`);
+    expect(metrics.reviews.recorded).toBeGreaterThanOrEqual(1);
+    expect(metrics.reviews.onTime.total - metrics.reviews.onTime.onTime).toBeGreaterThanOrEqual(1);
+    expect(metrics.reviews.ownersReminded).toBeGreaterThanOrEqual(1);
+    expect(metrics.improvementItems.byTeam.engineering.overdue).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   it('an item update with a stale If-Match is refused (412); another item\'s update does not make it stale', async () => {
