@@ -136,7 +136,6 @@ describe('the blameless review', () => {
     const { Items = [] } = await table.send(new QueryCommand({ TableName: api.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': caseKey(opened.id).pk }, ConsistentRead: true }));
     const expiry = Math.floor(Date.parse(closed.retainUntil) / 1000);
     expect(Items.length).toBeGreaterThan(5);
-    console.log(JSON.stringify(Items.map(({pk, sk, expiresAt, type, status, summary}) => ({sk, expiresAt, type, status, summary})), null, 1), expiry);
     expect(Items.filter((item) => item.expiresAt !== expiry).map((item) => item.sk)).toEqual([]);
   }, 30_000);
 });
