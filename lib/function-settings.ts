@@ -34,6 +34,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   'get-timeline': api(256, 10, 'one GetItem and one Query'),
   'list-escalations': api(256, 10, 'one Query on an index, at most 100 items'),
   metrics: api(512, 29, 'pages through a range of timeline events and every open case, then computes the playbook figures'),
+  accounts: api(512, 29, 'pages through the account\'s cases (up to 1,000) and its own items, then summarises them'),
   // API, writing: one transaction each (the table's stream starts workflows and sends the emails)
   'create-escalation': api(512, 15, 'one transaction on the user-facing path: memory buys CPU for zod and the SLA calendar'),
   // Writers without If-Match race on one case are retried for up to 20 s (CONTENTION_BUDGET_MS), never refused.

@@ -36,6 +36,10 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
+  { method: 'GET', path: '/accounts/{accountId}', handler: 'accounts', scope: 'read' },
+  { method: 'GET', path: '/accounts/{accountId}/brief', handler: 'accounts', scope: 'read' },
+  // Who joins the executive sponsorship programme is a lead's call.
+  { method: 'POST', path: '/accounts/{accountId}/sponsorship', handler: 'accounts', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

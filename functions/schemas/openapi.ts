@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
 import { API_VERSION } from '../http/version';
+import { BriefQuery, SponsorshipDecisionRequest } from './account';
 import {
   ActionRequests,
   CreateEscalationRequest,
@@ -129,6 +130,28 @@ function operationFor(route: Route): Operation {
     return {
       summary: 'The playbook figures (PLAYBOOK §7) over a range: percentiles, compliance, satisfaction, churn, open cases by age, each beside its target',
       query: MetricsQuery as unknown as z.ZodObject,
+      response: { type: 'object' },
+    };
+  }
+  if (key === 'GET /accounts/{accountId}') {
+    return {
+      summary:
+        "One customer account's history: its escalations (open first), median times to acknowledge and resolve, satisfaction scores and trend, the highest tier reached, outcomes (retained / churned), its executive sponsorship and the incidents it was part of. 404 when nothing is stored for it",
+      response: { type: 'object' },
+    };
+  }
+  if (key === 'GET /accounts/{accountId}/brief') {
+    return {
+      summary: 'A short quarterly-business-review brief of the account: what went wrong since `since`, what was done to prevent it (preventions, process fixes, improvement items) and satisfaction since, in sentences',
+      query: BriefQuery,
+      response: { type: 'object' },
+    };
+  }
+  if (key === 'POST /accounts/{accountId}/sponsorship') {
+    return {
+      summary:
+        "Admin: enrol the account in the executive sponsorship programme (naming the sponsor, who then gets the account's new escalations from intake) or decline it, with a reason. The earlier decision is kept in the account's history",
+      request: inputSchema(SponsorshipDecisionRequest),
       response: { type: 'object' },
     };
   }
