@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   clock?: ScaledClock;
   /** Tests shorten the workflow's retry waits. */
   retryIntervalMs?: number;
+  /** Keep every workflow execution's history (tests read it for personal data). */
+  recordWorkflowHistory?: boolean;
   /** How often the reconciliation sweep runs, in real ms (daily on the scaled clock by default). */
   reconcileEveryMs?: number;
   /** How often owed emails are looked at again, in real ms (every minute on the scaled clock, at most once a second). */
@@ -157,6 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // The EventBridge rule on execution status changes (lib/workflow.ts) targets rearm-workflow.
         onExecutionEnded: (event) => tasks['rearm-workflow']!(event, {} as never),
         stateMachineArn,
+        ...(options.recordWorkflowHistory && { recordHistory: true }),
       },
     );
     stoppers.push(() => engine.stopAll());
