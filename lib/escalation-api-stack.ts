@@ -12,7 +12,7 @@ import { EscalationHttpApi } from './api';
 import { EscalationDashboard } from './dashboard';
 import { EscalationEmail } from './email';
 import { HandlerFunction } from './handler-function';
-import { EscalationInbound } from './inbound';
+import { EscalationInbound, rawMailRetention } from './inbound';
 import { EscalationMonitoring } from './monitoring';
 import { NotificationsKey } from './notifications-key';
 import { playbookBundle } from './playbook-bundle';
@@ -164,7 +164,13 @@ export class EscalationApiStack extends Stack {
       // A reply lands on its case (maybe resuming it); a known contact's new mail opens one.
       this.inboundEmail = newFunction(INBOUND_EMAIL_HANDLER);
       this.inboundEmail.useTable(table);
-      this.inbound = new EscalationInbound(this, 'Inbound', { stage: config.stage, domain: config.inboundDomain, address: inboundAddress, handler: this.inboundEmail });
+      this.inbound = new EscalationInbound(this, 'Inbound', {
+        stage: config.stage,
+        domain: config.inboundDomain,
+        address: inboundAddress,
+        handler: this.inboundEmail,
+        retention: rawMailRetention(playbook.playbook.retention.closedCaseDays),
+      });
     }
 
     this.api = new EscalationHttpApi(this, 'Api', {
