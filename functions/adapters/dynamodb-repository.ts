@@ -956,6 +956,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     }
   }
 
+  async caseItems(caseId: string): Promise<Record<string, unknown>[]> {
+    return (await this.partitionItems(caseKey(caseId).pk)).map((item) => ({ sk: item.sk, ...withoutKeys(item) }));
+  }
+
+  async directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]> {
+    const found = await Promise.all([...new Set(emails.map((email) => email.toLowerCase()))].map((email) => this.item<Record<string, unknown>>(contactKey(email, accountId), true)));
+    return found.flatMap((item) => (item ? [withoutKeys(item)] : []));
+  }
+
   async accountRecords(accountId: string): Promise<AccountRecords> {
     const items = await this.partitionItems(accountItemsPartition(accountId));
     const profileItem = items.find((item) => item.sk === accountProfileKey(accountId).sk);

@@ -1,19 +1,21 @@
 import { container } from '../adapters/container';
 import { endpoint, type ApiEvent } from '../http/endpoint';
 import { AccountPath, BriefQuery, SponsorshipDecisionRequest, type SponsorshipDecisionInput } from '../schemas/account';
-import { decideAccountSponsorship, getAccount, getAccountBrief } from '../usecases/accounts';
+import { decideAccountSponsorship, exportAccount, getAccount, getAccountBrief } from '../usecases/accounts';
 
 const deps = container();
 
 const bodyFor = (event: ApiEvent) => (event.routeKey === 'POST /accounts/{accountId}/sponsorship' ? SponsorshipDecisionRequest : undefined);
 const queryFor = (event: ApiEvent) => (event.routeKey === 'GET /accounts/{accountId}/brief' ? BriefQuery : undefined);
 
-/** Accounts: the history of one customer account across its escalations, its brief, and its executive sponsorship. One Lambda, three routes. */
+/** Accounts: the history of one customer account across its escalations, its brief, and its executive sponsorship. One Lambda, four routes. */
 export const handler = endpoint({ path: AccountPath, bodyFor, queryFor }, async ({ event, params, body, query, principal }) => {
   const accountId = params.accountId!;
   switch (event.routeKey) {
     case 'POST /accounts/{accountId}/sponsorship':
       return { status: 200, body: await decideAccountSponsorship(deps, accountId, body as unknown as SponsorshipDecisionInput, principal) };
+    case 'GET /accounts/{accountId}/export':
+      return { status: 200, headers: { 'cache-control': 'no-store' }, body: await exportAccount(deps, accountId) };
     case 'GET /accounts/{accountId}/brief':
       return { status: 200, body: await getAccountBrief(deps, accountId, (query as unknown as { since?: string } | undefined)?.since) };
     default:

@@ -40,6 +40,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/accounts/{accountId}/brief', handler: 'accounts', scope: 'read' },
   // Who joins the executive sponsorship programme is a lead's call.
   { method: 'POST', path: '/accounts/{accountId}/sponsorship', handler: 'accounts', scope: 'admin' },
+  // Everything stored about a customer, their contacts' personal data included: admin only.
+  { method: 'GET', path: '/accounts/{accountId}/export', handler: 'accounts', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

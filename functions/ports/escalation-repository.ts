@@ -153,6 +153,10 @@ export interface EscalationRepository {
   saveAccountProfile(profile: AccountProfile, expectedVersion: number): Promise<void>;
   /** The account's own item collection: profile, sponsorship proposals, the addresses the contact directory learnt for it. */
   accountRecords(accountId: string): Promise<AccountRecords>;
+  /** Every item stored in the case's partition (its record, timeline events, owed and sent emails, pointers), key attributes left out but the sort key. */
+  caseItems(caseId: string): Promise<Record<string, unknown>[]>;
+  /** The contact directory's entries of these addresses for this account (the inbound mail lookup). */
+  directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]>;
 }
 
 export interface AccountRecords {

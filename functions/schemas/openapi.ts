@@ -147,6 +147,13 @@ function operationFor(route: Route): Operation {
       response: { type: 'object' },
     };
   }
+  if (key === 'GET /accounts/{accountId}/export') {
+    return {
+      summary:
+        "Admin: everything stored about the account as one JSON document: each escalation with its timeline and emails, the account's sponsorship items, and its contact directory entries. 404 when nothing is stored for it",
+      response: { type: 'object' },
+    };
+  }
   if (key === 'POST /accounts/{accountId}/sponsorship') {
     return {
       summary:

@@ -57,3 +57,30 @@ export async function decideAccountSponsorship(deps: Dependencies, accountId: st
     throw error;
   }
 }
+
+/**
+ * Everything stored about the account, as one JSON document (admin): each case with every item
+ * of its partition (timeline, emails), the account's own items, and its contact directory
+ * entries. The idempotency records a write left hold copies of a case and expire within a day;
+ * the case itself is in the export.
+ */
+export async function exportAccount(deps: Dependencies, accountId: string) {
+  const [escalations, records] = await Promise.all([escalationsOf(deps, accountId), deps.repository.accountRecords(accountId)]);
+  if (!escalations.length && !records.profile && !records.proposals.length && !records.contacts.length) throw new NotFoundError(`nothing is stored for account ${accountId}`);
+  const cases = await Promise.all(
+    escalations.map(async (escalation) => {
+      const items = await deps.repository.caseItems(escalation.id);
+      const startsWith = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
+      return { escalation, timeline: startsWith('EVENT#'), emails: startsWith('OUTBOX#') };
+    }),
+  );
+  const emails = [...records.contacts, ...escalations.flatMap((escalation) => escalation.customer.contacts.map((contact) => contact.email))];
+  deps.log.info('account exported', { accountId, cases: cases.length });
+  return {
+    accountId,
+    exportedAt: deps.now().toISOString(),
+    escalations: cases,
+    account: { ...(records.profile && { profile: records.profile }), proposals: records.proposals, knownContacts: records.contacts },
+    contactDirectory: await deps.repository.directoryEntries(accountId, emails),
+  };
+}

@@ -54,5 +54,19 @@ describe('accounts', () => {
     expect(brief.headline).toMatch(/^2 escalations since \d{4}-\d{2}-\d{2}, 1 still open/);
 
     expect((await api.call('GET', `/accounts/nobody-${accountId}`)).status).toBe(404);
+
+    // The export (admin only) holds everything: the cases with their contacts, timelines and emails, the sponsorship, the directory entries.
+    expect((await api.call('GET', `/accounts/${accountId}/export`, undefined, { authorization: `Bearer ${api.tokens.read}` })).status).toBe(403);
+    const exported = await api.call('GET', `/accounts/${accountId}/export`);
+    expect(exported.status).toBe(200);
+    const document = exported.body;
+    expect(document.escalations.map((entry: { escalation: { id: string } }) => entry.escalation.id)).toEqual([next.id, first.id]);
+    expect(document.escalations[1].escalation.customer.contacts).toEqual([{ email: 'cio@globex.test', name: 'Hank Scorpio' }]);
+    expect(document.escalations[1].timeline.map((event: { type: string }) => event.type)).toContain('sponsorship_proposed');
+    expect(document.escalations[1].emails.some((email: { to: string[] }) => email.to.includes('cio@globex.test'))).toBe(true);
+    expect(document.account.profile.sponsorship.sponsor).toBe('cro@example.com');
+    expect(document.account.proposals.map((proposal: { caseId: string }) => proposal.caseId)).toEqual([first.id]);
+    expect(document.contactDirectory).toEqual([expect.objectContaining({ accountId, name: 'Hank Scorpio' })]);
+    expect((await api.call('GET', `/accounts/nobody-${accountId}/export`)).status).toBe(404);
   }, 60_000);
 });
