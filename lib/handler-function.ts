@@ -14,7 +14,7 @@ import type { PlaybookBundle } from './playbook-bundle';
 import { TABLE_ACCESS } from './table-access';
 
 /** The DynamoDB actions the repository (functions/adapters/dynamodb-repository.ts) takes. */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'ConditionCheckItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /** What a handler may do with the table (lib/table-access.ts says it for each). */
 export interface TableAccess {

@@ -34,8 +34,9 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // Timeline events by type and month, and the open cases: both lists.
   metrics: LIST,
   // The account's cases (the byAccount index, then the cases by key), its own items (a Query of its partition),
-  // and its sponsorship decision (read, then a conditional PutItem).
-  accounts: { table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query'], indexes: ['Query'] },
+  // and its sponsorship decision (read, then a conditional PutItem); an erasure rewrites items (PutItem, and a
+  // transaction for the case) and deletes contact items and idempotency records (DeleteItem).
+  accounts: { table: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query'], indexes: ['Query'] },
   // Workflow tasks and what re-arms workflows
   'review-deadlines': READ_AND_WRITE_CASES,
   // When a case closes it also gives every item of the case's partition its deletion date: a Query, then an UpdateItem each.

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -14,6 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import { METRIC_EVENT_TYPES, metricFactOf } from '../domain/metric-facts';
+import { erasedId, erasePersonalData } from '../domain/erasure';
 import type { Contact } from '../schemas/escalation';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
@@ -21,6 +23,7 @@ import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
 import { listPlan, type ListPlan } from './list-plans';
 import type {
   AccountRecords,
+  ErasureRecord,
   ClaimedEmail,
   EscalationRepository,
   IdempotencyClaim,
@@ -65,6 +68,8 @@ import {
   accountContactKey,
   accountItemsPartition,
   accountProfileKey,
+  erasureKey,
+  IDEMPOTENCY_REF_PREFIX,
   PROPOSAL_PREFIX,
   ACCOUNT_CONTACT_PREFIX,
   indexAttributes,
@@ -954,6 +959,49 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`account ${profile.accountId} changed since version ${expectedVersion}`, { cause: error });
       throw error;
     }
+  }
+
+  async eraseCaseItems(caseId: string, personal: readonly string[]) {
+    let rewritten = 0;
+    for (const item of await this.partitionItems(caseKey(caseId).pk)) {
+      if (item.sk === caseKey(caseId).sk) continue;
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      if (key.sk.startsWith(IDEMPOTENCY_REF_PREFIX)) {
+        // The idempotency record holds a copy of the case as it was: it goes, and its pointer with it.
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: String(item.recordPk), sk: 'IDEMPOTENCY' } }));
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      } else {
+        // An email still owed is never sent now: it leaves the owed-email index with its recipients.
+        const owed = key.sk.startsWith('OUTBOX#') && item.status !== 'sent' && item.status !== 'failed';
+        const erased = erasePersonalData(withoutKeys(item), personal);
+        // An email's sort key names its recipient: the item moves to a key without the address.
+        const erasedKey = { pk: key.pk, sk: erasedId(key.sk) };
+        await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erased, ...erasedKey, ...(owed && { status: 'erased' }) } }));
+        if (erasedKey.sk !== key.sk) await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      }
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  async eraseAccountItems(accountId: string, personal: readonly string[], addresses: string[]) {
+    let rewritten = 0;
+    for (const item of await this.partitionItems(accountItemsPartition(accountId))) {
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      if (key.sk.startsWith(ACCOUNT_CONTACT_PREFIX)) await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      else await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erasePersonalData(withoutKeys(item), personal), ...key } }));
+      rewritten++;
+    }
+    // The contact directory's entries for this account: inbound mail from these addresses no longer finds it.
+    for (const address of new Set(addresses.map((entry) => entry.toLowerCase()))) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: contactKey(address, accountId) }));
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  async recordErasure(accountId: string, record: ErasureRecord) {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erasureKey(accountId, record.requestedAt, record.id), ...record }, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
   async caseItems(caseId: string): Promise<Record<string, unknown>[]> {

@@ -73,6 +73,8 @@ export type { Notification };
 const REMEMBERED_CHECKS = 50;
 
 export function phaseOf(escalation: Escalation): Phase {
+  // An erased case has nothing left to watch: its workflow is stopped and never re-armed.
+  if (escalation.erasedAt) return 'finished';
   switch (escalation.status) {
     case 'open':
       return 'awaiting_acknowledgement';
@@ -89,6 +91,7 @@ export function phaseOf(escalation: Escalation): Phase {
 }
 
 export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
+  if (escalation.erasedAt) return [];
   const { deadlines, sla, severity } = escalation;
   const policy = policyOf(escalation, playbook);
   const targets = policy.targets[severity];

@@ -42,6 +42,7 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: '/accounts/{accountId}/sponsorship', handler: 'accounts', scope: 'admin' },
   // Everything stored about a customer, their contacts' personal data included: admin only.
   { method: 'GET', path: '/accounts/{accountId}/export', handler: 'accounts', scope: 'admin' },
+  { method: 'POST', path: '/accounts/{accountId}/erase', handler: 'accounts', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

@@ -157,6 +157,16 @@ export interface EscalationRepository {
   caseItems(caseId: string): Promise<Record<string, unknown>[]>;
   /** The contact directory's entries of these addresses for this account (the inbound mail lookup). */
   directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Rewrites every item of the case's partition but the case itself without personal data
+   * (functions/domain/erasure.ts); deletes the idempotency records holding copies of the case.
+   * Returns how many items it rewrote or deleted.
+   */
+  eraseCaseItems(caseId: string, personal: readonly string[]): Promise<number>;
+  /** The same for the account's item collection; its contact items and contact directory entries are deleted. */
+  eraseAccountItems(accountId: string, personal: readonly string[], addresses: string[]): Promise<number>;
+  /** The audit record of an erasure, in the account's item collection. */
+  recordErasure(accountId: string, record: ErasureRecord): Promise<void>;
 }
 
 export interface AccountRecords {
@@ -164,4 +174,15 @@ export interface AccountRecords {
   proposals: SponsorshipProposal[];
   /** Addresses (lower case) the contact directory knows for this account. */
   contacts: string[];
+}
+
+/** Who erased an account's personal data, when, why, and how much. */
+export interface ErasureRecord {
+  id: string;
+  requestedAt: string;
+  completedAt: string;
+  by: string;
+  reason: string;
+  cases: string[];
+  itemsRewritten: number;
 }

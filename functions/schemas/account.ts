@@ -25,3 +25,7 @@ export type SponsorshipDecisionInput = z.output<typeof SponsorshipDecisionReques
 export const BriefQuery = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional().describe('the period the brief covers starts here (default: 90 days ago, a quarter)'),
 });
+
+export const ErasureRequest = z.strictObject({
+  reason: z.string().trim().min(1).max(2_000).describe('why the account\'s personal data is erased (a data subject\'s request, the end of the contract): kept in the audit record'),
+});

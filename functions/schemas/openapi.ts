@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
 import { API_VERSION } from '../http/version';
-import { BriefQuery, SponsorshipDecisionRequest } from './account';
+import { BriefQuery, ErasureRequest, SponsorshipDecisionRequest } from './account';
 import {
   ActionRequests,
   CreateEscalationRequest,
@@ -151,6 +151,14 @@ function operationFor(route: Route): Operation {
     return {
       summary:
         "Admin: everything stored about the account as one JSON document: each escalation with its timeline and emails, the account's sponsorship items, and its contact directory entries. 404 when nothing is stored for it",
+      response: { type: 'object' },
+    };
+  }
+  if (key === 'POST /accounts/{accountId}/erase') {
+    return {
+      summary:
+        "Admin: erase the account's personal data (contacts, names, addresses, message bodies) from its cases, timelines, emails, idempotency records, its own items and the contact directory; stops its workflows and answers the audit record (who, when, why, which cases)",
+      request: inputSchema(ErasureRequest),
       response: { type: 'object' },
     };
   }

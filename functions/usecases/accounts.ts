@@ -1,6 +1,7 @@
 import { accountBrief, accountSummary } from '../domain/account';
 import type { Escalation } from '../domain/escalation';
 import { decideSponsorship } from '../domain/sponsorship';
+import { erasedCase, erasePersonalData, personalStrings } from '../domain/erasure';
 import { VersionConflictError } from '../ports/errors';
 import type { SponsorshipDecisionInput } from '../schemas/account';
 import { retrying } from '../support/retrying';
@@ -83,4 +84,49 @@ export async function exportAccount(deps: Dependencies, accountId: string) {
     account: { ...(records.profile && { profile: records.profile }), proposals: records.proposals, knownContacts: records.contacts },
     contactDirectory: await deps.repository.directoryEntries(accountId, emails),
   };
+}
+
+const ERASE_WRITE_ATTEMPTS = 5;
+
+/**
+ * Erases the account's personal data (admin). Each case is first written erased (`erasedAt`),
+ * which ends its workflow (the stream stops the execution and nothing re-arms an erased case)
+ * and refuses further changes; then every other item stored with it, the account's own items
+ * and its contact directory entries are rewritten or deleted; last, an audit record says who
+ * erased what and when. Running it again on the same account finds nothing personal left.
+ */
+export async function eraseAccount(deps: Dependencies, accountId: string, reason: string, principal: string) {
+  const requestedAt = deps.now().toISOString();
+  const [escalations, records] = await Promise.all([escalationsOf(deps, accountId), deps.repository.accountRecords(accountId)]);
+  if (!escalations.length && !records.profile && !records.proposals.length && !records.contacts.length) throw new NotFoundError(`nothing is stored for account ${accountId}`);
+  const personal = personalStrings(escalations, records.contacts);
+  const addresses = [...records.contacts, ...escalations.flatMap((escalation) => escalation.customer.contacts.map((contact) => contact.email))];
+  let itemsRewritten = 0;
+  for (const { id } of escalations) {
+    await retrying(
+      async () => {
+        const current = await deps.repository.get(id);
+        if (!current || current.erasedAt) return;
+        const at = deps.now().toISOString();
+        const next = erasedCase(current, personal, at);
+        await deps.repository.save({ next, events: [{ type: 'personal_data_erased', at, actor: principal, summary: 'the account\'s personal data was erased', data: {} }] }, current.version);
+      },
+      { backoff: DECISION_BACKOFF, maxAttempts: ERASE_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+    );
+    itemsRewritten += 1 + (await deps.repository.eraseCaseItems(id, personal));
+  }
+  itemsRewritten += await deps.repository.eraseAccountItems(accountId, personal, addresses);
+  const record = {
+    id: deps.newId(),
+    requestedAt,
+    completedAt: deps.now().toISOString(),
+    by: principal,
+    // The reason is kept, without any personal data it may quote.
+    reason: erasePersonalData(reason, personal),
+    cases: escalations.map((escalation) => escalation.id),
+    itemsRewritten,
+  };
+  await deps.repository.recordErasure(accountId, record);
+  deps.log.info('account erased', { accountId, cases: record.cases.length, itemsRewritten });
+  return record;
 }
