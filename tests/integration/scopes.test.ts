@@ -42,7 +42,12 @@ describe('scopes, as the JWT authorizer applies them', () => {
     const writes = ROUTES.filter((route) => route.scope === 'write');
     const admin = ROUTES.filter((route) => route.scope === 'admin');
     expect(writes.length).toBeGreaterThan(10);
-    expect(admin.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /escalations/{id}/re-evaluate']);
+    expect(admin.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /escalations/{id}/re-evaluate',
+      'POST /accounts/{accountId}/sponsorship',
+      'GET /accounts/{accountId}/export',
+      'POST /accounts/{accountId}/erase',
+    ]);
     for (const route of writes) expect((await request(route, api.tokens.read)).status, `${route.method} ${route.path}`).toBe(403);
     for (const route of admin) expect((await request(route, api.tokens.write)).status).toBe(403);
   });
