@@ -13,7 +13,7 @@ function actionEndpoint<A extends ActionName>(action: A) {
     const ifMatch = parseIfMatch(headers['if-match'], false);
     const idempotencyKey = parseIdempotencyKey(headers['idempotency-key']);
     const written = await actOnEscalation(deps, params.id!, action, body, { principal, ifMatch, idempotencyKey });
-    return writtenResponse(200, written, deps.playbook);
+    return writtenResponse(200, written);
   });
 }
 
