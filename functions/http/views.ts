@@ -3,14 +3,17 @@ import type { Escalation } from '../domain/escalation';
 import { calendarFor, policyOf } from '../domain/sla-policy';
 import { formatTarget } from '../domain/sla-target';
 import type { Playbook } from '../playbook/schema';
+import type { EscalationBody } from '../schemas/escalation';
 
 /**
- * What the API shows of a case: the workflow's bookkeeping stays inside. Each deadline
- * comes with its explanation, computed from the case's own policy (a case stored before
- * policies were kept is explained with the current playbook).
+ * What the API shows of a case, field by field: the workflow's bookkeeping (generation, policy,
+ * the checks acted on, recovery state, the incident updates received) stays inside, and a field
+ * added to the case is shown only once the view, and with it the OpenAPI document, names it.
+ * Each deadline comes with its explanation, computed from the case's own policy (a case stored
+ * before policies were kept is explained with the current playbook).
  */
-export function toView(escalation: Escalation, playbook: Playbook) {
-  const { generation: _generation, policy: _policy, sla, ...rest } = escalation;
+export function toView(escalation: Escalation, playbook: Playbook): EscalationBody {
+  const { sla } = escalation;
   const policy = escalation.policy ?? policyOf(escalation, playbook);
   const pauses = (sla.pauses ?? []).map((pause) => ({
     ...pause,
@@ -18,9 +21,24 @@ export function toView(escalation: Escalation, playbook: Playbook) {
   }));
   const targets = policy?.targets[escalation.severity];
   return {
-    ...rest,
+    id: escalation.id,
+    version: escalation.version,
+    status: escalation.status,
+    severity: escalation.severity,
+    tier: escalation.tier,
     breaches: escalation.breaches ?? 0,
-    reportedAt: escalation.reportedAt ?? sla.startedAt,
+    triggers: escalation.triggers,
+    channel: escalation.channel,
+    executiveInvolved: escalation.executiveInvolved,
+    title: escalation.title,
+    description: escalation.description,
+    businessImpact: escalation.businessImpact,
+    alreadyTried: escalation.alreadyTried,
+    neededBy: escalation.neededBy,
+    customer: escalation.customer,
+    owner: escalation.owner,
+    routedTo: escalation.routedTo,
+    deadlines: escalation.deadlines,
     ...(policy && { deadlineExplanations: explainDeadlines(escalation.severity, sla, policy, escalation.resolvedAt) }),
     sla: {
       pausedMs: sla.pausedMs,
@@ -34,6 +52,17 @@ export function toView(escalation: Escalation, playbook: Playbook) {
           ...(!policy.live && { policyTakenAt: policy.takenAt }),
         }),
     },
+    reportedAt: escalation.reportedAt ?? sla.startedAt,
+    createdAt: escalation.createdAt,
+    updatedAt: escalation.updatedAt,
+    acknowledgedAt: escalation.acknowledgedAt,
+    resolvedAt: escalation.resolvedAt,
+    closedAt: escalation.closedAt,
+    resolution: escalation.resolution,
+    outcome: escalation.outcome,
+    reopenCount: escalation.reopenCount,
+    incidentId: escalation.incidentId,
+    satisfaction: escalation.satisfaction,
   };
 }
 
