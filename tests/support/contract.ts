@@ -1,0 +1,153 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BASIC } from '@hyperjump/json-schema/experimental';
+import { validate, type Output, type OutputUnit, type Validator } from '@hyperjump/json-schema/openapi-3-1';
+import { buildOpenApiDocument } from '../../functions/schemas/openapi';
+
+// Every answer the API test suite receives is held to the OpenAPI document the API serves: its
+// route, its status, its media type, its headers and its body, each body validated by an OpenAPI
+// 3.1 validator (Hyperjump's, which implements the Schema Object dialect: JSON Schema 2020-12 plus
+// the OpenAPI vocabulary) against the schema the document names for it, $refs and all. An answer
+// the document does not describe fails the test that received it.
+
+/** An HTTP answer as a client received it: the raw body, before anyone parsed it. */
+export interface ReceivedAnswer {
+  method: string;
+  /** The path requested, with its query string if it had one. */
+  path: string;
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** An answer the OpenAPI document does not describe. */
+export class ContractViolation extends Error {
+  override name = 'ContractViolation';
+}
+
+type Node = Record<string, unknown>;
+type Json = Parameters<Validator>[0];
+
+/** RFC 6901 escaping of one pointer segment, then percent-encoded to sit in a URI fragment. */
+const segment = (name: string) => encodeURIComponent(name.replace(/~/g, '~0').replace(/\//g, '~1'));
+const pointer = (...names: string[]) => `#/${names.map(segment).join('/')}`;
+
+/** The media type without its parameters: "text/html; charset=utf-8" is text/html. */
+const essence = (contentType: string | null) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+/** One failure: where in the value, and which keyword of which schema refused it ("additionalProperties" when a field is not in the schema). */
+const describeFailure = (unit: OutputUnit) => {
+  const keywordAt = unit.absoluteKeywordLocation.replace(/^.*#/, '#');
+  return `${unit.instanceLocation.slice(1) || '/'} is refused by ${keywordAt.replace(/^.*\//, '')} (${keywordAt})`;
+};
+
+const failures = (output: Output) => (output.valid ? '' : (output.errors ?? []).map(describeFailure).join('; '));
+
+export class Contract {
+  private readonly validators = new Map<string, Promise<(value: Json) => Output>>();
+  private readonly templates: { template: string; pattern: RegExp; literals: number }[];
+
+  private constructor(
+    private readonly document: Node,
+    private readonly uri: string,
+  ) {
+    this.templates = Object.keys(document.paths as Node).map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`),
+      literals: template.split('/').filter((part) => part && !part.startsWith('{')).length,
+    }));
+  }
+
+  /**
+   * The document as a file named openapi.json: the validator reads an OpenAPI document by its
+   * media type, which it gives a file of that name, and resolves each schema's $refs within it.
+   */
+  static fromDocument(document: object): Contract {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'contract-')), 'openapi.json');
+    writeFileSync(file, JSON.stringify(document));
+    return new Contract(document as Node, pathToFileURL(file).href);
+  }
+
+  /** Throws a ContractViolation naming the route, the status and where the answer departs from the document. */
+  async check(answer: ReceivedAnswer): Promise<void> {
+    const requested = answer.path.split('?')[0]!;
+    const template = this.templates.filter((candidate) => candidate.pattern.test(requested)).sort((a, b) => b.literals - a.literals)[0]?.template;
+    const method = answer.method.toLowerCase();
+    const route = `${answer.method.toUpperCase()} ${template ?? requested}`;
+    const fail = (what: string): never => {
+      throw new ContractViolation(`${route} → ${answer.status} (requested ${answer.method.toUpperCase()} ${answer.path}): ${what}`);
+    };
+    if (!template) fail('the document has no such path');
+    const operation = (this.document.paths as Record<string, Node>)[template!]![method] as Node | undefined;
+    if (!operation) fail(`the document has no ${answer.method.toUpperCase()} operation on this path`);
+
+    const responses = operation!.responses as Record<string, Node>;
+    const status = [String(answer.status), `${String(answer.status)[0]}XX`, 'default'].find((key) => key in responses);
+    if (!status) fail(`status ${answer.status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
+    const response = responses[status!]!;
+
+    for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, Node>)) {
+      const at = typeof header.$ref === 'string' ? header.$ref : pointer('paths', template!, method, 'responses', status!, 'headers', name);
+      const definition = typeof header.$ref === 'string' ? this.resolve(header.$ref) : header;
+      const value = answer.headers.get(name);
+      if (value === null) {
+        if (definition.required === true) fail(`the required header ${name} is missing`);
+        continue;
+      }
+      const result = (await this.validator(`${at}/schema`))(value);
+      if (!result.valid) fail(`header ${name}: "${value}": ${failures(result)}`);
+    }
+
+    const content = response.content as Record<string, Node> | undefined;
+    if (!content) {
+      if (answer.body !== '') fail('the document describes no body, and one came');
+      return;
+    }
+    const mediaType = essence(answer.headers.get('content-type'));
+    if (!(mediaType in content)) fail(`media type "${mediaType || 'none'}" is not documented (documented: ${Object.keys(content).join(', ')})`);
+    let value: Json;
+    try {
+      value = isJson(mediaType) ? (JSON.parse(answer.body) as Json) : answer.body;
+    } catch {
+      return fail(`the body is not the ${mediaType} it says it is: ${answer.body.slice(0, 200)}`);
+    }
+    const result = (await this.validator(pointer('paths', template!, method, 'responses', status!, 'content', mediaType, 'schema')))(value);
+    if (!result.valid) fail(`${mediaType} body: ${failures(result)}`);
+  }
+
+  /** A validator for the schema at this pointer into the document, compiled once. */
+  private validator(at: string) {
+    let compiled = this.validators.get(at);
+    if (!compiled) {
+      compiled = validate(`${this.uri}${at}`).then((validateValue) => (value: Json) => validateValue(value, BASIC));
+      this.validators.set(at, compiled);
+    }
+    return compiled;
+  }
+
+  private resolve(ref: string): Node {
+    return ref
+      .slice(2)
+      .split('/')
+      .reduce<Node>((node, name) => node[decodeURIComponent(name).replace(/~1/g, '/').replace(/~0/g, '~')] as Node, this.document);
+  }
+}
+
+let served: Contract | undefined;
+/** The contract of the API as this checkout serves it at GET /openapi.json. */
+export const servedContract = () => (served ??= Contract.fromDocument(buildOpenApiDocument()));
+
+/**
+ * fetch, for a request to the API: the answer is checked against the served contract before the
+ * caller sees it, and handed over as a Response whose body can still be read.
+ */
+export async function fetchChecked(url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(url, init);
+  const body = await response.text();
+  const target = new URL(url);
+  await servedContract().check({ method: init.method ?? 'GET', path: target.pathname + target.search, status: response.status, headers: response.headers, body });
+  return new Response(body === '' ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { toView } from '../../functions/http/views';
+import { servedContract, type ReceivedAnswer } from '../support/contract';
+import { open, playbook } from './fixtures';
+
+// The check every API test's answers go through (tests/support/contract.ts), fed answers the
+// document does not describe: each must be refused, naming the route, the status and where.
+
+const ID = '6f1c1a4e-8d2b-4c3a-9e5f-0a1b2c3d4e5f';
+const caseBody = () => JSON.parse(JSON.stringify({ ...toView(open('high'), playbook), id: ID }));
+
+function answer(overrides: Partial<Omit<ReceivedAnswer, 'headers'>> & { json?: unknown; headers?: Record<string, string> }): ReceivedAnswer {
+  const { json, headers, ...rest } = overrides;
+  return {
+    method: 'POST',
+    path: '/escalations',
+    status: 201,
+    body: json === undefined ? '' : JSON.stringify(json),
+    ...rest,
+    headers: new Headers({ 'content-type': 'application/json', etag: '"1"', location: `/escalations/${ID}`, ...headers }),
+  };
+}
+
+const check = (received: ReceivedAnswer) => servedContract().check(received);
+
+describe('the contract check', () => {
+  it('accepts an answer the document describes', async () => {
+    await expect(check(answer({ json: caseBody() }))).resolves.toBeUndefined();
+    await expect(check(answer({ method: 'GET', path: `/escalations/${ID}?x=1`, status: 304, headers: { 'content-type': '' } }))).resolves.toBeUndefined();
+  });
+
+  it('refuses a field the schema does not have', async () => {
+    await expect(check(answer({ json: { ...caseBody(), generation: 3 } }))).rejects.toThrow(
+      /^POST \/escalations → 201 \(requested POST \/escalations\): application\/json body: \/generation is refused by additionalProperties/,
+    );
+  });
+
+  it('refuses a field of the wrong type, deep inside', async () => {
+    const body = caseBody();
+    body.customer.contacts[0].email = 42;
+    await expect(check(answer({ json: body }))).rejects.toThrow(/POST \/escalations → 201 .*\/customer\/contacts\/0\/email is refused by type/);
+  });
+
+  it('refuses a missing required field', async () => {
+    const { deadlines: _deadlines, ...body } = caseBody();
+    await expect(check(answer({ json: body }))).rejects.toThrow(/POST \/escalations → 201 .*\/ is refused by required/);
+  });
+
+  it('refuses a status the operation does not document', async () => {
+    await expect(check(answer({ status: 202, json: caseBody() }))).rejects.toThrow(/POST \/escalations → 202 .*status 202 is not documented/);
+  });
+
+  it('refuses a media type the response does not document', async () => {
+    const received = answer({ method: 'GET', path: `/escalations/${ID}`, status: 200, json: caseBody(), headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    await expect(check(received)).rejects.toThrow(/GET \/escalations\/\{id\} → 200 .*media type "text\/plain" is not documented/);
+  });
+
+  it('refuses an answer without a required header: a 503 without Retry-After', async () => {
+    const problem = { type: 'https://escalation-api.dev/problems/service-unavailable', title: 'Service unavailable', status: 503 };
+    const received = answer({ status: 503, json: problem, headers: { 'content-type': 'application/problem+json' } });
+    await expect(check(received)).rejects.toThrow(/POST \/escalations → 503 .*required header Retry-After is missing/);
+    await expect(check({ ...received, headers: new Headers({ 'content-type': 'application/problem+json', 'retry-after': 'soon' }) })).rejects.toThrow(
+      /header Retry-After: "soon": \/ is refused by pattern/,
+    );
+    await expect(check({ ...received, headers: new Headers({ 'content-type': 'application/problem+json', 'retry-after': '2' }) })).resolves.toBeUndefined();
+  });
+
+  it('refuses a problem with a member the Problem schema does not have', async () => {
+    const problem = { type: 'https://escalation-api.dev/problems/not-found', title: 'Not found', status: 404, stack: 'at …' };
+    const received = answer({ method: 'GET', path: `/escalations/${ID}`, status: 404, json: problem, headers: { 'content-type': 'application/problem+json' } });
+    await expect(check(received)).rejects.toThrow(/GET \/escalations\/\{id\} → 404 .*\/stack is refused by additionalProperties/);
+  });
+
+  it('refuses a body where the document describes none, and a route it does not have', async () => {
+    await expect(check(answer({ method: 'GET', path: `/escalations/${ID}`, status: 304, json: caseBody() }))).rejects.toThrow(/→ 304 .*describes no body/);
+    await expect(check(answer({ method: 'GET', path: '/escalation', status: 404, json: {} }))).rejects.toThrow(/GET \/escalation → 404 .*no such path/);
+    await expect(check(answer({ method: 'DELETE', path: `/escalations/${ID}`, status: 405, json: {} }))).rejects.toThrow(/no DELETE operation/);
+  });
+});
