@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toView } from '../../functions/http/views';
-import { servedContract, type ReceivedAnswer } from '../support/contract';
+import { fetchChecked, servedContract, type ReceivedAnswer } from '../support/contract';
 import { open, playbook } from './fixtures';
 
 // The check every API test's answers go through (tests/support/contract.ts), fed answers the
@@ -75,5 +77,36 @@ describe('the contract check', () => {
     await expect(check(answer({ method: 'GET', path: `/escalations/${ID}`, status: 304, json: caseBody() }))).rejects.toThrow(/→ 304 .*describes no body/);
     await expect(check(answer({ method: 'GET', path: '/escalation', status: 404, json: {} }))).rejects.toThrow(/GET \/escalation → 404 .*no such path/);
     await expect(check(answer({ method: 'DELETE', path: `/escalations/${ID}`, status: 405, json: {} }))).rejects.toThrow(/no DELETE operation/);
+  });
+});
+
+// The path every test request takes (tests/support/api.ts calls fetchChecked): a server that
+// answers what the document does not describe makes the request fail, not only the check.
+describe('fetchChecked', () => {
+  let server: Server;
+  let origin: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', version: 'x' }));
+      } else if (req.url === '/metrics') {
+        res.writeHead(418, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: "I'm a teapot", status: 418 }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'fine' }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('hands over a described answer with its body still readable', async () => {
+    const response = await fetchChecked(`${origin}/health`);
+    expect(await response.json()).toEqual({ status: 'ok', version: 'x' });
+  });
+
+  it('fails the request for an undocumented status or a body off its schema', async () => {
+    await expect(fetchChecked(`${origin}/metrics`)).rejects.toThrow(/GET \/metrics → 418 .*status 418 is not documented/);
+    await expect(fetchChecked(`${origin}/health?off-schema`)).rejects.toThrow(/GET \/health → 200 .*application\/json body: \/status is refused by const/);
   });
 });
