@@ -334,6 +334,20 @@ function responsesOf(route: Route, op: Operation) {
   return { ...answers, ...refusals };
 }
 
+/**
+ * The answer to a request no route takes (a path the API does not have, or a method its path does
+ * not serve): the gateway refuses it before any function runs. OpenAPI describes answers per
+ * operation only, so the document carries this one as an extension; the tests' contract check
+ * (tests/support/contract.ts) holds such answers to it.
+ */
+const UNROUTED = {
+  description: 'A request that no operation of this document takes is refused by the gateway before any function runs, without looking at its token.',
+  responses: {
+    404: refusal('no route has this path, or (on AWS) this method on it', { gateway: true }),
+    405: { description: 'the local gateway only: the path has routes, none for this method', headers: { Allow: { description: 'the methods the path does take', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } } }, content: media(ref(Problem), 'application/problem+json') },
+  },
+};
+
 const operationId = (route: Route) => `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_, c: string) => c.toUpperCase())}`;
 
 /**
@@ -377,6 +391,7 @@ export function buildOpenApiDocument() {
     servers: [{ url: '/', description: 'the host that serves this document' }],
     security: [{ bearer: [] }],
     paths,
+    'x-unrouted': UNROUTED,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token from the issuer the stage trusts, carrying the scopes escalations/read, escalations/write or escalations/admin' } },
       headers: HEADERS,

@@ -10,7 +10,10 @@ import { buildOpenApiDocument } from '../../functions/schemas/openapi';
 // route, its status, its media type, its headers and its body, each body validated by an OpenAPI
 // 3.1 validator (Hyperjump's, which implements the Schema Object dialect: JSON Schema 2020-12 plus
 // the OpenAPI vocabulary) against the schema the document names for it, $refs and all. An answer
-// the document does not describe fails the test that received it.
+// the document does not describe fails the test that received it. A request no operation takes
+// (a path the API does not have, a method its path does not serve; a client's URL parser makes
+// one of /escalations/../close) is held to the gateway's refusal, which the document carries as
+// x-unrouted.
 
 /** An HTTP answer as a client received it: the raw body, before anyone parsed it. */
 export interface ReceivedAnswer {
@@ -76,21 +79,20 @@ export class Contract {
     const requested = answer.path.split('?')[0]!;
     const template = this.templates.filter((candidate) => candidate.pattern.test(requested)).sort((a, b) => b.literals - a.literals)[0]?.template;
     const method = answer.method.toLowerCase();
-    const route = `${answer.method.toUpperCase()} ${template ?? requested}`;
+    const operation = template ? ((this.document.paths as Record<string, Node>)[template]![method] as Node | undefined) : undefined;
+    // A request no operation takes is held to the gateway's refusal, which the document describes under x-unrouted.
+    const base = operation ? ['paths', template!, method] : ['x-unrouted'];
+    const route = operation ? `${answer.method.toUpperCase()} ${template}` : `${answer.method.toUpperCase()} ${requested} (${template ? `no ${answer.method.toUpperCase()} operation on ${template}` : 'no such path'})`;
     const fail = (what: string): never => {
       throw new ContractViolation(`${route} → ${answer.status} (requested ${answer.method.toUpperCase()} ${answer.path}): ${what}`);
     };
-    if (!template) fail('the document has no such path');
-    const operation = (this.document.paths as Record<string, Node>)[template!]![method] as Node | undefined;
-    if (!operation) fail(`the document has no ${answer.method.toUpperCase()} operation on this path`);
-
-    const responses = operation!.responses as Record<string, Node>;
+    const responses = (operation ?? (this.document['x-unrouted'] as Node)).responses as Record<string, Node>;
     const status = [String(answer.status), `${String(answer.status)[0]}XX`, 'default'].find((key) => key in responses);
     if (!status) fail(`status ${answer.status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
     const response = responses[status!]!;
 
     for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, Node>)) {
-      const at = typeof header.$ref === 'string' ? header.$ref : pointer('paths', template!, method, 'responses', status!, 'headers', name);
+      const at = typeof header.$ref === 'string' ? header.$ref : pointer(...base, 'responses', status!, 'headers', name);
       const definition = typeof header.$ref === 'string' ? this.resolve(header.$ref) : header;
       const value = answer.headers.get(name);
       if (value === null) {
@@ -114,7 +116,7 @@ export class Contract {
     } catch {
       return fail(`the body is not the ${mediaType} it says it is: ${answer.body.slice(0, 200)}`);
     }
-    const result = (await this.validator(pointer('paths', template!, method, 'responses', status!, 'content', mediaType, 'schema')))(value);
+    const result = (await this.validator(pointer(...base, 'responses', status!, 'content', mediaType, 'schema')))(value);
     if (!result.valid) fail(`${mediaType} body: ${failures(result)}`);
   }
 

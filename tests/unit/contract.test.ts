@@ -73,10 +73,23 @@ describe('the contract check', () => {
     await expect(check(received)).rejects.toThrow(/GET \/escalations\/\{id\} → 404 .*\/stack is refused by additionalProperties/);
   });
 
-  it('refuses a body where the document describes none, and a route it does not have', async () => {
+  it('refuses a body where the document describes none', async () => {
     await expect(check(answer({ method: 'GET', path: `/escalations/${ID}`, status: 304, json: caseBody() }))).rejects.toThrow(/→ 304 .*describes no body/);
-    await expect(check(answer({ method: 'GET', path: '/escalation', status: 404, json: {} }))).rejects.toThrow(/GET \/escalation → 404 .*no such path/);
-    await expect(check(answer({ method: 'DELETE', path: `/escalations/${ID}`, status: 405, json: {} }))).rejects.toThrow(/no DELETE operation/);
+  });
+
+  it('holds a request no operation takes to the gateway\'s refusal: 404, or locally 405 with Allow', async () => {
+    const problem = (status: number, title: string) => ({ type: `https://escalation-api.dev/problems/${title.toLowerCase().replace(/\W+/g, '-')}`, title, status });
+    const refusal = (method: string, path: string, status: number, json: unknown, headers: Record<string, string> = {}) =>
+      answer({ method, path, status, json, headers: { 'content-type': 'application/problem+json', ...headers } });
+    await expect(check(refusal('GET', '/escalation', 404, problem(404, 'Not found')))).resolves.toBeUndefined();
+    await expect(check(refusal('GET', '/escalation', 404, { message: 'Not Found' }, { 'content-type': 'application/json' }))).resolves.toBeUndefined();
+    await expect(check(refusal('DELETE', `/escalations/${ID}`, 405, problem(405, 'Method not allowed'), { allow: 'GET, PATCH' }))).resolves.toBeUndefined();
+
+    await expect(check(refusal('GET', '/escalation', 200, caseBody()))).rejects.toThrow(/GET \/escalation \(no such path\) → 200 .*status 200 is not documented \(documented: 404, 405\)/);
+    await expect(check(refusal('GET', '/escalation', 404, {}, { 'content-type': 'application/json' }))).rejects.toThrow(/GET \/escalation \(no such path\) → 404 .*\/ is refused by required/);
+    await expect(check(refusal('DELETE', `/escalations/${ID}`, 405, problem(405, 'Method not allowed')))).rejects.toThrow(
+      /DELETE \/escalations\/\S+ \(no DELETE operation on \/escalations\/\{id\}\) → 405 .*required header Allow is missing/,
+    );
   });
 });
 
