@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/free-port';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, type SentMail } from '../support/api';
-import { fetchChecked } from '../support/contract';
+import { fetchChecked, warmContract } from '../support/contract';
 import { waitFor } from '../support/wait-for';
 import { expectEachDeadlineActedOnOnce, HOUR_REAL_MS, readCases, SCALE, waitForOutboxSettled } from './support';
 
@@ -58,6 +58,7 @@ describe('kill -9 and restart on kept data', () => {
     };
     const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${ports.dynamo}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
+    await warmContract();
     running = await startStack(dataDir, ports);
     const run = Date.now().toString(36);
     const opened = await Promise.all(

@@ -5,7 +5,7 @@ import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import type { LocalTokens } from '../../local/gateway';
 import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
-import { fetchChecked } from './contract';
+import { fetchChecked, warmContract } from './contract';
 import { waitFor } from './wait-for';
 
 export { escalationRequest } from '../fixtures/escalation-request';
@@ -60,6 +60,8 @@ export const localStage = (): LocalStage => readLocalStage(inject('localStageFil
 export async function startTestApi(
   options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey'>> = {},
 ): Promise<TestApi> {
+  // Before the stack's clock starts: the first check's compile would otherwise be case time lost.
+  await warmContract();
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
