@@ -43,3 +43,39 @@ export type Segment = (typeof SEGMENTS)[number];
 
 export const OUTCOMES = ['retained', 'churned'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** What a case's timeline records, one word per kind of event. */
+export const EVENT_TYPES = [
+  'created',
+  'acknowledged',
+  'assigned',
+  'customer_updated',
+  'escalated',
+  'edited',
+  'customer_changed',
+  'severity_changed',
+  'resolved',
+  'declared_out_of_scope',
+  'paused',
+  'resumed',
+  'reopened',
+  'closed',
+  'note_added',
+  'deadline_breached',
+  'reminder_sent',
+  'routed',
+  'follow_up_sent',
+  'email_sent',
+  'email_failed',
+  'email_delayed',
+  'workflow_failed',
+  'workflow_rearmed',
+  'satisfaction_recorded',
+  'customer_replied',
+  'message_quarantined',
+  'email_bounced',
+  'linked_to_incident',
+  'incident_update_sent',
+  're_evaluated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

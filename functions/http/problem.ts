@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Problem as ProblemSchema } from '../schemas/problem';
 import { AlreadyAnsweredError, DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
 import { ExpiredSurveyTokenError, InvalidSurveyTokenError } from '../domain/survey-token';
 import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError } from '../ports/errors';
@@ -34,17 +35,8 @@ export class RequestValidationError extends HttpProblem {
   }
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: FieldError[];
-  allowed?: string[];
-  /** 503 only: seconds to wait before retrying; also sent as the Retry-After header. */
-  retryAfter?: number;
-}
+/** An error as the API answers it; the OpenAPI document describes the same schema. */
+export type Problem = z.output<typeof ProblemSchema>;
 
 const TYPE_BASE = 'https://escalation-api.dev/problems/';
 const slug = (title: string) => TYPE_BASE + title.toLowerCase().replace(/[^a-z0-9]+/g, '-');

@@ -2,21 +2,40 @@ import { explainDeadlines } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
 import { calendarFor } from '../domain/sla-policy';
 import { formatTarget } from '../domain/sla-target';
+import type { EscalationBody } from '../schemas/escalation';
 
 /**
- * What the API shows of a case: the workflow's bookkeeping stays inside. Each deadline
- * comes with its explanation, computed from the case's own policy.
+ * What the API shows of a case, field by field: the workflow's bookkeeping (generation, policy,
+ * the checks acted on, recovery state, the incident updates received) stays inside, and a field
+ * added to the case is shown only once the view, and with it the OpenAPI document, names it.
+ * Each deadline comes with its explanation, computed from the case's own policy.
  */
-export function toView(escalation: Escalation) {
-  const { generation: _generation, policy, sla, ...rest } = escalation;
+export function toView(escalation: Escalation): EscalationBody {
+  const { sla, policy } = escalation;
   const pauses = sla.pauses.map((pause) => ({
     ...pause,
     ...(pause.to && { pausedMs: Math.max(0, Date.parse(pause.to) - Date.parse(pause.from)) }),
   }));
   const targets = policy.targets[escalation.severity];
   return {
-    ...rest,
+    id: escalation.id,
+    version: escalation.version,
+    status: escalation.status,
+    severity: escalation.severity,
+    tier: escalation.tier,
     breaches: escalation.breaches ?? 0,
+    triggers: escalation.triggers,
+    channel: escalation.channel,
+    executiveInvolved: escalation.executiveInvolved,
+    title: escalation.title,
+    description: escalation.description,
+    businessImpact: escalation.businessImpact,
+    alreadyTried: escalation.alreadyTried,
+    neededBy: escalation.neededBy,
+    customer: escalation.customer,
+    owner: escalation.owner,
+    routedTo: escalation.routedTo,
+    deadlines: escalation.deadlines,
     deadlineExplanations: explainDeadlines(escalation.severity, sla, policy, escalation.resolvedAt),
     sla: {
       pausedMs: sla.pausedMs,
@@ -27,6 +46,17 @@ export function toView(escalation: Escalation) {
       targets: { acknowledgeWithin: formatTarget(targets.acknowledgeWithin), updateEvery: formatTarget(targets.updateEvery), resolveWithin: formatTarget(targets.resolveWithin) },
       policyTakenAt: policy.takenAt,
     },
+    reportedAt: escalation.reportedAt,
+    createdAt: escalation.createdAt,
+    updatedAt: escalation.updatedAt,
+    acknowledgedAt: escalation.acknowledgedAt,
+    resolvedAt: escalation.resolvedAt,
+    closedAt: escalation.closedAt,
+    resolution: escalation.resolution,
+    outcome: escalation.outcome,
+    reopenCount: escalation.reopenCount,
+    incidentId: escalation.incidentId,
+    satisfaction: escalation.satisfaction,
   };
 }
 

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { isValidTimeZone } from '../domain/business-calendar';
 import { LIST_ORDERS } from '../domain/listing';
-import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+import { MAX_SCORE, MIN_SCORE } from '../domain/survey';
+import { CHANNELS, EVENT_TYPES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request and response shapes of the HTTP API. The OpenAPI document is generated
 // from these (functions/schemas/openapi.ts), so every field's doc lives here.
@@ -288,11 +289,17 @@ export const EscalationView = z.object({
   resolution: ActionRequests.resolve.optional(),
   outcome: z.enum(OUTCOMES).optional(),
   reopenCount: z.number().int(),
+  incidentId: z.string().optional().describe('the incident this case is part of (GET /incidents/{id}), when one problem hits many customers'),
+  satisfaction: z
+    .object({ score: z.number().int().min(MIN_SCORE).max(MAX_SCORE), at: isoInstant() })
+    .optional()
+    .describe('the score the customer gave in the follow-up survey, once recorded'),
 });
+export type EscalationBody = z.output<typeof EscalationView>;
 
 export const TimelineEventView = z.object({
   seq: z.string().describe('orders events within the case'),
-  type: z.string(),
+  type: z.enum(EVENT_TYPES),
   at: isoInstant(),
   actor: z.string(),
   summary: z.string(),
@@ -307,14 +314,4 @@ export const ListEscalationsResponse = z.object({
 export const TimelineResponse = z.object({
   items: z.array(TimelineEventView),
   nextCursor: z.string().optional(),
-});
-
-export const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  allowed: z.array(z.string()).optional(),
 });

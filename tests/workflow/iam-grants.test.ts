@@ -8,6 +8,7 @@ import { authorize } from '../../local/iam';
 import type { CheckedRequest } from '../../local/iam-enforcement';
 import type { TaskHandler } from '../../local/workflow-engine';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 import { codeGrants, withoutGrant } from '../support/grants';
 import { waitFor } from '../support/wait-for';
 
@@ -91,8 +92,8 @@ describe('IAM grants on a tour of every function', () => {
     const followUp = await waitFor(async () => (await api.sentMail()).find((mail) => mail.subject === `Checking in on "${title}"`), { timeoutMs: 20_000, what: 'the follow-up email' });
     // Opening the link shows a page (no write); its form records the score.
     const link = new URL(/9: (http\S+)/.exec(followUp.body.text!)![1]!);
-    expect((await fetch(link)).status).toBe(200);
-    const answered = await fetch(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
+    expect((await fetchChecked(link)).status).toBe(200);
+    const answered = await fetchChecked(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
     expect(answered.status).toBe(200);
 
     // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
