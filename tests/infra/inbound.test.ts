@@ -148,9 +148,9 @@ describe('inbound email', () => {
       expect(resourcesIn(statements)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucketId, 'Arn'] }, `/${INBOUND_PREFIX}*`]] }]);
     });
 
-    it('writes the table (it may open or resume a case) and leaves workflows and mail to the table\'s stream', () => {
+    it('reads contacts, writes the table (it may open or resume a case) and leaves workflows and mail to the table\'s stream', () => {
       const actions = actionsOf(view.statementsOf(INBOUND_EMAIL_HANDLER));
-      expect(actions.filter((action) => action.startsWith('dynamodb:') || action.startsWith('s3:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject']);
+      expect(actions.filter((action) => action.startsWith('dynamodb:') || action.startsWith('s3:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject']);
       expect(actions.filter((action) => action.startsWith('states:') || action.startsWith('ses:'))).toEqual([]);
       expect(view.environmentOf(INBOUND_EMAIL_HANDLER)).toMatchObject({ TABLE_NAME: expect.anything(), INBOUND_BUCKET: expect.anything() });
     });

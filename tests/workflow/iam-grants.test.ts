@@ -84,11 +84,16 @@ describe('IAM grants on a tour of every function', () => {
     expect(incident.status).toBe(201);
     expect((await api.call('GET', `/incidents/${incident.body.id}`)).status).toBe(200);
     expect((await api.call('POST', `/incidents/${incident.body.id}/updates`, { message: 'Traffic is moving off the slow cluster.' })).status).toBe(200);
+    expect((await api.call('GET', '/incidents?status=open')).body.items.length).toBeGreaterThan(0);
 
     // Resolved, the follow-up comes a day later (act-on-deadline signs its links with the survey key); a link records a score.
     expect((await api.call('POST', `/escalations/${a.id}/resolve`, { rootCause: 'a full disk', fix: 'cleaned it', prevention: 'disk alarms' })).status).toBe(200);
     const followUp = await waitFor(async () => (await api.sentMail()).find((mail) => mail.subject === `Checking in on "${title}"`), { timeoutMs: 20_000, what: 'the follow-up email' });
-    expect((await fetch(/9: (http\S+)/.exec(followUp.body.text!)![1]!)).status).toBe(200);
+    // Opening the link shows a page (no write); its form records the score.
+    const link = new URL(/9: (http\S+)/.exec(followUp.body.text!)![1]!);
+    expect((await fetch(link)).status).toBe(200);
+    const answered = await fetch(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
+    expect(answered.status).toBe(200);
 
     // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
     const acknowledgment = (await api.sentMail()).find((mail) => mail.subject.includes(a.id))!;
@@ -96,6 +101,10 @@ describe('IAM grants on a tour of every function', () => {
     const b = await open({ severity: 'low', triggers: [] });
     await smtp.sendMail({ from: 'cto@acme.test', to: api.stack.inboundAddress.replace('@', `+${b.id}@`), subject: 'Re: logs', text: 'Logs attached.' });
     expect((await eventsOf(b.id)).some((event) => event.type === 'customer_replied')).toBe(true);
+    // Mail from a known contact that names no case opens one for the contact's account (the directory is looked up).
+    const before = (await api.call('GET', '/escalations?accountId=acme&limit=100')).body.items.length;
+    await smtp.sendMail({ from: 'cto@acme.test', to: api.stack.inboundAddress, subject: 'Another problem', text: 'Exports fail too.' });
+    await waitFor(async () => (await api.call('GET', '/escalations?accountId=acme&limit=100')).body.items.length > before, { what: 'the case the mail opened' });
 
     // What Step Functions and EventBridge hand the tasks only after days or failures, handed over directly.
     expect(await api.stack.invoke('review-deadlines', { caseId: b.id, generation: await generationOf(b.id), iteration: 500 })).toMatchObject({ phase: 'superseded' });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSigningKeys, signSurveyToken } from '../../functions/domain/survey-token';
@@ -12,9 +13,12 @@ if (!existsSync(CHROMIUM)) {
   console.warn(`No Chromium at ${CHROMIUM}: the survey page browser test is skipped (apt-get install chromium, or set CHROMIUM_PATH).`);
 }
 
+// The test signs its own (expired) token with the key the stack signs with.
+const SIGNING_KEY = randomBytes(32).toString('base64url');
+
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20 });
+  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20, surveySigningKey: SIGNING_KEY });
 });
 afterAll(() => api?.close());
 
@@ -73,7 +77,7 @@ describe('the satisfaction survey', () => {
     expect(await forbidden.text()).toContain('This survey link is not valid');
     expect((await answer(altered, '5')).status).toBe(403);
 
-    const expiredToken = signSurveyToken(id, new Date(api.stack.clock.now().getTime() - 1000), parseSigningKeys(process.env.SURVEY_SIGNING_KEY!));
+    const expiredToken = signSurveyToken(id, new Date(api.stack.clock.now().getTime() - 1000), parseSigningKeys(SIGNING_KEY));
     const expired = await fetch(link.replace(token, expiredToken));
     expect(expired.status).toBe(410);
     expect(await expired.text()).toContain('This survey link has expired');
