@@ -87,6 +87,7 @@ function baseDependencies(): Base {
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
+    wallClock: () => new Date(),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
     randomBytes: (count) => randomBytes(count),

@@ -16,6 +16,7 @@ import {
 import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
 import { MetricsQuery } from './metrics';
 import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
+import { DeliveriesQuery, DeliveryList, RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, WebhookView } from './webhooks';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -140,6 +141,24 @@ function operationFor(route: Route): Operation {
       response: outputSchema(BroadcastResult),
       headers: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retried broadcast with the same key reaches nobody twice', schema: { type: 'string', maxLength: 128 } }],
     };
+  }
+  if (key === 'POST /webhooks') {
+    return {
+      summary: 'Register a URL for domain events (docs/webhooks.md): deliveries are signed the Standard Webhooks way; the answer holds the signing secret, shown this once',
+      request: inputSchema(RegisterWebhookRequest),
+      response: outputSchema(RegisteredWebhook),
+      status: 201,
+    };
+  }
+  if (key === 'GET /webhooks/{id}') return { summary: 'A webhook: its URL, event types and status (why it was disabled, if it was), never its secrets', response: outputSchema(WebhookView) };
+  if (key === 'GET /webhooks/{id}/deliveries') {
+    return { summary: "A webhook's recent deliveries, newest first: each event's status, attempts and what the receiver answered", query: DeliveriesQuery, response: outputSchema(DeliveryList) };
+  }
+  if (key === 'POST /webhooks/{id}/rotate-secret') {
+    return { summary: 'A new signing secret, shown this once; the previous one keeps signing beside it for 24 hours, so receivers switch without losing a delivery', response: outputSchema(RotatedSecret) };
+  }
+  if (key === 'POST /webhooks/{id}/enable') {
+    return { summary: 'Take events again after the webhook was disabled (a delivery failed for 24 hours); deliveries given up stay given up', response: outputSchema(WebhookView) };
   }
   if (key === 'GET /health') {
     return {

@@ -47,6 +47,12 @@ export interface Dependencies {
   };
   now: () => Date;
   newId: () => string;
+  /**
+   * Real time, for what a party outside checks against its own clock: a webhook's signed
+   * timestamp (receivers refuse one minutes off). The same as `now` on AWS; locally `now` may
+   * run faster (--time-scale) while this does not.
+   */
+  wallClock: () => Date;
   /** In [0, 1): the jitter of every backoff. */
   random: () => number;
   /** Cryptographically random bytes: webhook signing secrets. */

@@ -133,7 +133,7 @@ async function attempt(deps: Dependencies, delivery: ClaimedDelivery, subscripti
     const reason = subscription ? `the webhook is disabled: ${subscription.disabledReason ?? 'by hand'}` : 'the webhook no longer exists';
     return settle(deps, delivery, { status: 'failed', reason }, now);
   }
-  const headers = { 'content-type': 'application/json', 'user-agent': 'escalation-api-webhooks/1', ...signDelivery(delivery.eventId, now, delivery.body, secretsInForce(subscription, now)) };
+  const headers = { 'content-type': 'application/json', 'user-agent': 'escalation-api-webhooks/1', ...signDelivery(delivery.eventId, deps.wallClock(), delivery.body, secretsInForce(subscription, now)) };
   const started = Date.now();
   let answer: { status: number; body: string } | undefined;
   let failure: { permanent: boolean; reason: string } | undefined;
