@@ -15,7 +15,10 @@ import { emitResult, printTable, quietMetrics, say } from './lib/report';
 import { roundSummary, summarize } from './lib/stats';
 
 const COUNT = Number(process.env.BENCH_HOOK_COUNT ?? 200);
-/** Intakes per second: each opens a case whose escalation.opened (and its emails) ride the stream. */
+/**
+ * Intakes per second: each opens a case whose escalation.opened (and its emails) ride the stream.
+ * 0: one at a time, each after the previous delivery arrived (the path's own lag, no queue).
+ */
 const RATE = Number(process.env.BENCH_HOOK_RATE ?? 10);
 
 async function main() {
@@ -45,17 +48,27 @@ async function main() {
     const registered = await bench.api.call('POST', '/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['escalation.opened'] });
     if (registered.status !== 201) throw new Error(`registering the webhook answered ${registered.status}: ${JSON.stringify(registered.body)}`);
     verifier = new Webhook((registered.body as { secret: string }).secret);
-    say(`opening ${COUNT} escalations at ${RATE}/s, one webhook on loopback`);
+    say(`opening ${COUNT} escalations ${RATE ? `at ${RATE}/s` : 'one at a time'}, one webhook on loopback`);
     const started = Date.now();
-    await pool(
-      Array.from({ length: COUNT }, (_, index) => index),
-      16,
-      async (index) => {
-        await sleep(Math.max(0, started + (index * 1000) / RATE - Date.now()));
-        const opened = await bench.api.call('POST', '/escalations', escalationRequest({ severity: 'low', triggers: [] }));
-        if (opened.status !== 201) throw new Error(`intake answered ${opened.status}`);
-      },
-    );
+    const open = async () => {
+      const opened = await bench.api.call('POST', '/escalations', escalationRequest({ severity: 'low', triggers: [] }));
+      if (opened.status !== 201) throw new Error(`intake answered ${opened.status}`);
+    };
+    if (RATE === 0) {
+      for (let index = 0; index < COUNT; index++) {
+        await open();
+        while (lags.length <= index) await sleep(10);
+      }
+    } else {
+      await pool(
+        Array.from({ length: COUNT }, (_, index) => index),
+        16,
+        async (index) => {
+          await sleep(Math.max(0, started + (index * 1000) / RATE - Date.now()));
+          await open();
+        },
+      );
+    }
     const deadline = Date.now() + 60_000;
     while (lags.length < COUNT && Date.now() < deadline) await sleep(100);
     const summary = roundSummary(summarize(lags), 0);
