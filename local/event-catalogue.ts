@@ -2,13 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performCheck, planNext } from '../functions/domain/deadline-checks';
-import { domainEventsOf, type RecordedEvent } from '../functions/domain/domain-events';
+import { domainEventsOf, type DomainEvent, type RecordedEvent } from '../functions/domain/domain-events';
 import { openEscalation, type Change, type Context, type Escalation } from '../functions/domain/escalation';
 import { receiveIncidentUpdate } from '../functions/domain/incidents';
 import { applyAction, recordSatisfaction } from '../functions/domain/lifecycle';
 import { parsePlaybook } from '../functions/playbook/load';
 import { CreateEscalationRequest } from '../functions/schemas/escalation';
-import { EVENT_SCHEMAS, EVENT_TYPE_NAMES, eventJsonSchema, eventSchemaFile, type DomainEvent, type EventType } from '../functions/schemas/events';
+import { EVENT_SCHEMAS, EVENT_TYPE_NAMES, eventJsonSchema, eventSchemaFile, type PublishedEvent, type EventType } from '../functions/schemas/events';
 
 // The event catalogue: every domain event produced by the real rules on two sample cases (one
 // acknowledged, updated, paused, resolved, rated, reopened and closed; one left alone until
@@ -86,10 +86,10 @@ export function sampleEvents(): DomainEvent[] {
 }
 
 /** The first sample of each type, parsed by its schema (a mapping that breaks a schema fails here). */
-export function examples(): Map<EventType, DomainEvent> {
-  const byType = new Map<EventType, DomainEvent>();
+export function examples(): Map<EventType, PublishedEvent> {
+  const byType = new Map<EventType, PublishedEvent>();
   for (const event of sampleEvents()) {
-    if (!byType.has(event.type)) byType.set(event.type, EVENT_SCHEMAS[event.type].parse(event) as DomainEvent);
+    if (!byType.has(event.type)) byType.set(event.type, EVENT_SCHEMAS[event.type].parse(event) as PublishedEvent);
   }
   return byType;
 }

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ConfigurationError, type Config } from '../config';
 import type { EventPublisher } from '../ports/webhooks';
-import type { DomainEvent } from '../schemas/events';
+import type { DomainEvent } from '../domain/domain-events';
 import { awsClient, clientOptions } from './aws-clients';
 
 /** What EventBridge rules match on: every event of this product has this source, and its type as the detail type. */

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { DomainEvent, EventType } from '../schemas/events';
 import type { EventType as TimelineType } from './escalation';
 import type { Severity, Status } from './vocabulary';
 
@@ -20,6 +19,35 @@ export interface RecordedEvent {
   accountId?: string;
   caseStatus?: Status;
   caseTier?: number;
+}
+
+/** Every event type the product publishes; functions/schemas/events.ts holds the published schema of each. */
+export const EVENT_TYPES = [
+  'escalation.opened',
+  'escalation.acknowledged',
+  'escalation.assigned',
+  'escalation.updated',
+  'deadline.approaching',
+  'deadline.breached',
+  'tier.raised',
+  'escalation.paused',
+  'escalation.resumed',
+  'escalation.resolved',
+  'escalation.reopened',
+  'escalation.closed',
+  'escalation.out_of_scope',
+  'satisfaction.recorded',
+  'incident.update_sent',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event as the rules derive it; its schema (functions/schemas/events.ts) checks it before it leaves. */
+export interface DomainEvent {
+  id: string;
+  type: EventType;
+  schemaVersion: number;
+  timestamp: string;
+  data: Record<string, unknown>;
 }
 
 /** The version of every event's schema (functions/schemas/events.ts); a breaking change is a new one. */
@@ -47,7 +75,7 @@ export function domainEventsOf(recorded: RecordedEvent): DomainEvent[] {
     sequence: recorded.seq,
   };
   const event = <T extends EventType>(type: T, extra: Record<string, unknown>) =>
-    ({ id: eventId(recorded.caseId, recorded.seq, type), type, schemaVersion: EVENT_SCHEMA_VERSION, timestamp: recorded.at, data: { ...facts, ...extra } }) as unknown as DomainEvent;
+    ({ id: eventId(recorded.caseId, recorded.seq, type), type, schemaVersion: EVENT_SCHEMA_VERSION, timestamp: recorded.at, data: { ...facts, ...extra } }) as DomainEvent;
 
   switch (recorded.type) {
     case 'created': {

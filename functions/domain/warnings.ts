@@ -1,4 +1,3 @@
-import type { Playbook } from '../playbook/schema';
 import { addWorkingTime, workingTimeBetween } from './business-calendar';
 import { closedPauses, legacyCredit, type Deadlines, type SlaClock } from './deadlines';
 import { calendarFor, type SlaPolicy } from './sla-policy';
@@ -63,7 +62,12 @@ function countOf(kind: WarnedKind, { severity, sla, deadlines, policy }: Warning
 }
 
 /** The warnings of the given deadline kinds, at the playbook's percentages for the case's severity, earliest first. */
-export function deadlineWarnings(clock: WarningClock, kinds: readonly WarnedKind[], playbook: Playbook): DeadlineWarning[] {
+/** What of the playbook the warnings read: per severity, the shares of each target to warn at. */
+export interface WarningPolicy {
+  severities: Record<Severity, { warnAtPercent: Record<WarnedKind, readonly number[]> }>;
+}
+
+export function deadlineWarnings(clock: WarningClock, kinds: readonly WarnedKind[], playbook: WarningPolicy): DeadlineWarning[] {
   const calendar = calendarFor(clock.policy, clock.severity);
   const pauses = closedPauses(clock.sla);
   const shares = playbook.severities[clock.severity].warnAtPercent;

@@ -1,5 +1,5 @@
 import type { DeliveryAttempt, DeliveryState } from '../domain/webhook-delivery';
-import type { DomainEvent } from '../schemas/events';
+import type { DomainEvent } from '../domain/domain-events';
 
 /** A registered receiver of events outside AWS. */
 export interface WebhookSubscription {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EVENT_SCHEMA_VERSION } from '../domain/domain-events';
+import { EVENT_SCHEMA_VERSION, type EventType } from '../domain/domain-events';
 import { SEVERITIES, STATUSES } from '../domain/vocabulary';
 
 // The domain events the product publishes (EventBridge on AWS, signed webhooks anywhere), one
@@ -97,11 +97,11 @@ export const EVENT_SCHEMAS = {
     incidentId: z.uuid(),
     updateId: z.string(),
   }),
-} as const;
+} as const satisfies Record<EventType, z.ZodType>;
 
-export type EventType = keyof typeof EVENT_SCHEMAS;
+export type { EventType };
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_SCHEMAS) as EventType[];
-export type DomainEvent = { [T in EventType]: z.output<(typeof EVENT_SCHEMAS)[T]> }[EventType];
+export type PublishedEvent = { [T in EventType]: z.output<(typeof EVENT_SCHEMAS)[T]> }[EventType];
 
 /** The JSON Schema of one event as committed under events/ (`<type>.v<version>.schema.json`). */
 export function eventJsonSchema(type: EventType): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { afterFailedDelivery, delivered, DELIVERY_TIMEOUT_MS, type DeliveryAttem
 import { formatSecret, signDelivery, SECRET_BYTES } from '../domain/webhook-signature';
 import { checkTargetUrl, WebhookTargetRefusedError } from '../domain/webhook-targets';
 import type { ClaimedDelivery, DeliveryOutcome, WebhookSubscription } from '../ports/webhooks';
-import { EVENT_SCHEMAS, type DomainEvent } from '../schemas/events';
+import { EVENT_SCHEMAS, type PublishedEvent } from '../schemas/events';
 import type { RegisterWebhookInput } from '../schemas/webhooks';
 import { forEachConcurrently } from '../support/concurrently';
 import { NotFoundError, WebhookTargetError } from './errors';
@@ -91,8 +91,8 @@ export async function listDeliveries(deps: Dependencies, id: string, page: { lim
 }
 
 /** The domain events of timeline entries the stream delivered, each checked against its published schema. */
-export function eventsOf(recorded: RecordedEvent[]): DomainEvent[] {
-  return recorded.flatMap(domainEventsOf).map((event) => EVENT_SCHEMAS[event.type].parse(event) as DomainEvent);
+export function eventsOf(recorded: RecordedEvent[]): PublishedEvent[] {
+  return recorded.flatMap(domainEventsOf).map((event) => EVENT_SCHEMAS[event.type].parse(event) as PublishedEvent);
 }
 
 /**
