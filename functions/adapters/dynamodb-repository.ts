@@ -98,14 +98,24 @@ const eventSeq = (version: number, index: number) => `${String(version).padStart
 // Sorts after the change's own events ("n" follows the digits), unique per notification.
 const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
 
+/** What a timeline entry keeps of its case at that version: the facts its domain event carries (functions/domain/domain-events.ts). */
+const eventCaseFacts = (escalation: Escalation) => ({
+  caseId: escalation.id,
+  severity: escalation.severity,
+  accountId: escalation.customer.accountId,
+  caseStatus: escalation.status,
+  caseTier: escalation.tier,
+});
+
 function eventPuts(table: string, change: Change) {
   return change.events.map((event, index) => {
     const seq = eventSeq(change.next.version, index);
     return {
       Put: {
         TableName: table,
-        // Each event carries its case and severity so the metrics index can be read on its own.
-        Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...eventIndexAttributes(change.next.id, event) },
+        // Each event carries its case and severity so the metrics index can be read on its own, and
+        // the case facts a domain event tells, so the stream's consumer need not read the case.
+        Item: { ...eventKey(change.next.id, seq), seq, ...eventCaseFacts(change.next), ...event, ...eventIndexAttributes(change.next.id, event) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -329,7 +339,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     };
     const puts = events.map((event, index) => {
       const seq = `${stamp}#${String(index).padStart(3, '0')}`;
-      return { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...eventIndexAttributes(escalation.id, event) } } };
+      return { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, ...eventCaseFacts(escalation), ...event, ...eventIndexAttributes(escalation.id, event) } } };
     });
     return this.writeItems([...(claim ? [idempotencyPut(this.table, claim, escalation)] : []), caseExists, ...puts], escalation, claim, (cause) => {
       throw new VersionConflictError(`escalation ${escalation.id} is not at version ${expectedVersion}`, { cause });
@@ -793,7 +803,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       }),
     );
     const items = (result.Items ?? []).map((item) => {
-      const { caseId: _caseId, severity: _severity, ...event } = withoutKeys(item);
+      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, ...event } = withoutKeys(item);
       return event as unknown as StoredEvent;
     });
     return {

@@ -36,6 +36,8 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *                                                       items written before were keyed CONTACT (one account each) and still count
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
  *   INCIDENT#<id>            INCIDENT                   an incident linking many customers' escalations
+ *   WEBHOOKS                 WEBHOOK#<id>               a registered webhook; all in one partition, listed by one Query
+ *   WEBHOOK#<id>             DELIVERY#<at>#<event id>   an event owed to that webhook; its recent deliveries are one Query (TTL once settled)
  */
 export const TABLE_DESIGN = {
   partitionKey: 'pk',
@@ -68,6 +70,8 @@ export const TABLE_DESIGN = {
      * throttle it.
      */
     byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
+    // Webhook deliveries owed ride the same index in partitions of their own (OWEDHOOK#<shard>):
+    // the same sweep, the same rule, and no new index (a release may add one only, see above).
     /**
      * Cases by the month of their last change, most recent first: lists of what changed since
      * an instant (updatedSince). Unlike the others, every case write moves its entry (two index
@@ -170,4 +174,22 @@ export function indexAttributes(escalation: Escalation): Record<string, string> 
 /** An incident's place in the status index: its own partition per status, newest first. */
 export function incidentIndexAttributes(incident: { id: string; status: string; createdAt: string }): Record<string, string> {
   return { byStatusPK: incidentStatusPartition(incident.status), byStatusSK: `${incident.createdAt}#${incident.id}` };
+}
+
+export const WEBHOOKS_PARTITION = 'WEBHOOKS';
+export const WEBHOOK_PREFIX = 'WEBHOOK#';
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const webhookKey = (id: string) => ({ pk: WEBHOOKS_PARTITION, sk: `${WEBHOOK_PREFIX}${id}` });
+/** `key` is `<event timestamp>#<event id>`: both generated here, so bounded (about 60 characters). */
+export const deliveryKey = (webhookId: string, key: string) => ({ pk: `${WEBHOOK_PREFIX}${webhookId}`, sk: `${DELIVERY_PREFIX}${key}` });
+
+/** Partitions of the owed-email index that hold owed webhook deliveries. */
+export const OWED_DELIVERY_SHARDS = 4;
+export const owedDeliveryPartition = (shard: number) => `OWEDHOOK#${shard}`;
+
+/** The owed-email index attributes of an owed delivery: its event picks the partition, when the sweep may take it orders it. */
+export function owedDeliveryAttributes(webhookId: string, key: string, sweepFrom: string): Record<string, string> {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { byOwedEmailPK: owedDeliveryPartition(hash % OWED_DELIVERY_SHARDS), byOwedEmailSK: `${sweepFrom}#${webhookId}#${key}` };
 }

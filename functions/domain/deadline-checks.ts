@@ -1,10 +1,11 @@
 import type { Playbook } from '../playbook/schema';
-import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
 import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
 import { calendarFor } from './sla-policy';
-import { describeTarget } from './sla-target';
+import { describeTarget, humanDuration } from './sla-target';
+import { deadlineWarnings, workingTimeLeft, type WarnedKind } from './warnings';
 
 /**
  * What the workflow does at each deadline. Every scheduled check is derived from the case
@@ -16,6 +17,7 @@ import { describeTarget } from './sla-target';
  * reminder or an escalation to people falls in working hours unless the severity runs 24×7.
  */
 export const CHECK_ACTIONS = [
+  'warn_deadline_approaching',
   'escalate_unacknowledged',
   'remind_owner_update_due',
   'escalate_missed_update',
@@ -38,6 +40,8 @@ export interface ScheduledCheck {
   at: string;
   /** For route_by_rule: which rule. */
   rule?: string;
+  /** For warn_deadline_approaching: the deadline it warns of, and the share of its target spent by `at`. */
+  warning?: { deadline: string; percent: number };
 }
 
 /** The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused. */
@@ -98,6 +102,18 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
       });
     }
     checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
+    // Only the deadlines still pending in this phase are warned of: a met deadline has no warning left.
+    const warned: WarnedKind[] = phase === 'awaiting_acknowledgement' ? ['acknowledge', 'resolve'] : ['update', 'resolve'];
+    for (const warning of deadlineWarnings({ severity, sla, deadlines, policy }, warned, playbook)) {
+      checks.push({
+        // The deadline is in the key: a deadline that moves (a tier climbed, an update sent, a pause) is warned of again.
+        key: `warn:${warning.kind}:${warning.percent}:${warning.deadline}`,
+        action: 'warn_deadline_approaching',
+        kind: warning.kind,
+        at: warning.at,
+        warning: { deadline: warning.deadline, percent: warning.percent },
+      });
+    }
     for (const rule of playbook.routing) {
       if (rule.when.unresolvedFor === undefined) continue;
       checks.push({
@@ -181,6 +197,22 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
   };
 
   switch (check.action) {
+    case 'warn_deadline_approaching': {
+      const { deadline, percent } = check.warning!;
+      const leftMs = workingTimeLeft({ severity: escalation.severity, sla: escalation.sla, policy: escalation.policy }, now, deadline);
+      const timeLeft = humanDuration(leftMs);
+      events.push({
+        type: 'deadline_warning',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `${check.kind} deadline near: ${timeLeft} of working time left (${percent} % of the target spent)`,
+        data: { kind: check.kind, deadline, percent, workingMsLeft: leftMs, warnedAt: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      // Before acknowledgement nobody owns the case: the team it is routed to hears it.
+      const to = phaseOf(escalation) === 'awaiting_acknowledgement' ? recipientsFor(escalation.routedTo, playbook) : ownerAddresses(escalation, playbook);
+      notify('deadline_warning', to, { ...deadlineWarningFacts(check.kind as WarnedKind, { deadline, percent, timeLeft, timeZone: playbook.teamTimeZone }), deadline });
+      break;
+    }
     case 'escalate_unacknowledged':
       climb('nobody acknowledged in time', 'acknowledge');
       break;

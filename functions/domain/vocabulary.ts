@@ -62,6 +62,7 @@ export const EVENT_TYPES = [
   'closed',
   'note_added',
   'deadline_breached',
+  'deadline_warning',
   'reminder_sent',
   'routed',
   'follow_up_sent',

@@ -3,7 +3,7 @@ import type { Problem as ProblemSchema } from '../schemas/problem';
 import { AlreadyAnsweredError, DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
 import { ExpiredSurveyTokenError, InvalidSurveyTokenError } from '../domain/survey-token';
 import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError } from '../ports/errors';
-import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '../usecases/errors';
+import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, WebhookTargetError } from '../usecases/errors';
 
 export interface FieldError {
   path: string;
@@ -62,6 +62,9 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof PreconditionFailedError) return problem(412, 'Precondition failed', error.message);
   if (error instanceof PreconditionRequiredError) return problem(428, 'Precondition required', error.message);
   if (error instanceof IdempotencyKeyReusedError) return problem(422, 'Idempotency key reused', error.message);
+  if (error instanceof WebhookTargetError) {
+    return problem(400, 'Invalid request', `the webhook URL is not allowed: ${error.message}`, { errors: [{ path: `body.${error.field}`, message: error.message }] });
+  }
   if (error instanceof InvalidCursorError) {
     return problem(400, 'Invalid request', error.message, { errors: [{ path: 'query.cursor', message: error.message }] });
   }

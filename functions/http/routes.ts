@@ -35,6 +35,12 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
+  // Where events go outside AWS, and the secrets that sign them: an administrator's business.
+  { method: 'POST', path: '/webhooks', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}/deliveries', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/enable', handler: 'webhooks', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

@@ -22,6 +22,7 @@ import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentL
 import { MetricsQuery, MetricsReport } from './metrics';
 import { GatewayRefusal, Problem } from './problem';
 import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
+import { DeliveriesQuery, DeliveryList, RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, WebhookView } from './webhooks';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -50,6 +51,10 @@ responseSchemas.add(HealthView, { id: 'Health' });
 responseSchemas.add(DescriptionDocument, { id: 'OpenApiDocument' });
 responseSchemas.add(Problem, { id: 'Problem' });
 responseSchemas.add(GatewayRefusal, { id: 'GatewayRefusal' });
+responseSchemas.add(WebhookView, { id: 'Webhook' });
+responseSchemas.add(RegisteredWebhook, { id: 'RegisteredWebhook' });
+responseSchemas.add(RotatedSecret, { id: 'RotatedSecret' });
+responseSchemas.add(DeliveryList, { id: 'WebhookDeliveryList' });
 
 /** "out-of-scope" → "OutOfScopeRequest". */
 const actionRequestName = (action: ActionName) => `${action.replace(/(^|-)(\w)/g, (_, _dash: string, c: string) => c.toUpperCase())}Request`;
@@ -62,6 +67,7 @@ requestSchemas.add(CreateIncidentRequest, { id: 'CreateIncidentRequest' });
 requestSchemas.add(IncidentUpdateRequest, { id: 'IncidentUpdateRequest' });
 requestSchemas.add(CloseIncidentRequest, { id: 'CloseIncidentRequest' });
 requestSchemas.add(SurveyAnswerForm, { id: 'SurveyAnswerForm' });
+requestSchemas.add(RegisterWebhookRequest, { id: 'RegisterWebhookRequest' });
 
 const SCHEMA_PATH = '#/components/schemas/';
 
@@ -148,6 +154,7 @@ const WRITTEN_CASE = { schema: ref(EscalationView), headers: ['ETag', 'Idempoten
 /** Every operation that reads or writes the table: throttled or unavailable storage is a 503. */
 const UNAVAILABLE = 'a dependency is throttling or down, or the case is too busy to write now: nothing was stored. Retry after Retry-After seconds, with the same Idempotency-Key if you sent one';
 const NO_CASE = 'no escalation with this id';
+const NO_WEBHOOK = 'no webhook with this id';
 const STALE = 'If-Match names a version that is no longer current: read the case again';
 const REUSED_KEY = 'the Idempotency-Key was used before with another request';
 
@@ -270,6 +277,33 @@ const OPERATIONS: Record<string, Operation> = {
       410: 'the link has expired',
       503: UNAVAILABLE,
     },
+  },
+  'POST /webhooks': {
+    summary: 'Register a URL for domain events (docs/webhooks.md): deliveries are signed the Standard Webhooks way; the answer holds the signing secret, shown this once',
+    body: { schema: ref(RegisterWebhookRequest) },
+    answers: { 201: { description: 'the webhook and its signing secret (shown this once)', schema: ref(RegisteredWebhook) } },
+    refusals: { 503: UNAVAILABLE },
+  },
+  'GET /webhooks/{id}': {
+    summary: 'A webhook: its URL, event types and status (why it was disabled, if it was), never its secrets',
+    answers: { 200: { description: 'the webhook', schema: ref(WebhookView) } },
+    refusals: { 404: NO_WEBHOOK, 503: UNAVAILABLE },
+  },
+  'GET /webhooks/{id}/deliveries': {
+    summary: "A webhook's recent deliveries, newest first: each event's status, attempts and what the receiver answered",
+    query: DeliveriesQuery,
+    answers: { 200: { description: 'one page of deliveries', schema: ref(DeliveryList) } },
+    refusals: { 404: NO_WEBHOOK, 503: UNAVAILABLE },
+  },
+  'POST /webhooks/{id}/rotate-secret': {
+    summary: 'A new signing secret, shown this once; the previous one keeps signing beside it for 24 hours, so receivers switch without losing a delivery',
+    answers: { 200: { description: 'the new secret (shown this once) and until when the previous one still signs', schema: ref(RotatedSecret) } },
+    refusals: { 404: NO_WEBHOOK, 503: UNAVAILABLE },
+  },
+  'POST /webhooks/{id}/enable': {
+    summary: 'Take events again after the webhook was disabled (a delivery failed for 24 hours); deliveries given up stay given up',
+    answers: { 200: { description: 'the webhook, enabled', schema: ref(WebhookView) } },
+    refusals: { 404: NO_WEBHOOK, 503: UNAVAILABLE },
   },
   'GET /health': {
     summary: 'Liveness, public (no token): the status and the API version, nothing else',

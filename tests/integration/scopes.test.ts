@@ -43,7 +43,14 @@ describe('scopes, as the JWT authorizer applies them', () => {
     const writes = ROUTES.filter((route) => route.scope === 'write');
     const admin = ROUTES.filter((route) => route.scope === 'admin');
     expect(writes.length).toBeGreaterThan(10);
-    expect(admin.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /escalations/{id}/re-evaluate']);
+    expect(admin.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /escalations/{id}/re-evaluate',
+      'POST /webhooks',
+      'GET /webhooks/{id}',
+      'GET /webhooks/{id}/deliveries',
+      'POST /webhooks/{id}/rotate-secret',
+      'POST /webhooks/{id}/enable',
+    ]);
     for (const route of writes) expect((await request(route, api.tokens.read)).status, `${route.method} ${route.path}`).toBe(403);
     for (const route of admin) expect((await request(route, api.tokens.write)).status).toBe(403);
   });

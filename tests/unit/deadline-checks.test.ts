@@ -8,7 +8,11 @@ import { calendarFor } from '../../functions/domain/sla-policy';
 import { SEVERITIES, type Severity } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
 import { CreateEscalationRequest } from '../../functions/schemas/escalation';
-import { ACTOR, DAY, HOUR, ctxAt, playbook, validBody } from './fixtures';
+import { ACTOR, DAY, HOUR, ctxAt, validBody } from './fixtures';
+
+/** The deadline actions on their own: warnings before them have their tests in warnings.test.ts. */
+const NO_WARNINGS = { acknowledge: [], update: [], resolve: [] };
+const playbook = parsePlaybook({ severities: Object.fromEntries(SEVERITIES.map((severity) => [severity, { warnAtPercent: NO_WARNINGS }])) as never });
 
 const ms = (iso: string) => Date.parse(iso);
 
