@@ -41,6 +41,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   'edit-escalation': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
   'escalation-action': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
   incidents: api(512, 29, 'a broadcast writes every linked case in turn: as long as the gateway allows'),
+  webhooks: api(256, 10, 'registers a webhook, reads one, its deliveries (one Query) or rotates its secret: one or two calls'),
   'record-satisfaction': api(256, 10, 'verifies an HMAC (key cached per container) and writes one case'),
   // Workflow tasks (Step Functions calls them synchronously and retries them itself)
   'review-deadlines': { memorySize: 256, timeout: Duration.seconds(10), invocation: 'sync', why: 'one read and a pure decision' },
@@ -63,7 +64,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(60),
     invocation: 'async',
-    why: 'every minute: reads the owed-email index, sends what is due (up to 500, side by side), settles each',
+    why: 'every minute: reads the owed-email index, sends the emails and webhook deliveries due (side by side), settles each',
   },
   'inbound-email': {
     memorySize: 1024,
@@ -82,7 +83,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(60),
     invocation: 'stream',
-    why: 'from the table stream: claims, sends and settles each queued email (SES round trips, side by side)',
+    why: 'from the table stream: sends each queued email, puts new events on the bus, posts their webhooks (round trips, side by side)',
   },
 };
 

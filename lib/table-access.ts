@@ -28,6 +28,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   incidents: { table: ['BatchGetItem', 'GetItem', 'PutItem'], indexes: ['Query'] },
   'record-satisfaction': READ_AND_WRITE_CASES,
   'get-escalation': { table: ['GetItem'] },
+  // Registers (a conditional Put), reads one webhook, lists its deliveries (a Query of its partition), rotates or enables it (a conditional Update).
+  webhooks: { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] },
   // The case, then its events: a Query of the case's own partition.
   'get-timeline': { table: ['GetItem', 'Query'] },
   'list-escalations': LIST,
@@ -49,9 +51,10 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // Everything it needs is in the stream's images: it reads the stream (its event source mapping's grant), never the table.
   'case-workflows': { table: [] },
   // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts);
-  // an email settled after its case closed reads the case (GetItem) for the deletion date of its entry.
-  'queued-emails': { table: ['GetItem', 'PutItem', 'UpdateItem'] },
-  // The same, for the owed emails it lists from the owed-email index.
+  // an email settled after its case closed reads the case (GetItem) for the deletion date of its entry;
+  // lists the webhooks (a Query of their partition), writes each delivery an event owes (a conditional Put) and settles it.
+  'queued-emails': { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] },
+  // The same, for the owed emails and deliveries it lists from the owed-email index (and the webhook each is for).
   'resend-owed-emails': { table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
   'email-events': READ_AND_WRITE_CASES,
   // Also claims each inbound message once (a conditional UpdateItem) and looks a sender up in the contact directory (a Query of one address).

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
@@ -6,10 +6,13 @@ import { loadPlaybook } from '../playbook/load';
 import type { Mailer } from '../ports/mailer';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
+import type { EventPublisher, WebhookSender } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { awsClient, clientOptions } from './aws-clients';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
+import { DynamoDbWebhookStore } from './dynamodb-webhooks';
+import { targetRulesOf } from './https-webhook-sender';
 import { EmbeddedMetrics } from './emf-metrics';
 import { log } from './logger';
 
@@ -23,9 +26,11 @@ export interface Wiring {
   workflow?: (config: Config) => WorkflowEngine;
   survey?: (config: Config) => SurveyLinks;
   rawMail?: (config: Config) => RawMailStore;
+  events?: (config: Config) => EventPublisher;
+  webhookSender?: (config: Config) => WebhookSender;
 }
 
-type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook' | 'delivery'>>;
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery'>>;
 
 type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
 
@@ -54,7 +59,15 @@ export function container(wiring: Wiring = {}): Dependencies {
     if (!factory) return unwired(name) as Dependencies[K];
     return (localOverrides[name] as Dependencies[K] | undefined) ?? (factory(config) as Dependencies[K]);
   };
-  return { ...shared, mailer: port('mailer'), workflow: port('workflow'), survey: port('survey'), rawMail: port('rawMail') };
+  return {
+    ...shared,
+    mailer: port('mailer'),
+    workflow: port('workflow'),
+    survey: port('survey'),
+    rawMail: port('rawMail'),
+    events: port('events'),
+    webhookSender: port('webhookSender'),
+  };
 }
 
 /** What every handler shares; built once per process (the local stack runs every handler in one). */
@@ -67,13 +80,17 @@ function baseDependencies(): Base {
   return {
     config,
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
+    webhooks: new DynamoDbWebhookStore(dynamo, config.TABLE_NAME),
+    webhookTargets: targetRulesOf(config),
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: loadPlaybook(config.PLAYBOOK_PATH),
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
+    wallClock: () => new Date(),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
+    randomBytes: (count) => randomBytes(count),
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
 }

@@ -123,20 +123,29 @@ function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
 /** An incident as stored: with its place in the status index, which every write must carry (a Put replaces the item). */
 const incidentItem = (incident: Incident) => ({ ...incidentKey(incident.id), ...incident, ...incidentIndexAttributes(incident) });
 
-/** An incident as the domain sees it; one stored before incidents had a status is open. */
+/** An incident as the domain sees it. */
 function incidentFromItem(item: Record<string, unknown>): Incident {
-  return { status: 'open', ...withoutKeys(item) } as Incident;
+  return withoutKeys(item) as unknown as Incident;
 }
 
 /** A case item (from a read, a stream image or a replayed answer) as the domain sees it, its SLA policy checked. */
 export function caseFromItem(item: Record<string, unknown>): Escalation {
   const escalation = withoutKeys(item) as unknown as Escalation;
-  return escalation.policy === undefined ? escalation : { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
+  return { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
 }
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
 // Sorts after the change's own events ("n" follows the digits), unique per notification.
 const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
+
+/** What a timeline entry keeps of its case at that version: the facts its domain event carries (functions/domain/domain-events.ts). */
+const eventCaseFacts = (escalation: Escalation) => ({
+  caseId: escalation.id,
+  severity: escalation.severity,
+  accountId: escalation.customer.accountId,
+  caseStatus: escalation.status,
+  caseTier: escalation.tier,
+});
 
 function eventPuts(table: string, change: Change) {
   return change.events.flatMap((event, index) => {
@@ -145,7 +154,9 @@ function eventPuts(table: string, change: Change) {
       {
         Put: {
           TableName: table,
-          Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...expiryOf(change.next) },
+          // Each event carries the case facts a domain event tells, so the stream's consumer need not read
+          // the case; its metric fact (below) is what the metrics index reads.
+          Item: { ...eventKey(change.next.id, seq), seq, ...eventCaseFacts(change.next), ...event, ...expiryOf(change.next) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -409,7 +420,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const puts = events.flatMap((event, index) => {
       const seq = `${stamp}#${String(index).padStart(3, '0')}`;
       return [
-        { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...expiryOf(escalation) } } },
+        { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, ...eventCaseFacts(escalation), ...event, ...expiryOf(escalation) } } },
         ...factPuts(this.table, escalation, [{ event, seq }]),
       ];
     });
@@ -674,13 +685,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const { Items = [] } = await this.db.send(
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': contactPartition(email) }, ConsistentRead: true }),
     );
-    // An entry of the old layout (sort key CONTACT) names one account; a newer entry for it wins.
-    const byAccount = new Map<string, KnownContact>();
-    for (const item of Items.sort((a, b) => (a.sk === 'CONTACT' ? -1 : b.sk === 'CONTACT' ? 1 : 0))) {
-      const known = withoutKeys(item) as unknown as KnownContact;
-      byAccount.set(known.accountId, known);
-    }
-    return [...byAccount.values()];
+    // One entry per account the address is a contact of (sort key: the account).
+    return Items.map((item) => withoutKeys(item) as unknown as KnownContact);
   }
 
   async claimInboundMessage(messageId: string, expiresAt: Date) {
@@ -1036,7 +1042,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       }),
     );
     const items = (result.Items ?? []).map((item) => {
-      const { caseId: _caseId, severity: _severity, ...event } = withoutKeys(item);
+      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, ...event } = withoutKeys(item);
       return event as unknown as StoredEvent;
     });
     return {

@@ -29,8 +29,8 @@ export const StoredPolicy = z.strictObject({
   calendarOf: perSeverity(z.string().min(1)),
   calendars: z.record(z.string(), StoredCalendar),
   followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
-  review: z.strictObject({ within: Target, calendar: z.string().min(1) }).optional(),
-  calendarsInAccountZone: z.array(z.string().min(1)).optional(),
+  review: z.strictObject({ within: Target, calendar: z.string().min(1) }),
+  calendarsInAccountZone: z.array(z.string().min(1)),
 }) satisfies z.ZodType<SlaPolicy>;
 
 /** The policy of a stored case, checked; `caseId` names the case when it cannot be read. */

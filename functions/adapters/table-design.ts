@@ -44,6 +44,8 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *   ACCOUNT#<account id>     PROPOSAL#<case id>         a resolved executive escalation proposing the account for sponsorship
  *   ACCOUNT#<account id>     CONTACT#<email>            an address the contact directory learnt for this account (erasure finds them here)
  *   ACCOUNT#<account id>     ERASURE#<requested>#<id>   an erasure of the account's personal data: its progress, then its audit record
+ *   WEBHOOKS                 WEBHOOK#<id>               a registered webhook; all in one partition, listed by one Query
+ *   WEBHOOK#<id>             DELIVERY#<at>#<event id>   an event owed to that webhook; its recent deliveries are one Query (TTL once settled)
  *
  * Every item of a closed case's partition carries `expiresAt` (TTL): the case's retainUntil.
  */
@@ -81,6 +83,8 @@ export const TABLE_DESIGN = {
      * throttle it.
      */
     byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
+    // Webhook deliveries owed ride the same index in partitions of their own (OWEDHOOK#<shard>):
+    // the same sweep, the same rule, and no new index (a release may add one only, see above).
     /**
      * Cases by the month of their last change, most recent first: lists of what changed since
      * an instant (updatedSince). Unlike the others, every case write moves its entry (two index
@@ -206,3 +210,21 @@ export function erasureIndexAttributes(erasure: { id: string; requestedAt: strin
   return { byStatusPK: erasureStatusPartition('running'), byStatusSK: `${erasure.requestedAt}#${erasure.id}` };
 }
 export const ERASURE_INDEX_ATTRIBUTES = ['byStatusPK', 'byStatusSK'] as const;
+
+export const WEBHOOKS_PARTITION = 'WEBHOOKS';
+export const WEBHOOK_PREFIX = 'WEBHOOK#';
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const webhookKey = (id: string) => ({ pk: WEBHOOKS_PARTITION, sk: `${WEBHOOK_PREFIX}${id}` });
+/** `key` is `<event timestamp>#<event id>`: both generated here, so bounded (about 60 characters). */
+export const deliveryKey = (webhookId: string, key: string) => ({ pk: `${WEBHOOK_PREFIX}${webhookId}`, sk: `${DELIVERY_PREFIX}${key}` });
+
+/** Partitions of the owed-email index that hold owed webhook deliveries. */
+export const OWED_DELIVERY_SHARDS = 4;
+export const owedDeliveryPartition = (shard: number) => `OWEDHOOK#${shard}`;
+
+/** The owed-email index attributes of an owed delivery: its event picks the partition, when the sweep may take it orders it. */
+export function owedDeliveryAttributes(webhookId: string, key: string, sweepFrom: string): Record<string, string> {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { byOwedEmailPK: owedDeliveryPartition(hash % OWED_DELIVERY_SHARDS), byOwedEmailSK: `${sweepFrom}#${webhookId}#${key}` };
+}

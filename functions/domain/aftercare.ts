@@ -1,4 +1,4 @@
-import type { ScheduledCheck } from './deadline-checks';
+import type { ScheduledCheck } from './scheduled-check';
 import type { Escalation } from './escalation';
 import { openItems } from './review';
 

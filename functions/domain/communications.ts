@@ -17,6 +17,7 @@ export const TEMPLATE_NAMES = [
   'case_assigned',
   'churn_risk_brief',
   'deadline_breach_alert',
+  'deadline_warning',
   'owner_reminder',
   'message_quarantined',
   'sponsorship_proposal',
@@ -144,6 +145,22 @@ export function breachAlertFacts(kind: BreachAlert, facts: { tier: number; reaso
     tier: facts.tier,
     reason: facts.reason,
     rule: facts.rule ?? 'none',
+  };
+}
+
+/**
+ * The facts of a warning that a deadline is near: which deadline (a flag per kind for the
+ * template), how much working time is left, and when it is due in the team's zone.
+ */
+export function deadlineWarningFacts(kind: 'acknowledge' | 'update' | 'resolve', facts: { deadline: string; percent: number; timeLeft: string; timeZone: string }): Record<string, unknown> {
+  return {
+    warning: kind,
+    acknowledgeDue: kind === 'acknowledge',
+    updateDue: kind === 'update',
+    resolveDue: kind === 'resolve',
+    percent: facts.percent,
+    timeLeft: facts.timeLeft,
+    dueLocal: customerTime(facts.deadline, facts.timeZone),
   };
 }
 

@@ -1,50 +1,15 @@
 import type { Playbook } from '../playbook/schema';
-import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import { retainUntilFor, type Change, type Escalation, type TimelineEvent } from './escalation';
 import { aftercareChecks, pendingAftercare } from './aftercare';
-import { afterTarget, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
+import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
-import { calendarFor, policyOf } from './sla-policy';
-import { describeTarget } from './sla-target';
+import { calendarFor } from './sla-policy';
+import { describeTarget, humanDuration } from './sla-target';
+import { deadlineWarnings, workingTimeLeft, type WarnedKind } from './warnings';
+import type { ScheduledCheck } from './scheduled-check';
 
-/**
- * What the workflow does at each deadline. Every scheduled check is derived from the case
- * as it is now, so a change through the API (acknowledge, update, pause, severity) moves
- * or cancels checks without anyone editing a schedule. A check that ran is remembered by
- * its key, which includes the instant it was due: a recomputed deadline is a new check.
- *
- * Every check is due at an instant counted in the case's calendar (its policy), so a
- * reminder or an escalation to people falls in working hours unless the severity runs 24×7.
- */
-export const CHECK_ACTIONS = [
-  'escalate_unacknowledged',
-  'remind_owner_update_due',
-  'escalate_missed_update',
-  'alert_resolution_overdue',
-  'route_by_rule',
-  'send_follow_up',
-  'remind_recovery_call',
-  'remind_health_check',
-  'close_after_follow_up',
-  'remind_review_due',
-  'remind_improvement_item_overdue',
-  'schedule_deletion',
-] as const;
-export type CheckAction = (typeof CHECK_ACTIONS)[number];
-
-export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up' | 'review' | 'retention';
-
-export interface ScheduledCheck {
-  key: string;
-  action: CheckAction;
-  kind: DeadlineKind;
-  /** When the check is due (the deadline itself). */
-  at: string;
-  /** For route_by_rule: which rule. */
-  rule?: string;
-  /** For remind_improvement_item_overdue: which item. */
-  itemId?: string;
-}
+export { CHECK_ACTIONS, type CheckAction, type DeadlineKind, type ScheduledCheck } from './scheduled-check';
 
 /**
  * The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused.
@@ -93,7 +58,7 @@ export function phaseOf(escalation: Escalation): Phase {
 export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
   if (escalation.erasedAt) return [];
   const { deadlines, sla, severity } = escalation;
-  const policy = policyOf(escalation, playbook);
+  const policy = escalation.policy;
   const targets = policy.targets[severity];
   const checks: ScheduledCheck[] = [];
   const phase = phaseOf(escalation);
@@ -111,13 +76,25 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
       });
     }
     checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
+    // Only the deadlines still pending in this phase are warned of: a met deadline has no warning left.
+    const warned: WarnedKind[] = phase === 'awaiting_acknowledgement' ? ['acknowledge', 'resolve'] : ['update', 'resolve'];
+    for (const warning of deadlineWarnings({ severity, sla, deadlines, policy }, warned, playbook)) {
+      checks.push({
+        // The deadline is in the key: a deadline that moves (a tier climbed, an update sent, a pause) is warned of again.
+        key: `warn:${warning.kind}:${warning.percent}:${warning.deadline}`,
+        action: 'warn_deadline_approaching',
+        kind: warning.kind,
+        at: warning.at,
+        warning: { deadline: warning.deadline, percent: warning.percent },
+      });
+    }
     for (const rule of playbook.routing) {
       if (rule.when.unresolvedFor === undefined) continue;
       checks.push({
         key: `rule:${rule.name}`,
         action: 'route_by_rule',
         kind: 'routing',
-        at: afterTarget(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor, legacyCredit(sla)),
+        at: afterTarget(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor),
         rule: rule.name,
       });
     }
@@ -195,6 +172,22 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
   };
 
   switch (check.action) {
+    case 'warn_deadline_approaching': {
+      const { deadline, percent } = check.warning!;
+      const leftMs = workingTimeLeft({ severity: escalation.severity, sla: escalation.sla, policy: escalation.policy }, now, deadline);
+      const timeLeft = humanDuration(leftMs);
+      events.push({
+        type: 'deadline_warning',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `${check.kind} deadline near: ${timeLeft} of working time left (${percent} % of the target spent)`,
+        data: { kind: check.kind, deadline, percent, workingMsLeft: leftMs, warnedAt: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      // Before acknowledgement nobody owns the case: the team it is routed to hears it.
+      const to = phaseOf(escalation) === 'awaiting_acknowledgement' ? recipientsFor(escalation.routedTo, playbook) : ownerAddresses(escalation, playbook);
+      notify('deadline_warning', to, { ...deadlineWarningFacts(check.kind as WarnedKind, { deadline, percent, timeLeft, timeZone: playbook.teamTimeZone }), deadline });
+      break;
+    }
     case 'escalate_unacknowledged':
       climb('nobody acknowledged in time', 'acknowledge');
       break;
@@ -231,7 +224,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
       const unresolvedFor = rule?.when.unresolvedFor;
-      const calendar = calendarFor(policyOf(escalation, playbook), escalation.severity);
+      const calendar = calendarFor(escalation.policy, escalation.severity);
       const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${describeTarget(unresolvedFor, calendar)}`;
       notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
       break;
@@ -286,7 +279,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       });
       break;
   }
-  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);
   const breaches = events.filter((event) => event.type === 'deadline_breached').length;
   if (breaches) next.breaches = (escalation.breaches ?? 0) + breaches;
   return { next, events, notifications };

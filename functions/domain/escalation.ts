@@ -5,9 +5,9 @@ import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import { routeAtIntake } from './routing';
 import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
-import type { Review } from './review';
+import type { Review } from './review-record';
 import type { WorkflowRecovery } from './workflow-recovery';
-import type { Channel, Outcome, Severity, Status, Trigger } from './vocabulary';
+import type { Channel, EventType, Outcome, Severity, Status, Trigger } from './vocabulary';
 
 export type Customer = CreateEscalationInput['customer'];
 
@@ -39,10 +39,10 @@ export interface Escalation {
   routedTo: string[];
   deadlines: Deadlines;
   sla: SlaClock;
-  /** Targets and calendars taken from the playbook at intake (or re-evaluation). Absent on cases stored before. */
-  policy?: SlaPolicy;
-  /** When the customer raised it: every SLA clock starts here. Absent on cases stored before (then createdAt). */
-  reportedAt?: string;
+  /** Targets and calendars taken from the playbook at intake (or re-evaluation). */
+  policy: SlaPolicy;
+  /** When the customer raised it: every SLA clock starts here. */
+  reportedAt: string;
   /** When the case was written. */
   createdAt: string;
   updatedAt: string;
@@ -80,45 +80,8 @@ export interface Escalation {
   erasedAt?: string;
 }
 
-export const EVENT_TYPES = [
-  'created',
-  'acknowledged',
-  'assigned',
-  'customer_updated',
-  'escalated',
-  'edited',
-  'customer_changed',
-  'severity_changed',
-  'resolved',
-  'declared_out_of_scope',
-  'paused',
-  'resumed',
-  'reopened',
-  'closed',
-  'note_added',
-  'deadline_breached',
-  'reminder_sent',
-  'routed',
-  'follow_up_sent',
-  'email_sent',
-  'email_failed',
-  'email_delayed',
-  'workflow_failed',
-  'workflow_rearmed',
-  'satisfaction_recorded',
-  'customer_replied',
-  'message_quarantined',
-  'email_bounced',
-  'linked_to_incident',
-  'incident_update_sent',
-  're_evaluated',
-  'review_recorded',
-  'improvement_item_updated',
-  'sponsorship_proposed',
-  'deletion_scheduled',
-  'personal_data_erased',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+// The kinds of timeline event are vocabulary: the API's schemas name them too, without importing the case's rules.
+export { EVENT_TYPES, type EventType } from './vocabulary';
 
 export interface TimelineEvent {
   type: EventType;

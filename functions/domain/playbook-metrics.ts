@@ -23,6 +23,7 @@ export const AGE_BUCKETS = [
   { label: '1–7 d', upToMs: 7 * 24 * HOUR },
   { label: '> 7 d', upToMs: Number.POSITIVE_INFINITY },
 ] as const;
+export type AgeBucketLabel = (typeof AGE_BUCKETS)[number]['label'];
 
 export interface Distribution {
   count: number;
@@ -125,9 +126,9 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
   const satisfactionAverage = scores.length ? round2(scores.reduce((a, b) => a + b, 0) / scores.length) : null;
   const churnRate = outcomes.length ? round2((churned / outcomes.length) * 100) : null;
 
-  const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<string, number> }));
+  const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<AgeBucketLabel, number> }));
   for (const escalation of openCases) {
-    const age = now.getTime() - Date.parse(escalation.reportedAt ?? escalation.createdAt);
+    const age = now.getTime() - Date.parse(escalation.reportedAt);
     const bucket = AGE_BUCKETS.find((candidate) => age < candidate.upToMs)!;
     open[escalation.severity].count++;
     open[escalation.severity].byAge[bucket.label]!++;

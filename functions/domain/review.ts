@@ -1,49 +1,17 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { Playbook } from '../playbook/schema';
 import { nextOpenInstant, type Calendar } from './business-calendar';
 import { AlreadyAnsweredError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, TimelineEvent } from './escalation';
-import { policyOf, reviewPolicyOf } from './sla-policy';
+import type { ImprovementItem, Review } from './review-record';
+import { reviewPolicyOf } from './sla-policy';
 import { FINISHED_ITEM_STATUSES, TEAMS, type ItemStatus } from './vocabulary';
 
 // The blameless post-escalation review (PLAYBOOK.md §5, step 9): what caused it, what went
 // well, where communication fell short, which process changes, whether a concession was
 // offered, and the improvement plan: items handed to teams, each with an owner and a due date.
 
-/** One action of the improvement plan. Versioned on its own, so owners can update their items side by side. */
-export interface ImprovementItem {
-  id: string;
-  team: string;
-  /** The person who delivers it: their email address, where the overdue reminder goes. */
-  owner: string;
-  title: string;
-  /** The day it is due, YYYY-MM-DD in the review calendar's zone. */
-  due: string;
-  status: ItemStatus;
-  /** The first working moment after the due day ended: when an unfinished item is overdue and its owner reminded. */
-  overdueAt: string;
-  /** Optimistic lock of this item alone (If-Match on its updates). */
-  version: number;
-  note?: string;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-export interface Review {
-  rootCause: string;
-  wentWell: string;
-  communicationGaps: string;
-  processFixes: string;
-  /** What was offered to the customer to make up for it; absent when nothing was. */
-  concession?: string;
-  items: ImprovementItem[];
-  recordedAt: string;
-  recordedBy: string;
-  /** The review's deadline as it stood when the review was recorded, and whether it was met. */
-  dueBy: string;
-  onTime: boolean;
-}
+export type { ImprovementItem, Review } from './review-record';
 
 export interface ReviewInput {
   rootCause: string;
@@ -63,8 +31,8 @@ export interface ItemChanges {
   note?: string | undefined;
 }
 
-/** Every team an item may go to under this playbook. */
-export const teamsOf = (playbook: Playbook): string[] => [...TEAMS, ...playbook.review.extraTeams];
+/** Every team an item may go to: the playbook's teams besides the usual ones (its review.extraTeams). */
+export const teamsOf = (extraTeams: readonly string[]): string[] => [...TEAMS, ...extraTeams];
 
 export const isFinished = (item: Pick<ImprovementItem, 'status'>) => FINISHED_ITEM_STATUSES.includes(item.status);
 
@@ -93,13 +61,13 @@ function assertReviewable(current: Escalation) {
   if (!current.resolvedAt) throw new RuleViolationError(`a review follows a resolution; this escalation is ${current.status} and was never resolved`);
 }
 
-function checkTeam(team: string, playbook: Playbook, field: string) {
-  const teams = teamsOf(playbook);
+function checkTeam(team: string, extraTeams: readonly string[], field: string) {
+  const teams = teamsOf(extraTeams);
   if (!teams.includes(team)) throw new RuleViolationError(`"${team}" is not a team of this playbook (${teams.join(', ')})`, field);
 }
 
 function overdueFor(current: Escalation, due: string, ctx: Context, field: string): string {
-  const { calendar } = reviewPolicyOf(policyOf(current, ctx.playbook), current.severity);
+  const { calendar } = reviewPolicyOf(current.policy);
   const overdueAt = overdueInstant(calendar, due);
   if (Date.parse(overdueAt) <= ctx.now.getTime()) throw new RuleViolationError(`due ${due} has passed already (in ${calendar.timeZone})`, field);
   return overdueAt;
@@ -115,7 +83,7 @@ export function recordReview(current: Escalation, input: ReviewInput, ctx: Conte
   if (current.review) throw new AlreadyAnsweredError(`the review of this escalation was recorded on ${current.review.recordedAt}; update its items one by one`);
   const now = ctx.now.toISOString();
   const items = input.items.map((item, index): ImprovementItem => {
-    checkTeam(item.team, ctx.playbook, `items.${index}.team`);
+    checkTeam(item.team, ctx.playbook.review.extraTeams, `items.${index}.team`);
     return {
       id: itemIdOf(current.id, index),
       team: item.team,
@@ -163,7 +131,7 @@ export function updateImprovementItem(current: Escalation, itemId: string, chang
   assertReviewable(current);
   const item = current.review?.items.find((candidate) => candidate.id === itemId);
   if (!current.review || !item) throw new RuleViolationError(`this escalation's review has no improvement item ${itemId}`);
-  if (changes.team !== undefined) checkTeam(changes.team, ctx.playbook, 'team');
+  if (changes.team !== undefined) checkTeam(changes.team, ctx.playbook.review.extraTeams, 'team');
   const changed = Object.fromEntries(Object.entries(changes).filter(([key, value]) => value !== undefined && value !== item[key as keyof ImprovementItem])) as ItemChanges;
   if (Object.keys(changed).length === 0) return { next: current, events: [] };
   const now = ctx.now.toISOString();

@@ -37,16 +37,14 @@ export interface SlaPolicy {
   followUp: FollowUpWaits;
   /**
    * When the blameless review is due after a resolution, and the calendar it and the improvement
-   * items' reminders count in. Absent on policies taken before reviews: see reviewPolicyOf.
+   * items' reminders count in.
    */
-  review?: { within: SlaTarget; calendar: string };
+  review: { within: SlaTarget; calendar: string };
   /**
    * The calendars whose hours are read in the account's zone (the playbook gave them no zone of
-   * their own): they follow when the account's zone changes. Absent on policies taken before.
+   * their own): they follow when the account's zone changes.
    */
-  calendarsInAccountZone?: string[];
-  /** Set on a policy read from the current playbook for a case stored before policies were kept. */
-  live?: true;
+  calendarsInAccountZone: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -98,23 +96,13 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
 /**
  * The same policy for an account that moved to another time zone: the targets and calendars
  * stay as the case took them, and the calendars read in the account's zone are read in the new
- * one. A policy taken before it recorded which those are: the calendars in the account's zone.
+ * one.
  */
 export function withAccountTimeZone(policy: SlaPolicy, timeZone: string): SlaPolicy {
-  const following = policy.calendarsInAccountZone ?? Object.values(policy.calendars).filter((calendar) => calendar.timeZone === policy.timeZone).map((calendar) => calendar.name);
   const calendars = Object.fromEntries(
-    Object.entries(policy.calendars).map(([name, calendar]) => [name, following.includes(name) ? { ...calendar, timeZone } : calendar]),
+    Object.entries(policy.calendars).map(([name, calendar]) => [name, policy.calendarsInAccountZone.includes(name) ? { ...calendar, timeZone } : calendar]),
   );
-  return { ...policy, timeZone, timeZoneSource: 'account', calendars, calendarsInAccountZone: following };
-}
-
-/** The policy a case runs on: its own, or (stored before policies were kept) the current playbook's. */
-export function policyOf(
-  escalation: { policy?: SlaPolicy; customer: { accountId: string; timezone?: string }; sla: { startedAt: string }; createdAt: string },
-  playbook: Playbook,
-): SlaPolicy {
-  if (escalation.policy) return escalation.policy;
-  return { ...snapshotPolicy(playbook, escalation.customer, new Date(escalation.createdAt), Date.parse(escalation.sla.startedAt)), live: true };
+  return { ...policy, timeZone, timeZoneSource: 'account', calendars };
 }
 
 export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {
@@ -123,12 +111,9 @@ export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {
   return calendar;
 }
 
-/** Five working days, on the severity's calendar: the review rule for a policy taken before reviews were kept. */
-const REVIEW_BEFORE_POLICIES: SlaTarget = { amount: 5, unit: 'days' };
-
-/** When a review is due and the calendar it counts in, for this policy (one taken before reviews: five days on the severity's calendar). */
-export function reviewPolicyOf(policy: SlaPolicy, severity: Severity): { within: SlaTarget; calendar: Calendar } {
-  const calendar = policy.review && policy.calendars[policy.review.calendar];
-  if (policy.review && calendar) return { within: policy.review.within, calendar };
-  return { within: REVIEW_BEFORE_POLICIES, calendar: calendarFor(policy, severity) };
+/** When a review is due and the calendar it counts in, for this policy. */
+export function reviewPolicyOf(policy: SlaPolicy): { within: SlaTarget; calendar: Calendar } {
+  const calendar = policy.calendars[policy.review.calendar];
+  if (!calendar) throw new Error(`policy has no calendar ${policy.review.calendar} for reviews`);
+  return { within: policy.review.within, calendar };
 }

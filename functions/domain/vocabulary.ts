@@ -54,3 +54,45 @@ export const FINISHED_ITEM_STATUSES: readonly ItemStatus[] = ['done', 'wont_do']
 
 /** An executive escalation (PLAYBOOK.md §3): the customer threatens to cancel or to take legal action. */
 export const EXECUTIVE_TRIGGERS = TRIGGER_CATEGORIES.executive;
+
+/** What a case's timeline records, one word per kind of event. */
+export const EVENT_TYPES = [
+  'created',
+  'acknowledged',
+  'assigned',
+  'customer_updated',
+  'escalated',
+  'edited',
+  'customer_changed',
+  'severity_changed',
+  'resolved',
+  'declared_out_of_scope',
+  'paused',
+  'resumed',
+  'reopened',
+  'closed',
+  'note_added',
+  'deadline_breached',
+  'deadline_warning',
+  'reminder_sent',
+  'routed',
+  'follow_up_sent',
+  'email_sent',
+  'email_failed',
+  'email_delayed',
+  'workflow_failed',
+  'workflow_rearmed',
+  'satisfaction_recorded',
+  'customer_replied',
+  'message_quarantined',
+  'email_bounced',
+  'linked_to_incident',
+  'incident_update_sent',
+  're_evaluated',
+  'review_recorded',
+  'improvement_item_updated',
+  'sponsorship_proposed',
+  'deletion_scheduled',
+  'personal_data_erased',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

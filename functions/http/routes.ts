@@ -43,6 +43,12 @@ export const ROUTES: Route[] = [
   // Everything stored about a customer, their contacts' personal data included: admin only.
   { method: 'GET', path: '/accounts/{accountId}/export', handler: 'accounts', scope: 'admin' },
   { method: 'POST', path: '/accounts/{accountId}/erase', handler: 'accounts', scope: 'admin' },
+  // Where events go outside AWS, and the secrets that sign them: an administrator's business.
+  { method: 'POST', path: '/webhooks', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}/deliveries', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/enable', handler: 'webhooks', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

@@ -5,11 +5,29 @@ import { ElapsedTime, Target } from './duration';
 
 const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is a snake_case name such as "support_lead"');
 
+/**
+ * When the people on a case hear that a deadline is near, as percentages of its target's working
+ * time (functions/domain/warnings.ts): [75] warns when three quarters of it are spent, [50, 90]
+ * twice, [] never. Each kind defaults on its own, so a playbook can change one and keep the others.
+ */
+const WarningShares = z
+  .array(z.number().int('a warning is a whole percentage of the target, 1–99').min(1).max(99))
+  .refine((shares) => new Set(shares).size === shares.length, 'each percentage once');
+export const DEFAULT_WARNING_PERCENT = 75;
+const WarnAtPercent = z
+  .strictObject({
+    acknowledge: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+    update: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+    resolve: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+  })
+  .default({ acknowledge: [DEFAULT_WARNING_PERCENT], update: [DEFAULT_WARNING_PERCENT], resolve: [DEFAULT_WARNING_PERCENT] });
+
 const SeverityPolicy = z.strictObject({
   acknowledgeWithin: Target,
   updateEvery: Target,
   resolveWithin: Target,
   involve: z.array(Role).min(1),
+  warnAtPercent: WarnAtPercent,
 });
 
 const RoutingCondition = z

@@ -1,26 +1,20 @@
 import * as z from 'zod';
+import { isValidTimeZone } from '../domain/business-calendar';
 import { LIST_ORDERS } from '../domain/listing';
-import { CHANNELS, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+import { MAX_SCORE, MIN_SCORE } from '../domain/survey';
+import { CHANNELS, EVENT_TYPES, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request and response shapes of the HTTP API. The OpenAPI document is generated
 // from these (functions/schemas/openapi.ts), so every field's doc lives here.
 
-const isoInstant = () => z.iso.datetime({ offset: true }).describe('ISO 8601 instant, e.g. 2026-05-04T09:30:00Z');
+export const isoInstant = () => z.iso.datetime({ offset: true }).describe('ISO 8601 instant, e.g. 2026-05-04T09:30:00Z');
 const text = (max: number) => z.string().trim().min(1).max(max);
 /** Values that can end up in an email header (subject, display name): CR/LF would inject headers. */
 const singleLine = (max: number) =>
   text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be a single line: no line breaks or control characters');
 
-const ianaTimeZone = z
-  .string()
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an IANA time zone such as "Europe/Berlin"');
+// One rule for what a time zone is, the calendar's (the playbook's zones are checked by it too).
+const ianaTimeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin"');
 
 /** An email address as RFC 5321 bounds it (254 characters): it becomes part of keys and of email headers. */
 export const EmailAddress = z.email().max(254);
@@ -273,7 +267,6 @@ export const DeadlineExplanation = z.object({
     z.object({ from: localInstant(), to: localInstant(), workingMs: z.number().int(), by: z.string().optional(), reason: z.string().optional() }),
   ),
   holidaysSkipped: z.array(z.iso.date()),
-  legacyPausedMs: z.number().int().optional().describe('paused time recorded before pauses were kept as records, added as a lump'),
   summary: z.string(),
 });
 
@@ -341,20 +334,17 @@ export const EscalationView = z.object({
   owner: z.string().optional(),
   routedTo: z.array(z.string()).describe('playbook roles working the case'),
   deadlines: Deadlines,
-  deadlineExplanations: DeadlineExplanations.optional().describe('how each deadline was computed'),
+  deadlineExplanations: DeadlineExplanations.describe('how each deadline was computed'),
   sla: z.object({
     pausedMs: z.number().int().describe('total time the clock has been paused'),
     pausedSince: isoInstant().optional(),
     pauses: z.array(PauseView).describe('every pause: who, why, from, to'),
-    calendar: z.string().optional().describe('the calendar the severity counts in'),
-    timeZone: z.string().optional().describe('the account\'s time zone'),
+    calendar: z.string().describe('the calendar the severity counts in'),
+    timeZone: z.string().describe('the account\'s time zone'),
     targets: z
       .object({ acknowledgeWithin: z.string(), updateEvery: z.string(), resolveWithin: z.string() })
-      .optional()
       .describe('as the playbook writes them: hours and minutes ("4h") count working time; whole days ("7d") count working days on a business calendar, 24 h each on 24×7'),
-    policyTakenAt: isoInstant()
-      .optional()
-      .describe('when the targets and calendar were taken from the playbook; absent: the case predates this and follows the current playbook'),
+    policyTakenAt: isoInstant().describe('when the targets and calendar were taken from the playbook (intake or re-evaluation)'),
   }),
   reportedAt: isoInstant().describe('when the customer raised it; the SLA clocks start here'),
   createdAt: isoInstant(),
@@ -365,15 +355,21 @@ export const EscalationView = z.object({
   resolution: ActionRequests.resolve.optional(),
   outcome: z.enum(OUTCOMES).optional(),
   reopenCount: z.number().int(),
+  incidentId: z.string().optional().describe('the incident this case is part of (GET /incidents/{id}), when one problem hits many customers'),
+  satisfaction: z
+    .object({ score: z.number().int().min(MIN_SCORE).max(MAX_SCORE), at: isoInstant() })
+    .optional()
+    .describe('the score the customer gave in the follow-up survey, once recorded'),
   review: ReviewView.optional().describe('the blameless review and its improvement plan, once recorded'),
   sponsor: z.string().optional().describe('the account\'s executive sponsor, who got the case from intake'),
   retainUntil: isoInstant().optional().describe('set when the case closes: it and everything stored with it is deleted after this instant'),
   erasedAt: isoInstant().optional().describe('when the account\'s personal data was erased from this case'),
 });
+export type EscalationBody = z.output<typeof EscalationView>;
 
 export const TimelineEventView = z.object({
   seq: z.string().describe('orders events within the case'),
-  type: z.string(),
+  type: z.enum(EVENT_TYPES),
   at: isoInstant(),
   actor: z.string(),
   summary: z.string(),
@@ -388,14 +384,4 @@ export const ListEscalationsResponse = z.object({
 export const TimelineResponse = z.object({
   items: z.array(TimelineEventView),
   nextCursor: z.string().optional(),
-});
-
-export const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  allowed: z.array(z.string()).optional(),
 });

@@ -15,7 +15,9 @@ import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
+import type { EventPublisher, WebhookSender, WebhookStore } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
+import type { TargetRules } from '../domain/webhook-targets';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../domain/vocabulary';
 import type { ActionInput, ActionName, CreateEscalationInput, ImprovementItemChanges, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
 import { retrying } from '../support/retrying';
@@ -29,6 +31,14 @@ export interface Dependencies {
   log: Log;
   survey: SurveyLinks;
   rawMail: RawMailStore;
+  /** Domain events onto the stack's bus (functions/usecases/webhooks.ts). */
+  events: EventPublisher;
+  /** Registered webhooks and the deliveries owed to them. */
+  webhooks: WebhookStore;
+  /** Posts webhook deliveries. */
+  webhookSender: WebhookSender;
+  /** Where a webhook may point (functions/domain/webhook-targets.ts). */
+  webhookTargets: TargetRules;
   /** Where customer replies arrive; each case gets its own plus-address of it. */
   inboundAddress?: string;
   playbook: Playbook;
@@ -39,8 +49,16 @@ export interface Dependencies {
   };
   now: () => Date;
   newId: () => string;
+  /**
+   * Real time, for what a party outside checks against its own clock: a webhook's signed
+   * timestamp (receivers refuse one minutes off). The same as `now` on AWS; locally `now` may
+   * run faster (--time-scale) while this does not.
+   */
+  wallClock: () => Date;
   /** In [0, 1): the jitter of every backoff. */
   random: () => number;
+  /** Cryptographically random bytes: webhook signing secrets. */
+  randomBytes: (count: number) => Uint8Array;
 }
 
 /** Who asks, and what they asked for: the precondition they saw and the key that makes a retry safe. */

@@ -2,13 +2,13 @@ import { aftercareDueAt } from '../domain/aftercare';
 import { playbookMetrics, reviewMetrics } from '../domain/playbook-metrics';
 import type { Escalation } from '../domain/escalation';
 import { ACTIVE_STATUSES, type Severity } from '../domain/vocabulary';
-import type { MetricsParams } from '../schemas/metrics';
+import type { MetricsParams, MetricsReportBody } from '../schemas/metrics';
 import type { Dependencies } from './escalations';
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
 
 /** The playbook's figures over a range: Queries on the events index and the status index, no Scan. */
-export async function reportMetrics(deps: Dependencies, params: MetricsParams) {
+export async function reportMetrics(deps: Dependencies, params: MetricsParams): Promise<MetricsReportBody> {
   const to = params.to ? new Date(params.to) : deps.now();
   const from = params.from ? new Date(params.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   const [events, openCases, reviewedCases] = await Promise.all([

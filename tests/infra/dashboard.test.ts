@@ -41,6 +41,14 @@ const EMF_METRICS = [
   'WorkflowStartFailures',
   'WorkflowsRearmed',
   'WorkflowsStartedBySweep',
+  'EventsPublished',
+  'WebhooksRegistered',
+  'WebhooksDelivered',
+  'WebhookAttemptsFailed',
+  'WebhooksDisabled',
+  'WebhookDeliveryLag',
+  'OwedWebhookDeliveries',
+  'OldestOwedWebhookDeliveryAge',
 ];
 
 /** Metric names as the source writes them: `metrics.record('Name', ...)` calls and metric-points.ts's `name: 'Name'`. */

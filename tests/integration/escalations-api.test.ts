@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../functions/http/version';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 
 const HOUR = 3_600_000;
 let api: TestApi;
@@ -325,7 +326,7 @@ describe('lists', () => {
 
 describe('service endpoints', () => {
   it('GET /health is public, as uptime checkers expect, and says only the status and the version', async () => {
-    const response = await fetch(`${api.url}/health`);
+    const response = await fetchChecked(`${api.url}/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', version: API_VERSION });
     // A token changes nothing: the route has no authorizer.
@@ -342,7 +343,7 @@ describe('service endpoints', () => {
   });
 
   it('rejects a missing or wrong bearer token with 401', async () => {
-    const none = await fetch(`${api.url}/escalations`);
+    const none = await fetchChecked(`${api.url}/escalations`);
     expect(none.status).toBe(401);
     const wrong = await api.call('GET', '/escalations', undefined, { authorization: 'Bearer wrong' });
     expect(wrong.status).toBe(401);

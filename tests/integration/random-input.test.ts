@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Route } from '../../functions/http/routes';
 import { ActionRequests } from '../../functions/schemas/escalation';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 
 // Random input over every route of the route table: whatever a client sends (ids of any
 // length, broken percent-encoding, bodies of any shape, garbage headers), the API answers a
@@ -115,7 +116,7 @@ describe('random input over every route', () => {
         names.forEach((name, i) => (path = path.replace(`{${name}}`, params[i] as string)));
         const search = new URLSearchParams(Object.entries(query)).toString();
         const headerList = Object.fromEntries(Object.entries(sent).filter(([, value]) => value !== undefined && sendable(value as string))) as Record<string, string>;
-        const response = await fetch(`${api.url}${path}${search ? `?${search}` : ''}`, {
+        const response = await fetchChecked(`${api.url}${path}${search ? `?${search}` : ''}`, {
           method: route.method,
           // JSON unless the generator picked another type: most requests should reach past the media-type check.
           headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', ...headerList },

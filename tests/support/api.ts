@@ -5,6 +5,7 @@ import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import type { LocalTokens } from '../../local/gateway';
 import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { fetchChecked, warmContract } from './contract';
 import { waitFor } from './wait-for';
 
 export { escalationRequest } from '../fixtures/escalation-request';
@@ -17,7 +18,10 @@ export interface TestApi {
   tokens: LocalTokens['byScope'];
   tableName: string;
   stack: LocalStack;
-  /** Sends an authenticated JSON request and returns status, headers and the parsed body. */
+  /**
+   * Sends an authenticated JSON request and returns status, headers and the parsed body, once the
+   * answer has been held to the OpenAPI document (tests/support/contract.ts).
+   */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
   /** Mail the local SES accepted, newest last. */
   sentMail(): Promise<SentMail[]>;
@@ -56,6 +60,8 @@ export const localStage = (): LocalStage => readLocalStage(inject('localStageFil
 export async function startTestApi(
   options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory'>> = {},
 ): Promise<TestApi> {
+  // Before the stack's clock starts: the first check's compile would otherwise be case time lost.
+  await warmContract();
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -86,7 +92,7 @@ export async function startTestApi(
     tableName,
     stack,
     async call(method, path, body, headers = {}) {
-      const response = await fetch(url + path, {
+      const response = await fetchChecked(url + path, {
         method,
         headers: {
           authorization: `Bearer ${token}`,

@@ -145,14 +145,15 @@ describe('every email the rules send renders as SES renders it', () => {
   it('covers every template and every deadline action that sends one (a new template or path must be added here)', () => {
     expect(new Set(PATHS.map(([, notification]) => notification.template))).toEqual(new Set(TEMPLATE_NAMES));
     const acting = new Set(PATHS.map(([path]) => path.split(' ')[0]));
-    for (const action of ['escalate_unacknowledged', 'escalate_missed_update', 'remind_owner_update_due', 'alert_resolution_overdue', 'route_by_rule', 'send_follow_up', 'remind_recovery_call', 'remind_health_check', 'remind_review_due', 'remind_improvement_item_overdue']) {
+    for (const action of ['warn_deadline_approaching', 'escalate_unacknowledged', 'escalate_missed_update', 'remind_owner_update_due', 'alert_resolution_overdue', 'route_by_rule', 'send_follow_up', 'remind_recovery_call', 'remind_health_check', 'remind_review_due', 'remind_improvement_item_overdue']) {
       expect(acting, action).toContain(action);
     }
     // Each kind of breach alert and owner reminder is among them.
     const kinds = new Set(PATHS.map(([, notification]) => String(notification.data.alert ?? notification.data.reminder ?? '')));
-    for (const kind of ['tier_raised', 'top_of_ladder', 'resolution_overdue', 'routing_rule', 'customer_update_due', 'recovery_call', 'health_check_call', 'review_due', 'improvement_item_overdue']) {
-      expect(kinds, kind).toContain(kind);
-    }
+    for (const kind of ['tier_raised', 'top_of_ladder', 'resolution_overdue', 'routing_rule', 'customer_update_due', 'recovery_call', 'health_check_call', 'review_due', 'improvement_item_overdue']) expect(kinds, kind).toContain(kind);
+    // And a warning before each kind of deadline: acknowledge (never acknowledged), update and resolve (acknowledged, then silent).
+    const warned = new Set(PATHS.map(([, notification]) => String(notification.data.warning ?? '')));
+    for (const kind of ['acknowledge', 'update', 'resolve']) expect(warned, kind).toContain(kind);
   });
 
   it.each(PATHS)('%s: the data carries every variable the template names', (_path, notification) => {

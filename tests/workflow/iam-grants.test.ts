@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseKey } from '../../functions/adapters/table-design';
@@ -8,6 +10,7 @@ import { authorize } from '../../local/iam';
 import type { CheckedRequest } from '../../local/iam-enforcement';
 import type { TaskHandler } from '../../local/workflow-engine';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 import { codeGrants, withoutGrant } from '../support/grants';
 import { waitFor } from '../support/wait-for';
 
@@ -91,8 +94,8 @@ describe('IAM grants on a tour of every function', () => {
     const followUp = await waitFor(async () => (await api.sentMail()).find((mail) => mail.subject === `Checking in on "${title}"`), { timeoutMs: 20_000, what: 'the follow-up email' });
     // Opening the link shows a page (no write); its form records the score.
     const link = new URL(/9: (http\S+)/.exec(followUp.body.text!)![1]!);
-    expect((await fetch(link)).status).toBe(200);
-    const answered = await fetch(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
+    expect((await fetchChecked(link)).status).toBe(200);
+    const answered = await fetchChecked(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
     expect(answered.status).toBe(200);
 
     // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
@@ -135,7 +138,29 @@ describe('IAM grants on a tour of every function', () => {
     faults.set({});
     await waitFor(async () => calledBy('resend-owed-emails').some((check) => check.action === 'ses:SendEmail'), { timeoutMs: 30_000, what: 'the owed-email sweep to send what SES refused' });
     await api.settledMail([owed.id]);
-  }, 90_000);
+
+    // Webhooks: registered, read, rotated, listed; events go on the bus; a delivery the receiver refused goes out with the sweep.
+    let answer = 503;
+    const receiver = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(answer).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = await api.call('POST', '/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, events: ['escalation.opened'] });
+      expect(hook.status).toBe(201);
+      expect((await api.call('GET', `/webhooks/${hook.body.id}`)).status).toBe(200);
+      expect((await api.call('POST', `/webhooks/${hook.body.id}/rotate-secret`)).status).toBe(200);
+      const deliveries = async () => (await api.call('GET', `/webhooks/${hook.body.id}/deliveries`)).body.items as { status: string }[];
+      await open({ severity: 'low', triggers: [] });
+      await waitFor(async () => (await deliveries()).some((delivery) => delivery.status === 'pending'), { what: 'a delivery the receiver refused' });
+      answer = 204;
+      await waitFor(async () => (await deliveries()).every((delivery) => delivery.status === 'sent'), { timeoutMs: 30_000, what: 'the sweep to deliver it' });
+      expect(calledBy('queued-emails').some((check) => check.action === 'events:PutEvents')).toBe(true);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  }, 120_000);
 
   it('refused nothing: every call of the tour was allowed by its function\'s role', () => {
     expect(checks.length).toBeGreaterThan(0);
