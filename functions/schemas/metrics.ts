@@ -63,5 +63,19 @@ export const MetricsReport = z.object({
       }),
     ),
   }),
+  reviews: z
+    .object({
+      recorded: z.number().int(),
+      onTime: Ratio.describe('recorded by their deadline, against every review recorded'),
+      ownersReminded: z.number().int().describe('reminders sent for reviews not recorded by their deadline'),
+    })
+    .describe('the reviews after resolution recorded in the range'),
+  improvementItems: z
+    .object({
+      open: z.number().int(),
+      overdue: z.number().int(),
+      byTeam: z.record(z.string(), z.object({ open: z.number().int(), overdue: z.number().int() })),
+    })
+    .describe('the improvement items of the reviews still open now'),
 });
 export type MetricsReportBody = z.output<typeof MetricsReport>;
