@@ -330,7 +330,7 @@ export const EscalationView = z.object({
   businessImpact: z.string().optional(),
   alreadyTried: z.string().optional(),
   neededBy: isoInstant().optional(),
-  customer: Customer,
+  customer: Customer.extend({ contacts: z.array(Contact).max(20).describe('who gets the customer updates; empty once the account\'s personal data was erased (erasedAt)') }),
   owner: z.string().optional(),
   routedTo: z.array(z.string()).describe('playbook roles working the case'),
   deadlines: Deadlines,
