@@ -1042,7 +1042,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       }),
     );
     const items = (result.Items ?? []).map((item) => {
-      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, ...event } = withoutKeys(item);
+      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, expiresAt: _expiresAt, ...event } = withoutKeys(item);
       return event as unknown as StoredEvent;
     });
     return {
