@@ -85,7 +85,8 @@ export async function listDeliveries(deps: Dependencies, id: string, page: { lim
   await getWebhook(deps, id);
   const result = await deps.webhooks.deliveries(id, page);
   return {
-    items: result.items.map(({ body: _body, webhookId: _webhook, key: _key, ...delivery }) => delivery),
+    // A sending delivery's lease is the sweep's bookkeeping, not part of what the API shows.
+    items: result.items.map(({ body: _body, webhookId: _webhook, key: _key, leaseUntil: _lease, ...delivery }) => delivery),
     ...(result.nextCursor && { nextCursor: result.nextCursor }),
   };
 }
