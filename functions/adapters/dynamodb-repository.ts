@@ -1,13 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -76,6 +74,7 @@ import {
   outboxKey,
   sentMessageKey,
 } from './table-design';
+import { itemsByKey, owedEntries } from './table-reads';
 
 /** Items of a closed case given their deletion date side by side: DynamoDB takes it, and a partition holds hundreds. */
 const DELETION_STAMP_CONCURRENCY = 16;
@@ -96,10 +95,6 @@ function accountProfileFromItem(accountId: string, item: Record<string, unknown>
 
 /** A list page reads at most this many rounds of index queries (one per lane each), then hands back a cursor. */
 const MAX_ROUNDS_PER_PAGE = 10;
-/** BatchGetItem's limit on keys per call. */
-const BATCH_GET_LIMIT = 100;
-/** Throttled batch reads are retried with backoff this many times before the request fails. */
-const MAX_BATCH_ATTEMPTS = 6;
 
 const KEY_ATTRIBUTES = new Set<string>([
   TABLE_DESIGN.partitionKey,
@@ -625,32 +620,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
   }
 
   async owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }> {
-    const index = TABLE_DESIGN.indexes.byOwedEmail;
-    const entries: { pk: string; sk: string; queuedAt: string; sweepFrom: string }[] = [];
-    await Promise.all(
-      Array.from({ length: OWED_EMAIL_SHARDS }, async (_, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: 'byOwedEmail',
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': index.partitionKey },
-              ExpressionAttributeValues: { ':pk': owedEmailPartition(shard) },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }),
-    );
-    const oldestQueuedAt = entries.reduce<string | undefined>((oldest, entry) => (oldest === undefined || entry.queuedAt < oldest ? entry.queuedAt : oldest), undefined);
-    // The index copies only what never changes: whether each candidate is due is read from the outbox itself.
-    const due = entries.filter((entry) => entry.sweepFrom <= now.toISOString());
+    const partitions = Array.from({ length: OWED_EMAIL_SHARDS }, (_, shard) => owedEmailPartition(shard));
+    const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
     const candidates = (await this.itemsByKey(due))
       .filter((item) => item.status === 'pending' || item.status === 'sending')
       .map(
@@ -664,7 +635,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
           ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
         }),
       );
-    return { owed: entries.length, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
   }
 
 
@@ -882,27 +853,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return (await this.itemsByKey(keys)).map(caseFromItem);
   }
 
-  /**
-   * Items by table key (BatchGetItem, 100 a call, consistent), in the order given; ones deleted
-   * meanwhile are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for again
-   * with backoff; still unprocessed after that, the read fails as unavailable.
-   */
-  private async itemsByKey(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
-    const found = new Map<string, Record<string, unknown>>();
-    const id = (key: Record<string, unknown>) => `${String(key.pk)}\u0000${String(key.sk)}`;
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT).map(({ pk, sk }) => ({ pk, sk }));
-      await retrying(
-        async () => {
-          const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-          for (const item of result.Responses?.[this.table] ?? []) found.set(id(item), item);
-          pending = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
-          if (pending.length) throw new DependencyUnavailableError(`DynamoDB left ${pending.length} reads unprocessed`);
-        },
-        { backoff: THROTTLED_TRANSACTION_BACKOFF, maxAttempts: MAX_BATCH_ATTEMPTS, retryable: (error) => error instanceof DependencyUnavailableError },
-      );
-    }
-    return keys.flatMap((key): Record<string, unknown>[] => { const item = found.get(id(key)); return item ? [item] : []; });
+  private itemsByKey(keys: { pk: string; sk: string }[]) {
+    return itemsByKey(this.db, this.table, keys);
   }
 
   /** Every item of one partition, page by page (consistent reads). */

@@ -1,9 +1,8 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryState } from '../domain/webhook-delivery';
 import { keepAttempts } from '../domain/webhook-delivery';
-import { DependencyUnavailableError, InvalidCursorError, VersionConflictError } from '../ports/errors';
+import { InvalidCursorError, VersionConflictError } from '../ports/errors';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRef, StoredDelivery, WebhookStore, WebhookSubscription } from '../ports/webhooks';
-import { retrying } from '../support/retrying';
 import {
   deliveryKey,
   DELIVERY_PREFIX,
@@ -11,16 +10,15 @@ import {
   OWED_EMAIL_INDEX_ATTRIBUTES,
   owedDeliveryAttributes,
   owedDeliveryPartition,
-  TABLE_DESIGN,
   WEBHOOK_PREFIX,
   webhookKey,
   WEBHOOKS_PARTITION,
 } from './table-design';
+import { itemsByKey, owedEntries } from './table-reads';
 
 /** A settled delivery stays listable this long (GET /webhooks/{id}/deliveries), then the table's TTL removes it. */
 const SETTLED_DELIVERY_TTL_S = 14 * 86_400;
 const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
-const BATCH_GET_LIMIT = 100;
 
 const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
@@ -211,31 +209,8 @@ export class DynamoDbWebhookStore implements WebhookStore {
   }
 
   async owedDeliveries(now: Date) {
-    const index = TABLE_DESIGN.indexes.byOwedEmail;
-    const entries: { pk: string; sk: string; queuedAt: string; sweepFrom: string }[] = [];
-    await Promise.all(
-      Array.from({ length: OWED_DELIVERY_SHARDS }, async (_, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: 'byOwedEmail',
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': index.partitionKey },
-              ExpressionAttributeValues: { ':pk': owedDeliveryPartition(shard) },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }),
-    );
-    const oldestQueuedAt = entries.reduce<string | undefined>((oldest, entry) => (oldest === undefined || entry.queuedAt < oldest ? entry.queuedAt : oldest), undefined);
-    const due = entries.filter((entry) => entry.sweepFrom <= now.toISOString());
+    const partitions = Array.from({ length: OWED_DELIVERY_SHARDS }, (_, shard) => owedDeliveryPartition(shard));
+    const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
     const candidates = (await this.itemsByKey(due))
       .map(deliveryOf)
       .filter((delivery) => delivery.status === 'pending' || delivery.status === 'sending')
@@ -248,7 +223,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
         ...(nextAttemptAt && { nextAttemptAt }),
         ...(leaseUntil && { leaseUntil }),
       }));
-    return { owed: entries.length, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
   }
 
   async deliveries(webhookId: string, page: { limit: number; cursor?: string }) {
@@ -277,20 +252,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
     return { items: (result.Items ?? []).map(deliveryOf), ...(typeof last === 'string' && { nextCursor: Buffer.from(last).toString('base64url') }) };
   }
 
-  private async itemsByKey(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT).map(({ pk, sk }) => ({ pk, sk }));
-      await retrying(
-        async () => {
-          const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-          found.push(...(result.Responses?.[this.table] ?? []));
-          pending = (result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-          if (pending.length) throw new DependencyUnavailableError(`DynamoDB left ${pending.length} reads unprocessed`);
-        },
-        { backoff: { baseMs: 50, capMs: 2_000, jitter: 'full' }, maxAttempts: 6, retryable: (error) => error instanceof DependencyUnavailableError },
-      );
-    }
-    return found;
+  private itemsByKey(keys: { pk: string; sk: string }[]) {
+    return itemsByKey(this.db, this.table, keys);
   }
 }

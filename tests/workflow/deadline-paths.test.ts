@@ -98,7 +98,10 @@ describe('the escalation workflow', () => {
     expect(Date.parse(reminder.at)).toBeLessThan(Date.parse(breach.at));
     expect(breach.data).toMatchObject({ action: 'escalate_missed_update', tier: 1 });
     const mail = await api.settledMail([opened.id]);
-    expect(mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title))).toHaveLength(1);
+    const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title));
+    // One reminder that the update is due; the at-risk warning before it (75 % of the cadence) is its own email.
+    expect(toOwner.filter((m) => m.subject.startsWith('Customer update due'))).toHaveLength(1);
+    expect(toOwner.filter((m) => m.subject.includes('left to update the customer on'))).toHaveLength(1);
   });
 
   it('pause stops every deadline; resume re-arms the workflow with deadlines moved by the pause', async () => {
