@@ -97,6 +97,23 @@ describe('IAM grants on a tour of every function', () => {
     expect((await fetchChecked(link)).status).toBe(200);
     const answered = await fetchChecked(link.origin + link.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score: '9' }).toString() });
     expect(answered.status).toBe(200);
+    // Closed, the workflow gives every item of the case its deletion date (act-on-deadline reads the partition and stamps each item).
+    expect((await api.call('POST', `/escalations/${a.id}/close`, { outcome: 'retained' })).status).toBe(200);
+    await waitFor(async () => (await eventsOf(a.id)).some((event) => event.type === 'deletion_scheduled'), { timeoutMs: 20_000, what: 'the closed case\'s deletion date' });
+
+    // An account of its own: an executive escalation resolved proposes sponsorship; the account's view, brief,
+    // the admin's enrolment, the export and the erasure (the accounts function).
+    const accountId = `tour-${Date.now()}`;
+    const customer = { accountId, name: 'Initech', contacts: [{ email: 'bill@initech.test', name: 'Bill Lumbergh' }] };
+    const executive = await open({ customer, severity: 'high', triggers: ['cancellation_threat'] });
+    expect((await api.call('POST', `/escalations/${executive.id}/acknowledge`, {})).status).toBe(200);
+    expect((await api.call('POST', `/escalations/${executive.id}/resolve`, { rootCause: 'a lost batch', fix: 'replayed it', prevention: 'batches are checksummed' })).status).toBe(200);
+    expect((await api.call('GET', `/accounts/${accountId}`)).status).toBe(200);
+    expect((await api.call('GET', `/accounts/${accountId}/brief`)).status).toBe(200);
+    expect((await api.call('POST', `/accounts/${accountId}/sponsorship`, { decision: 'enrol', sponsor: 'cro@example.com', reason: 'threatened to leave' })).status).toBe(200);
+    expect((await api.call('GET', `/accounts/${accountId}/export`)).status).toBe(200);
+    await api.settledMail([executive.id]);
+    expect((await api.call('POST', `/accounts/${accountId}/erase`, { reason: 'the customer asked for erasure' })).status).toBe(200);
 
     // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
     const acknowledgment = (await api.sentMail()).find((mail) => mail.subject.includes(a.id))!;
