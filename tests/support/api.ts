@@ -26,8 +26,10 @@ export interface TestApi {
   /** Mail the local SES accepted, newest last. */
   sentMail(): Promise<SentMail[]>;
   /**
-   * The same, once every email these cases queued so far has gone out: emails leave after
-   * the write that queued them (from the table's stream, or the deadline task that queued them).
+   * The same, once every email these cases queued so far is settled, sent or given up (an email
+   * SES kept refusing past the retry window): emails leave after the write that queued them (from
+   * the table's stream, or the deadline task that queued them). A test that needs an email checks
+   * it is among those returned.
    */
   settledMail(caseIds: string[]): Promise<SentMail[]>;
   close(): Promise<void>;
@@ -122,10 +124,10 @@ export async function startTestApi(
             ConsistentRead: true,
           }),
         );
-        return Items.filter((item) => item.status?.S !== 'sent').length;
+        return Items.filter((item) => item.status?.S !== 'sent' && item.status?.S !== 'failed').length;
       };
       // The stream sends them within a second on a quiet machine; a file beside this one may be saturating DynamoDB Local.
-      await waitFor(async () => (await Promise.all(caseIds.map(unsent))).every((n) => n === 0), { timeoutMs: 60_000, what: `the emails of ${caseIds.join(', ')} to go out` });
+      await waitFor(async () => (await Promise.all(caseIds.map(unsent))).every((n) => n === 0), { timeoutMs: 60_000, what: `the emails of ${caseIds.join(', ')} to settle` });
       return sentMail();
     },
     close: stack.stop,
