@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
 import type { Mailer } from '../ports/mailer';
-import type { RawMailStore } from '../ports/raw-mail-store';
+import type { RawMailEraser, RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { EventPublisher, WebhookSender } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
@@ -26,6 +26,7 @@ export interface Wiring {
   workflow?: (config: Config) => WorkflowEngine;
   survey?: (config: Config) => SurveyLinks;
   rawMail?: (config: Config) => RawMailStore;
+  rawMailEraser?: (config: Config) => RawMailEraser;
   events?: (config: Config) => EventPublisher;
   webhookSender?: (config: Config) => WebhookSender;
 }
@@ -65,6 +66,7 @@ export function container(wiring: Wiring = {}): Dependencies {
     workflow: port('workflow'),
     survey: port('survey'),
     rawMail: port('rawMail'),
+    rawMailEraser: port('rawMailEraser'),
     events: port('events'),
     webhookSender: port('webhookSender'),
   };

@@ -51,7 +51,7 @@ export const handler = task(SesReceiptEvent, async (event) => {
       results.push({ outcome: 'refused', reason: `failed checks: ${refused.join(', ')}` });
       continue;
     }
-    const message = await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients);
+    const message = { ...(await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients)), sesMessageId: mail.messageId };
     const result = await takeInEmail(deps, message, verdicts);
     if (result.outcome === 'refused') deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, reason: result.reason });
     if (result.outcome === 'quarantined') deps.log.warn('inbound email quarantined on its case', { sesMessageId: mail.messageId, caseId: result.caseId, reasons: result.reasons });

@@ -185,4 +185,6 @@ export interface ErasureRecord {
   reason: string;
   cases: string[];
   itemsRewritten: number;
+  /** Inbound emails of those cases whose raw MIME was deleted from the bucket. */
+  rawMailDeleted: number;
 }

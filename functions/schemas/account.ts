@@ -134,4 +134,5 @@ export const ErasureRecordView = z.object({
   reason: z.string().describe('why, without any personal data it quoted'),
   cases: z.array(z.string()).describe('the escalations erased'),
   itemsRewritten: z.number().int(),
+  rawMailDeleted: z.number().int().describe('inbound emails of those cases whose stored raw message was deleted'),
 });
