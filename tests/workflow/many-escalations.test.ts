@@ -47,7 +47,7 @@ describe('many escalations at once', () => {
     expect(firstBreaches.map((list) => list.length)).toEqual(Array(COUNT).fill(1));
     // The alert is queued with the breach; the table's stream sends it, behind some 700 other emails
     // (the at-risk warnings among them) and the domain events of every entry, on a saturated DynamoDB Local.
-    const tierOneAlerts = async () => (await api.sentMail()).filter((m) => m.subject.includes(`Load ${run} #`) && m.subject.includes('tier 1'));
+    const tierOneAlerts = async () => (await api.sentMail()).filter((m) => m.subject.includes(`Load ${run} #`) && m.subject.endsWith(': now with tier 1'));
     await waitFor(async () => new Set((await tierOneAlerts()).map((m) => m.subject)).size === COUNT, { timeoutMs: 300_000, what: 'an alert for every case' });
     await api.stack.caseChanges.drained();
     const perCase = new Map<string, number>();
