@@ -1,23 +1,14 @@
 import * as z from 'zod';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
 import { API_VERSION } from '../http/version';
-import {
-  ActionRequests,
-  CreateEscalationRequest,
-  EscalationView,
-  ListEscalationsQuery,
-  ListEscalationsResponse,
-  PatchEscalationRequest,
-  Problem,
-  TimelineQuery,
-  TimelineResponse,
-  type ActionName,
-} from './escalation';
+import { ActionRequests, CreateEscalationRequest, ListEscalationsQuery, PatchEscalationRequest, TimelineQuery, type ActionName } from './escalation';
 import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
 import { MetricsQuery } from './metrics';
 import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
+import { EscalationView, ListEscalationsResponse, Problem, TimelineResponse } from './views';
 
 type JsonSchema = Record<string, unknown>;
+type QuerySchema = z.ZodObject | z.ZodLazy<z.ZodObject>;
 
 const inputSchema = (schema: z.ZodType): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -31,8 +22,9 @@ const outputSchema = (schema: z.ZodType): JsonSchema => {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 
-const queryParameters = (schema: z.ZodObject) =>
-  Object.entries(schema.shape).map(([name, field]) => ({
+/** A query's parameters, one per key of its object schema (built on first use: see schemas/escalation.ts). */
+const queryParameters = (schema: QuerySchema) =>
+  Object.entries((schema instanceof z.ZodLazy ? schema.unwrap() : schema).shape).map(([name, field]) => ({
     name,
     in: 'query',
     required: false,
@@ -45,7 +37,7 @@ interface Operation {
   /** Default application/json. */
   requestMediaType?: string;
   responseMediaType?: string;
-  query?: z.ZodObject;
+  query?: QuerySchema;
   response?: JsonSchema;
   status?: number;
   headers?: JsonSchema[];
