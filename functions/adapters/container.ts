@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { Playbook } from '../playbook/schema';
 import type { Mailer } from '../ports/mailer';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
@@ -27,7 +28,7 @@ export interface Wiring {
 
 type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook' | 'delivery'>>;
 
-type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
+type Base = Omit<Dependencies, keyof Wiring | 'playbook'> & { config: Config; playbook: () => Playbook };
 
 let base: Base | undefined;
 let localOverrides: LocalOverrides = {};
@@ -48,13 +49,22 @@ export function provideLocalAdapters(overrides: LocalOverrides) {
  * table, the playbook, metrics and logs; other ports only as wired.
  */
 export function container(wiring: Wiring = {}): Dependencies {
-  const { config, ...shared } = (base ??= baseDependencies());
+  const { config, playbook, ...shared } = (base ??= baseDependencies());
   const port = <K extends keyof Wiring>(name: K): Dependencies[K] => {
     const factory = wiring[name];
     if (!factory) return unwired(name) as Dependencies[K];
     return (localOverrides[name] as Dependencies[K] | undefined) ?? (factory(config) as Dependencies[K]);
   };
-  return { ...shared, mailer: port('mailer'), workflow: port('workflow'), survey: port('survey'), rawMail: port('rawMail') };
+  return {
+    ...shared,
+    get playbook() {
+      return playbook();
+    },
+    mailer: port('mailer'),
+    workflow: port('workflow'),
+    survey: port('survey'),
+    rawMail: port('rawMail'),
+  };
 }
 
 /** What every handler shares; built once per process (the local stack runs every handler in one). */
@@ -69,13 +79,25 @@ function baseDependencies(): Base {
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
-    playbook: loadPlaybook(config.PLAYBOOK_PATH),
+    playbook: parsedOnFirstUse(config.PLAYBOOK_PATH),
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
+}
+
+/**
+ * The playbook, parsed the first time a rule reads it rather than at cold start: most handlers
+ * read a case or a list and never consult it, and the parse builds its schema and checks every
+ * calendar's time zone (Intl's zone data is loaded then), which cost more than the rest of a
+ * cold start (docs/performance.md). It cannot fail late: CDK parsed the very file with this
+ * loader at synth (lib/playbook-bundle.ts) and ships nothing else, and the defaults are tested.
+ */
+function parsedOnFirstUse(path: string | undefined): () => Playbook {
+  let playbook: Playbook | undefined;
+  return () => (playbook ??= loadPlaybook(path));
 }
 
 /** A port this handler did not wire: any call says so, instead of an undefined property deep in a use case. */
