@@ -41,8 +41,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // Pages through the open cases (a list), reads and re-arms a case without an execution.
   'reconcile-workflows': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['Query'] },
   // Stream consumers and email
-  // Everything it needs is in the stream's images: it reads the stream (its event source mapping's grant), never the table.
-  'case-workflows': { table: [] },
+  // Everything it needs is in the stream's images (its event source mapping's grant); it writes the contact directory entries of new contacts.
+  'case-workflows': { table: ['PutItem'] },
   // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts).
   'queued-emails': { table: ['PutItem', 'UpdateItem'] },
   // The same, for the owed emails it lists from the owed-email index.
