@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isValidTimeZone } from '../domain/business-calendar';
 import { LIST_ORDERS } from '../domain/listing';
 import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
@@ -19,15 +20,7 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const singleLine = (max: number) =>
   text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be a single line: no line breaks or control characters');
 
-const ianaTimeZone = () =>
-  z.string().refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an IANA time zone such as "Europe/Berlin"');
+const ianaTimeZone = () => z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin"');
 
 /** An email address as RFC 5321 bounds it (254 characters): it becomes part of keys and of email headers. */
 const emailAddress = () => z.email().max(254);
