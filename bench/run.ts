@@ -8,7 +8,7 @@
  *   npm run bench -- intake cost      only these; their results replace those in latest.json
  *
  * deadline-lag runs three times (BENCH_LAG_REPEATS), each in a fresh process and stack with
- * its own load average; the run with the median p99 is the result, the others are kept beside it.
+ * its own load average; the run with the median p99 is the result, the others are kept beside it (repetitions).
  */
 import { execSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -106,7 +106,7 @@ async function main() {
     results.benches[name] = {
       ...median,
       judgedOn: `the median of ${runs.length} runs`,
-      runs: runs.map((run) => ({ figure: repeat.figure(run), at: run.at, seconds: run.seconds, loadAverage: run.loadAverage as LoadAverage })),
+      repetitions: runs.map((run) => ({ figure: repeat.figure(run), at: run.at, seconds: run.seconds, loadAverage: run.loadAverage as LoadAverage })),
     };
   }
   const totalSeconds = Math.round((performance.now() - started) / 1000);

@@ -30,7 +30,7 @@ export interface Results {
   machine?: string;
   /** CPUs of the machine the benches ran on: a 1-minute load average above it means other work competed. */
   cores?: number;
-  benches: Record<string, Record<string, unknown> & { at?: string; loadAverage?: LoadAverage; runs?: { loadAverage?: LoadAverage }[] }>;
+  benches: Record<string, Record<string, unknown> & { at?: string; loadAverage?: LoadAverage; repetitions?: { loadAverage?: LoadAverage }[] }>;
 }
 
 /**
@@ -42,7 +42,7 @@ export function overloaded(results: Results): string[] {
   const cores = results.cores ?? os.cpus().length;
   const found: string[] = [];
   for (const [name, result] of Object.entries(results.benches)) {
-    const starts = [result.loadAverage?.before, ...(result.runs ?? []).map((run) => run.loadAverage?.before)].filter((load): load is number => typeof load === 'number');
+    const starts = [result.loadAverage?.before, ...(result.repetitions ?? []).map((run) => run.loadAverage?.before)].filter((load): load is number => typeof load === 'number');
     const worst = Math.max(...starts);
     if (worst > cores) found.push(`${name} (1-minute load average ${worst} before it, on ${cores} cores)`);
   }
