@@ -83,15 +83,15 @@ function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
 /** An incident as stored: with its place in the status index, which every write must carry (a Put replaces the item). */
 const incidentItem = (incident: Incident) => ({ ...incidentKey(incident.id), ...incident, ...incidentIndexAttributes(incident) });
 
-/** An incident as the domain sees it; one stored before incidents had a status is open. */
+/** An incident as the domain sees it. */
 function incidentFromItem(item: Record<string, unknown>): Incident {
-  return { status: 'open', ...withoutKeys(item) } as Incident;
+  return withoutKeys(item) as unknown as Incident;
 }
 
 /** A case item (from a read, a stream image or a replayed answer) as the domain sees it, its SLA policy checked. */
 export function caseFromItem(item: Record<string, unknown>): Escalation {
   const escalation = withoutKeys(item) as unknown as Escalation;
-  return escalation.policy === undefined ? escalation : { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
+  return { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
 }
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
@@ -561,13 +561,8 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const { Items = [] } = await this.db.send(
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': contactPartition(email) }, ConsistentRead: true }),
     );
-    // An entry of the old layout (sort key CONTACT) names one account; a newer entry for it wins.
-    const byAccount = new Map<string, KnownContact>();
-    for (const item of Items.sort((a, b) => (a.sk === 'CONTACT' ? -1 : b.sk === 'CONTACT' ? 1 : 0))) {
-      const known = withoutKeys(item) as unknown as KnownContact;
-      byAccount.set(known.accountId, known);
-    }
-    return [...byAccount.values()];
+    // One entry per account the address is a contact of (sort key: the account).
+    return Items.map((item) => withoutKeys(item) as unknown as KnownContact);
   }
 
   async claimInboundMessage(messageId: string, expiresAt: Date) {

@@ -31,7 +31,7 @@ function storedPolicy() {
     calendarOf: perSeverity(z.string().min(1)),
     calendars: z.record(z.string(), StoredCalendar),
     followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
-    calendarsInAccountZone: z.array(z.string().min(1)).optional(),
+    calendarsInAccountZone: z.array(z.string().min(1)),
   }) satisfies z.ZodType<SlaPolicy>;
 }
 

@@ -1,9 +1,9 @@
 import type { Playbook } from '../playbook/schema';
 import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
 import type { Change, Escalation, TimelineEvent } from './escalation';
-import { afterTarget, computeDeadlines, followUpSchedule, legacyCredit, restartUpdateClock } from './deadlines';
+import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
-import { calendarFor, policyOf } from './sla-policy';
+import { calendarFor } from './sla-policy';
 import { describeTarget } from './sla-target';
 
 /**
@@ -80,7 +80,7 @@ export function phaseOf(escalation: Escalation): Phase {
 
 export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
   const { deadlines, sla, severity } = escalation;
-  const policy = policyOf(escalation, playbook);
+  const policy = escalation.policy;
   const targets = policy.targets[severity];
   const checks: ScheduledCheck[] = [];
   const phase = phaseOf(escalation);
@@ -104,7 +104,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
         key: `rule:${rule.name}`,
         action: 'route_by_rule',
         kind: 'routing',
-        at: afterTarget(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor, legacyCredit(sla)),
+        at: afterTarget(policy, severity, sla, sla.startedAt, rule.when.unresolvedFor),
         rule: rule.name,
       });
     }
@@ -217,7 +217,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
         data: { rule: check.rule, roles, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
       });
       const unresolvedFor = rule?.when.unresolvedFor;
-      const calendar = calendarFor(policyOf(escalation, playbook), escalation.severity);
+      const calendar = calendarFor(escalation.policy, escalation.severity);
       const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${describeTarget(unresolvedFor, calendar)}`;
       notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
       break;
@@ -239,7 +239,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       events.push({ type: 'closed', at: nowIso, actor: 'workflow', summary: 'closed after the follow-up period', data: { deadline: check.at, actedAt: nowIso } });
       break;
   }
-  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, playbook), next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);
   const breaches = events.filter((event) => event.type === 'deadline_breached').length;
   if (breaches) next.breaches = (escalation.breaches ?? 0) + breaches;
   return { next, events, notifications };

@@ -31,12 +31,7 @@ export interface SlaClock {
   /** Set while waiting on the customer. */
   pausedSince?: string;
   /** Every pause, oldest first; the open one (while paused) is last and has no `to`. */
-  pauses?: PauseRecord[];
-  /**
-   * Paused time of a clock recorded before pauses were kept as records: the resolution
-   * clock is credited with it as a lump. Absent on clocks that started with records.
-   */
-  legacyPausedMs?: number;
+  pauses: PauseRecord[];
 }
 
 export interface Deadlines {
@@ -70,14 +65,12 @@ export interface DeadlineExplanation {
   targetMs: number;
   /** working_days: where the day count started, the Nth working day, and that day at the starting wall time. */
   workingDays?: { days: number; countedFromLocal: string; day: string; sameTimeLocal: string };
-  /** The working stretches counted, in the calendar's zone; they add up to targetMs (and any legacy lump). */
+  /** The working stretches counted, in the calendar's zone; they add up to targetMs. */
   counted: { from: string; to: string; ms: number }[];
   /** Pauses that fell in the counted window, and how much working time each took out. */
   pausesSkipped: { from: string; to: string; workingMs: number; by?: string; reason?: string }[];
   /** Holidays in the window that would have been working days. */
   holidaysSkipped: string[];
-  /** Paused time recorded before pauses were kept as records, added to the target as a lump. */
-  legacyPausedMs?: number;
   summary: string;
 }
 export type DeadlineExplanations = Record<Exclude<DeadlineName, 'followUpAt'>, DeadlineExplanation> & { followUpAt?: DeadlineExplanation };
@@ -87,12 +80,7 @@ const ms = (instant: string) => Date.parse(instant);
 
 /** The closed pauses as spans; the open one does not count until the clock resumes. */
 export function closedPauses(clock: SlaClock): Span[] {
-  return (clock.pauses ?? []).filter((pause) => pause.to !== undefined).map((pause) => ({ from: ms(pause.from), to: Math.max(ms(pause.from), ms(pause.to!)) }));
-}
-
-/** Paused time of a clock recorded before pause records, credited to the resolution clock. */
-export function legacyCredit(clock: SlaClock): number {
-  return clock.legacyPausedMs ?? (clock.pauses ? 0 : clock.pausedMs);
+  return clock.pauses.filter((pause) => pause.to !== undefined).map((pause) => ({ from: ms(pause.from), to: Math.max(ms(pause.from), ms(pause.to!)) }));
 }
 
 interface Computed {
@@ -115,20 +103,18 @@ interface TargetCount {
   target: SlaTarget;
   pauses: Span[];
   records: PauseRecord[];
-  /** Working time added on top (a legacy lump of paused time). */
-  extra?: number;
   /** Names the start in the summary when it is not the SLA clock's ("the resolution"). */
   fromLabel?: string;
 }
 
 /** A deadline reached by counting a target (functions/domain/sla-target.ts), with its explanation. */
 function targetDeadline(calendar: Calendar, policy: SlaPolicy, count: TargetCount): Computed {
-  const { from, target, pauses, extra = 0 } = count;
-  const reached = reachTarget(calendar, from, target, pauses, extra);
+  const { from, target, pauses } = count;
+  const reached = reachTarget(calendar, from, target, pauses);
   return { at: reached.at, explain: () => explainTarget(calendar, policy, count, reached) };
 }
 
-function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, records, extra = 0, fromLabel }: TargetCount, reached: ReachedTarget): DeadlineExplanation {
+function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, records, fromLabel }: TargetCount, reached: ReachedTarget): DeadlineExplanation {
   const zone = calendar.timeZone;
   const countedUntil = reached.counted.at(-1)?.to ?? from;
   const counted = reached.counted.map((span) => ({ from: localIso(span.from, zone), to: localIso(span.to, zone), ms: span.to - span.from }));
@@ -143,7 +129,6 @@ function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, re
   const pausedWorkingMs = pausesSkipped.reduce((sum, pause) => sum + pause.workingMs, 0);
   const days = reached.workingDays;
   const opening = `${describeTarget(target, calendar)} on calendar "${calendar.name}" (${describeHours(calendar)}, ${zone}) from ${fromLabel ? `${fromLabel}, ` : ''}${localText(from, zone)}`;
-  const legacy = extra ? `, plus ${humanDuration(extra)} paused before pauses were recorded` : '';
   const holidays = holidaysSkipped.length ? `; skipped holiday(s) ${holidaysSkipped.join(', ')}` : '';
   const end = ` → ${localText(reached.at, policy.timeZone)} ${policy.timeZone} (${iso(reached.at)})`;
   const summary = days
@@ -154,12 +139,10 @@ function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, re
         days.at !== days.sameTime ? ` (${localText(days.sameTime, zone)} is not working time: the next working moment)` : '',
         holidays,
         pausesSkipped.length ? `; ${pausesSkipped.length} pause(s) gave back ${humanDuration(pausedWorkingMs)} of working time` : '',
-        legacy,
         end,
       ].join('')
     : [
         opening,
-        legacy,
         `: counted ${shown.join(', ') || 'nothing'}`,
         pausesSkipped.length ? `; skipped ${pausesSkipped.length} pause(s) (${humanDuration(pausedWorkingMs)} of working time)` : '',
         holidays,
@@ -176,7 +159,6 @@ function explainTarget(calendar: Calendar, policy: SlaPolicy, { from, target, re
     counted,
     pausesSkipped,
     holidaysSkipped,
-    ...(extra > 0 ? { legacyPausedMs: extra } : {}),
     summary,
   };
 }
@@ -230,7 +212,7 @@ function promisedDeadline(clock: SlaClock, policy: SlaPolicy, calendar: Calendar
         target: humanDuration(Math.max(0, promised - madeAt)),
         targetMs: Math.max(0, promised - madeAt),
         counted: counted.map((span) => ({ from: localIso(span.from, policy.timeZone), to: localIso(span.to, policy.timeZone), ms: span.to - span.from })),
-        pausesSkipped: pausesWithin(wall, clock.pauses ?? [], madeAt, counted.at(-1)?.to ?? madeAt),
+        pausesSkipped: pausesWithin(wall, clock.pauses, madeAt, counted.at(-1)?.to ?? madeAt),
         holidaysSkipped: [],
         summary: `the customer was promised an update by ${localText(promised, policy.timeZone)} ${policy.timeZone} (${iso(promised)}), sooner than the cadence${shift}`,
       };
@@ -253,13 +235,13 @@ function evaluate(severity: Severity, clock: SlaClock, policy: SlaPolicy, resolv
   const targets = policy.targets[severity];
   const calendar = calendarFor(policy, severity);
   const pauses = closedPauses(clock);
-  const records = clock.pauses ?? [];
+  const records = clock.pauses;
   // The acknowledgement clock ignores pauses: a case can only be paused once acknowledged.
   const acknowledge = targetDeadline(calendar, policy, { from: ms(clock.acknowledgeClockFrom ?? clock.startedAt), target: targets.acknowledgeWithin, pauses: [], records: [] });
   const cadence = targetDeadline(calendar, policy, { from: ms(clock.updateClockFrom), target: targets.updateEvery, pauses, records });
   const promised = promisedDeadline(clock, policy, calendar, pauses);
   const update = promised && promised.at < cadence.at ? promised : cadence;
-  const resolve = targetDeadline(calendar, policy, { from: ms(clock.startedAt), target: targets.resolveWithin, pauses, records, extra: legacyCredit(clock) });
+  const resolve = targetDeadline(calendar, policy, { from: ms(clock.startedAt), target: targets.resolveWithin, pauses, records });
   // After the resolution nothing pauses: the follow-up counts from it with the same rule as every target.
   const followUp = resolvedAt
     ? targetDeadline(calendar, policy, { from: ms(resolvedAt), target: policy.followUp.after, pauses: [], records: [], fromLabel: 'the resolution' })
@@ -294,8 +276,8 @@ export function explainDeadlines(severity: Severity, clock: SlaClock, policy: Sl
  * the workflow keeps (an escalation one update period after a missed update, a routing rule's
  * unresolvedFor) count exactly as the case's own deadlines do.
  */
-export function afterTarget(policy: SlaPolicy, severity: Severity, clock: SlaClock, from: string, target: SlaTarget, extraMs = 0): string {
-  return iso(reachTarget(calendarFor(policy, severity), ms(from), target, closedPauses(clock), extraMs).at);
+export function afterTarget(policy: SlaPolicy, severity: Severity, clock: SlaClock, from: string, target: SlaTarget): string {
+  return iso(reachTarget(calendarFor(policy, severity), ms(from), target, closedPauses(clock)).at);
 }
 
 /** Working time between two instants in the severity's calendar, pauses skipped: what the SLA clock counted. */
@@ -309,30 +291,22 @@ export function restartUpdateClock(clock: SlaClock, now: Date, promisedUpdateBy?
   return { ...rest, updateClockFrom: now.toISOString(), ...(promisedUpdateBy && { promisedUpdateBy }) };
 }
 
-/** A clock stored before pauses were records gets a list; its earlier paused time stays credited as a lump. */
-function withRecords(clock: SlaClock): SlaClock & { pauses: PauseRecord[] } {
-  if (clock.pauses) return clock as SlaClock & { pauses: PauseRecord[] };
-  return { ...clock, pauses: clock.pausedSince ? [{ from: clock.pausedSince }] : [], legacyPausedMs: clock.pausedMs };
-}
-
 /** Stops the clock and opens a pause record. Deadlines stay as they are until the clock resumes. */
 export function pauseClock(clock: SlaClock, now: Date, record: { by?: string; reason?: string } = {}): SlaClock {
   if (clock.pausedSince) return clock;
   const from = now.toISOString();
-  const recorded = withRecords(clock);
-  return { ...recorded, pausedSince: from, pauses: [...recorded.pauses, { from, ...(record.by && { by: record.by }), ...(record.reason && { reason: record.reason }) }] };
+  return { ...clock, pausedSince: from, pauses: [...clock.pauses, { from, ...(record.by && { by: record.by }), ...(record.reason && { reason: record.reason }) }] };
 }
 
 /** Restarts the clock and closes the pause; running deadlines then skip it. */
 export function resumeClock(clock: SlaClock, now: Date, resumedBy?: string): { clock: SlaClock; pausedForMs: number; pause?: PauseRecord } {
   if (!clock.pausedSince) return { clock, pausedForMs: 0 };
   const pausedForMs = Math.max(0, now.getTime() - ms(clock.pausedSince));
-  const recorded = withRecords(clock);
   const to = iso(ms(clock.pausedSince) + pausedForMs);
-  const open = recorded.pauses.at(-1);
+  const open = clock.pauses.at(-1);
   const pause: PauseRecord = { ...(open && !open.to ? open : { from: clock.pausedSince }), to, ...(resumedBy && { resumedBy }) };
-  const pauses = open && !open.to ? [...recorded.pauses.slice(0, -1), pause] : [...recorded.pauses, pause];
-  const { pausedSince: _ended, ...running } = recorded;
+  const pauses = open && !open.to ? [...clock.pauses.slice(0, -1), pause] : [...clock.pauses, pause];
+  const { pausedSince: _ended, ...running } = clock;
   return { clock: { ...running, pauses, pausedMs: clock.pausedMs + pausedForMs }, pausedForMs, pause };
 }
 

@@ -38,10 +38,10 @@ export interface Escalation {
   routedTo: string[];
   deadlines: Deadlines;
   sla: SlaClock;
-  /** Targets and calendars taken from the playbook at intake (or re-evaluation). Absent on cases stored before. */
-  policy?: SlaPolicy;
-  /** When the customer raised it: every SLA clock starts here. Absent on cases stored before (then createdAt). */
-  reportedAt?: string;
+  /** Targets and calendars taken from the playbook at intake (or re-evaluation). */
+  policy: SlaPolicy;
+  /** When the customer raised it: every SLA clock starts here. */
+  reportedAt: string;
   /** When the case was written. */
   createdAt: string;
   updatedAt: string;

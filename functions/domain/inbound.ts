@@ -2,7 +2,6 @@ import type { Playbook } from '../playbook/schema';
 import { ownerAddresses, PLUS_ADDRESS_PATTERN, REFERENCE_PATTERN, toInternal } from './communications';
 import { computeDeadlines, resumeClock } from './deadlines';
 import type { Change, Context, Escalation } from './escalation';
-import { policyOf } from './sla-policy';
 
 // Customer email coming in: which case it belongs to, whether to trust it, what goes on the timeline.
 
@@ -196,7 +195,7 @@ export function recordCustomerReply(current: Escalation, message: InboundMessage
   if (wasWaiting) {
     const { clock, pausedForMs, pause } = resumeClock(current.sla, ctx.now, message.from.address);
     next = { ...next, status: 'in_progress', sla: clock };
-    next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
+    next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);
     events.push({
       type: 'resumed',
       at: now,

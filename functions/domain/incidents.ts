@@ -2,7 +2,6 @@ import { toCustomer } from './communications';
 import { computeDeadlines, restartUpdateClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import type { Change, Context, Escalation } from './escalation';
-import { policyOf } from './sla-policy';
 
 export const INCIDENT_STATUSES = ['open', 'closed'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -56,7 +55,7 @@ export function receiveIncidentUpdate(current: Escalation, incident: Pick<Incide
     // An update to the customer restarts the update cadence, as a direct one would.
     ...(running && { sla: restartUpdateClock(current.sla, ctx.now) }),
   };
-  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);
   return {
     next,
     notifications: toCustomer(next, 'incident_update', `incident:${incident.id}:${update.id}`, { incidentTitle: incident.title, message: update.message }),

@@ -4,7 +4,7 @@ import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock, workingT
 import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from './errors';
 import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
-import { calendarFor, policyOf, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
+import { calendarFor, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
 import { formatTarget } from './sla-target';
 import { ACTIVE_STATUSES, type Severity, type Status } from './vocabulary';
 
@@ -57,13 +57,13 @@ function assertAllowed(action: ActionName | 'edit', current: Escalation) {
  */
 function advance(current: Escalation, changes: Partial<Escalation>, ctx: Context): Escalation {
   const next = { ...current, ...changes, version: current.version + 1, updatedAt: ctx.now.toISOString() };
-  next.deadlines = computeDeadlines(next.severity, next.sla, policyOf(next, ctx.playbook), next.resolvedAt);
+  next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);
   return next;
 }
 
 /** SLA time (the calendar's working time, pauses skipped) from when the customer raised it to now. */
 function workingTimeSince(current: Escalation, sla: Escalation['sla'], ctx: Context): number {
-  return workingTimeSpent(policyOf(current, ctx.playbook), current.severity, sla, sla.startedAt, ctx.now.toISOString());
+  return workingTimeSpent(current.policy, current.severity, sla, sla.startedAt, ctx.now.toISOString());
 }
 
 /** What a person needs to see of a policy on the timeline: the targets and calendar of one severity. */
@@ -71,7 +71,8 @@ export function policySummary(policy: SlaPolicy, severity: Severity) {
   const calendar = calendarFor(policy, severity);
   const targets = policy.targets[severity];
   return {
-    ...(policy.live ? { source: 'current playbook' } : { source: 'case snapshot', takenAt: policy.takenAt }),
+    source: 'case snapshot',
+    takenAt: policy.takenAt,
     calendar: calendar.name,
     timeZone: calendar.timeZone,
     acknowledgeWithin: formatTarget(targets.acknowledgeWithin),
@@ -251,7 +252,7 @@ const commands: { [A in ActionName]: Command<A> } = {
 
   're-evaluate'(current, input, ctx) {
     // The playbook as it is now replaces the policy the case started with; the timeline keeps both.
-    const before = policyOf(current, ctx.playbook);
+    const before = current.policy;
     const policy = snapshotPolicy(ctx.playbook, current.customer, ctx.now, Date.parse(current.sla.startedAt));
     const next = advance(current, { policy }, ctx);
     const changed = changedDeadlines(current.deadlines, next.deadlines);
@@ -289,8 +290,7 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
   if (Object.keys(customerChanged).length) {
     changed.customer = { ...current.customer, ...customerChanged };
     // The case keeps its own targets and calendars; only the zone its office hours are read in moves.
-    // (A case stored before policies were kept reads its zone from the customer already.)
-    if (customerChanged.timezone && current.policy) changed.policy = withAccountTimeZone(current.policy, customerChanged.timezone);
+    if (customerChanged.timezone) changed.policy = withAccountTimeZone(current.policy, customerChanged.timezone);
   }
   const next = advance(current, changed, ctx);
   const events: TimelineEvent[] = [];
@@ -302,7 +302,7 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
         reason,
         previousDeadlines: current.deadlines,
         deadlines: next.deadlines,
-        policy: policySummary(policyOf(next, ctx.playbook), changed.severity),
+        policy: policySummary(next.policy, changed.severity),
       }),
     );
   }
@@ -341,14 +341,14 @@ function customerChangedEvent(current: Escalation, next: Escalation, customerCha
     parts.push(`contacts${said.length ? ` (${said.join('; ')})` : ''}`);
   }
   if (customerChanged.timezone) {
-    const from = policyOf(current, ctx.playbook).timeZone;
+    const from = current.policy.timeZone;
     const moved = changedDeadlines(current.deadlines, next.deadlines);
     Object.assign(data, {
       timeZone: { from, to: customerChanged.timezone },
       previousDeadlines: current.deadlines,
       deadlines: next.deadlines,
       moved,
-      policy: policySummary(policyOf(next, ctx.playbook), next.severity),
+      policy: policySummary(next.policy, next.severity),
     });
     parts.push(`time zone ${from} → ${customerChanged.timezone} (${moved.length ? `moved ${moved.join(', ')}` : 'no deadline moved'})`);
   }

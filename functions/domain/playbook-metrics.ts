@@ -126,7 +126,7 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
 
   const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<string, number> }));
   for (const escalation of openCases) {
-    const age = now.getTime() - Date.parse(escalation.reportedAt ?? escalation.createdAt);
+    const age = now.getTime() - Date.parse(escalation.reportedAt);
     const bucket = AGE_BUCKETS.find((candidate) => age < candidate.upToMs)!;
     open[escalation.severity].count++;
     open[escalation.severity].byAge[bucket.label]!++;

@@ -37,11 +37,9 @@ export interface SlaPolicy {
   followUp: FollowUpWaits;
   /**
    * The calendars whose hours are read in the account's zone (the playbook gave them no zone of
-   * their own): they follow when the account's zone changes. Absent on policies taken before.
+   * their own): they follow when the account's zone changes.
    */
-  calendarsInAccountZone?: string[];
-  /** Set on a policy read from the current playbook for a case stored before policies were kept. */
-  live?: true;
+  calendarsInAccountZone: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -92,23 +90,13 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
 /**
  * The same policy for an account that moved to another time zone: the targets and calendars
  * stay as the case took them, and the calendars read in the account's zone are read in the new
- * one. A policy taken before it recorded which those are: the calendars in the account's zone.
+ * one.
  */
 export function withAccountTimeZone(policy: SlaPolicy, timeZone: string): SlaPolicy {
-  const following = policy.calendarsInAccountZone ?? Object.values(policy.calendars).filter((calendar) => calendar.timeZone === policy.timeZone).map((calendar) => calendar.name);
   const calendars = Object.fromEntries(
-    Object.entries(policy.calendars).map(([name, calendar]) => [name, following.includes(name) ? { ...calendar, timeZone } : calendar]),
+    Object.entries(policy.calendars).map(([name, calendar]) => [name, policy.calendarsInAccountZone.includes(name) ? { ...calendar, timeZone } : calendar]),
   );
-  return { ...policy, timeZone, timeZoneSource: 'account', calendars, calendarsInAccountZone: following };
-}
-
-/** The policy a case runs on: its own, or (stored before policies were kept) the current playbook's. */
-export function policyOf(
-  escalation: { policy?: SlaPolicy; customer: { accountId: string; timezone?: string }; sla: { startedAt: string }; createdAt: string },
-  playbook: Playbook,
-): SlaPolicy {
-  if (escalation.policy) return escalation.policy;
-  return { ...snapshotPolicy(playbook, escalation.customer, new Date(escalation.createdAt), Date.parse(escalation.sla.startedAt)), live: true };
+  return { ...policy, timeZone, timeZoneSource: 'account', calendars };
 }
 
 export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {

@@ -64,7 +64,7 @@ export interface ReachedTarget {
    * target as written; N working days as much working time as those days hold from the start.
    */
   workingMs: number;
-  /** The working stretches counted, pauses skipped; they add up to workingMs plus any extra. */
+  /** The working stretches counted, pauses skipped; they add up to workingMs. */
   counted: Span[];
   /** How the working days were counted (absent when the target counts working time). */
   workingDays?: WorkingDaysResult;
@@ -82,18 +82,15 @@ export interface ReachedTarget {
  * deadline is the next working moment from there. Without pauses this is exactly the Nth
  * working day at the start's wall time; a pause of two working hours makes it two working
  * hours later that day, and a pause over three whole working days moves it three working days.
- *
- * `extraMs` is working time added on top (the lump of paused time a clock recorded before
- * pauses were kept as records).
  */
-export function reachTarget(calendar: Calendar, from: number, target: SlaTarget, pauses: Span[] = [], extraMs = 0): ReachedTarget {
+export function reachTarget(calendar: Calendar, from: number, target: SlaTarget, pauses: Span[] = []): ReachedTarget {
   if (!countsWorkingDays(target, calendar)) {
     const workingMs = elapsedMs(target);
-    const { at, counted } = addWorkingTime(calendar, from, workingMs + extraMs, pauses);
+    const { at, counted } = addWorkingTime(calendar, from, workingMs, pauses);
     return { at, workingMs, counted };
   }
   const workingDays = addWorkingDays(calendar, from, target.amount);
   const workingMs = workingTimeBetween(calendar, from, workingDays.at);
-  const { at, counted } = addWorkingTime(calendar, from, workingMs + extraMs, pauses);
+  const { at, counted } = addWorkingTime(calendar, from, workingMs, pauses);
   return { at: nextOpenInstant(calendar, at), workingMs, counted, workingDays };
 }

@@ -10,6 +10,6 @@ const deps = container();
 export const handler = endpoint({ body: CreateEscalationRequest }, async ({ body, principal, headers }) => {
   const idempotencyKey = parseIdempotencyKey(headers['idempotency-key']);
   const written = await createEscalation(deps, body, { principal, idempotencyKey });
-  const response = writtenResponse(201, written, deps.playbook);
+  const response = writtenResponse(201, written);
   return { ...response, headers: { ...response.headers, location: locationOf(written.escalation) } };
 });

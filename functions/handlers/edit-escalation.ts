@@ -10,5 +10,5 @@ const deps = container();
 export const handler = endpoint({ path: IdPath, body: PatchEscalationRequest }, async ({ params, body, principal, headers }) => {
   const ifMatch = parseIfMatch(headers['if-match'], true);
   const idempotencyKey = parseIdempotencyKey(headers['idempotency-key']);
-  return writtenResponse(200, await editEscalationFacts(deps, params.id!, body, { principal, ifMatch, idempotencyKey }), deps.playbook);
+  return writtenResponse(200, await editEscalationFacts(deps, params.id!, body, { principal, ifMatch, idempotencyKey }));
 });

@@ -10,5 +10,5 @@ const deps = container();
 export const handler = endpoint({ path: IdPath }, async ({ params, headers }) => {
   const escalation = await getEscalation(deps, params.id!);
   if (matchesAny(headers['if-none-match'], escalation.version)) return { status: 304, headers: { etag: etag(escalation) } };
-  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation, deps.playbook) };
+  return { status: 200, headers: { etag: etag(escalation) }, body: toView(escalation) };
 });

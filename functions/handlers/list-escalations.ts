@@ -8,5 +8,5 @@ const deps = container();
 
 export const handler = endpoint({ query: ListEscalationsQuery }, async ({ query }) => {
   const page = await listEscalations(deps, query);
-  return { status: 200, body: { items: page.items.map((escalation) => toView(escalation, deps.playbook)), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
+  return { status: 200, body: { items: page.items.map((escalation) => toView(escalation)), ...(page.nextCursor && { nextCursor: page.nextCursor }) } };
 });

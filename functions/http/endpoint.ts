@@ -15,10 +15,11 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 /** Larger bodies are refused before parsing. API Gateway's own limit (10 MB) is far above it. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** What the middleware adds to Lambda's context: set by it, absent on the context Lambda passes in. */
 interface ApiContext<B, Q> extends LambdaContext {
-  principal: string;
-  body: B;
-  query: Q;
+  principal?: string;
+  body?: B;
+  query?: Q;
 }
 
 export interface ApiRequest<B, Q> {
@@ -40,15 +41,9 @@ export interface ApiResponse {
 
 export interface EndpointSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   body?: B;
-  /** For an endpoint whose body shape depends on the route (one Lambda, several actions). */
-  bodyFor?: (event: ApiEvent) => z.ZodType | undefined;
   query?: Q;
-  /** For an endpoint whose query shape depends on the route. */
-  queryFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** The path parameters' shape (ids are UUIDs): a malformed one is a 400 naming it, never a lookup. */
   path?: z.ZodType;
-  /** For an endpoint whose path shape depends on the route. */
-  pathFor?: (event: ApiEvent) => z.ZodType | undefined;
   /** Public endpoints skip the caller check (the API Gateway route has no authorizer either). */
   public?: boolean;
   /** The body is an HTML form (application/x-www-form-urlencoded) instead of JSON. */
@@ -60,7 +55,8 @@ export interface EndpointSpec<B extends z.ZodType | undefined, Q extends z.ZodTy
   errorPage?: (problem: Problem) => string;
 }
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+/** What a schema parses to (`unknown` where an endpoint has none: it is never read). Zod's own type, so a generic schema stays correlated with its output. */
+type Out<S> = z.output<S>;
 type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext<unknown, unknown>>;
 
 const WANTS_JSON = /application\/(problem\+)?json/i;
@@ -158,13 +154,13 @@ function readJsonBody(event: ApiEvent): unknown {
 
 const validInput = (spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefined>): Middleware => ({
   before: async (request) => {
-    const pathSchema = spec.pathFor ? spec.pathFor(request.event) : spec.path;
+    const pathSchema = spec.path;
     if (pathSchema) {
       const result = pathSchema.safeParse(request.event.pathParameters ?? {});
       if (!result.success) throw new RequestValidationError('path', result.error.issues);
     }
     const body = spec.form ? readFormBody(request.event) : readJsonBody(request.event);
-    const bodySchema = spec.bodyFor ? spec.bodyFor(request.event) : spec.body;
+    const bodySchema = spec.body;
     if (bodySchema) {
       const result = bodySchema.safeParse(body ?? {});
       if (!result.success) throw new RequestValidationError('body', result.error.issues);
@@ -172,7 +168,7 @@ const validInput = (spec: EndpointSpec<z.ZodType | undefined, z.ZodType | undefi
     } else if (body !== undefined) {
       throw new HttpProblem(400, 'Invalid request', 'this endpoint takes no body', [{ path: 'body', message: 'unexpected body' }]);
     }
-    const querySchema = spec.queryFor ? spec.queryFor(request.event) : spec.query;
+    const querySchema = spec.query;
     if (querySchema) {
       const result = querySchema.safeParse(request.event.queryStringParameters ?? {});
       if (!result.success) throw new RequestValidationError('query', result.error.issues);
@@ -193,7 +189,8 @@ export function endpoint<B extends z.ZodType | undefined = undefined, Q extends 
   return chain.use(validInput(spec)).handler(async (event, context) => {
     const response = await handle({
       event,
-      principal: context.principal,
+      // Set by callerIdentity on every route but a public one, which has no caller to name.
+      principal: context.principal ?? '',
       body: context.body as Out<B>,
       query: context.query as Out<Q>,
       params: (event.pathParameters ?? {}) as Record<string, string>,
@@ -206,4 +203,19 @@ export function endpoint<B extends z.ZodType | undefined = undefined, Q extends 
       ...(response.body !== undefined && { body: isText ? (response.body as string) : JSON.stringify(response.body) }),
     };
   });
+}
+
+type ApiHandler = (event: ApiEvent, context: LambdaContext) => Promise<ApiResult>;
+
+/**
+ * One Lambda serving several routes: each route is its own endpoint, typed by its own schemas,
+ * and API Gateway's route key picks it. A route the table (http/routes.ts) sends here but this
+ * list lacks is a programming error: tests/integration/random-input.test.ts calls every route.
+ */
+export function byRoute(endpoints: Record<string, ApiHandler>): ApiHandler {
+  return (event, context) => {
+    const serve = endpoints[event.routeKey];
+    if (!serve) throw new Error(`no endpoint for route "${event.routeKey}" in this function; routes: ${Object.keys(endpoints).join(', ')}`);
+    return serve(event, context);
+  };
 }

@@ -20,6 +20,7 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const singleLine = (max: number) =>
   text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be a single line: no line breaks or control characters');
 
+// One rule for what a time zone is, the calendar's (the playbook's zones are checked by it too).
 const ianaTimeZone = () => z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin"');
 
 /** An email address as RFC 5321 bounds it (254 characters): it becomes part of keys and of email headers. */

@@ -53,7 +53,6 @@ export const DeadlineExplanation = z.lazy(() =>
       z.object({ from: localInstant(), to: localInstant(), workingMs: z.number().int(), by: z.string().optional(), reason: z.string().optional() }),
     ),
     holidaysSkipped: z.array(z.iso.date()),
-    legacyPausedMs: z.number().int().optional().describe('paused time recorded before pauses were kept as records, added as a lump'),
     summary: z.string(),
   }),
 );
@@ -98,20 +97,17 @@ export const EscalationView = z.lazy(() =>
     owner: z.string().optional(),
     routedTo: z.array(z.string()).describe('playbook roles working the case'),
     deadlines: Deadlines,
-    deadlineExplanations: DeadlineExplanations.optional().describe('how each deadline was computed'),
+    deadlineExplanations: DeadlineExplanations.describe('how each deadline was computed'),
     sla: z.object({
       pausedMs: z.number().int().describe('total time the clock has been paused'),
       pausedSince: isoInstant().optional(),
       pauses: z.array(PauseView).describe('every pause: who, why, from, to'),
-      calendar: z.string().optional().describe('the calendar the severity counts in'),
-      timeZone: z.string().optional().describe('the account\'s time zone'),
+      calendar: z.string().describe('the calendar the severity counts in'),
+      timeZone: z.string().describe('the account\'s time zone'),
       targets: z
         .object({ acknowledgeWithin: z.string(), updateEvery: z.string(), resolveWithin: z.string() })
-        .optional()
         .describe('as the playbook writes them: hours and minutes ("4h") count working time; whole days ("7d") count working days on a business calendar, 24 h each on 24×7'),
-      policyTakenAt: isoInstant()
-        .optional()
-        .describe('when the targets and calendar were taken from the playbook; absent: the case predates this and follows the current playbook'),
+      policyTakenAt: isoInstant().describe('when the targets and calendar were taken from the playbook (intake or re-evaluation)'),
     }),
     reportedAt: isoInstant().describe('when the customer raised it; the SLA clocks start here'),
     createdAt: isoInstant(),

@@ -412,7 +412,8 @@ function tierFor(parts: TierParts): Tier {
       const { Items } = await documents.send(new QueryCommand({ TableName: parts.table, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk } }));
       const item = Items?.[0];
       if (!item) throw new Error(`no outbox item ${notificationId} on case ${caseId}`);
-      await documents.send(new PutCommand({ TableName: parts.table, Item: { ...item, queuedAt, byOwedEmailSK: String(item.byOwedEmailSK).replace(String(item.queuedAt), queuedAt) } }));
+      // The index key starts with when the sweep may take it (queued + grace): aged, it is due now.
+      await documents.send(new PutCommand({ TableName: parts.table, Item: { ...item, queuedAt, byOwedEmailSK: String(item.byOwedEmailSK).replace(/^[^#]*/, queuedAt) } }));
     },
   };
 }

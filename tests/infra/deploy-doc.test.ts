@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Template } from 'aws-cdk-lib/assertions';
 import { parseSigningKeys } from '../../functions/domain/survey-token';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
-import { oauthScope, SCOPES_IN_USE } from '../../functions/http/routes';
+import { oauthScope, ROUTES, SCOPES_IN_USE } from '../../functions/http/routes';
 import { buildApp } from '../../lib/app';
 import { LAMBDA_RUNTIME } from '../../lib/handler-function';
 import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS } from '../../lib/monitoring';
 import { STAGE_KEYS } from '../../lib/stage-config';
-import { INBOUND_CONTEXT, TEST_CONTEXT } from './synthesized';
+import { INBOUND_CONTEXT, TEST_CONTEXT, resourcesOf } from './synthesized';
 
 const DOC = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
 
@@ -73,6 +74,21 @@ describe('docs/deploy.md', () => {
     const count = (context: Record<string, unknown>) => buildApp(context).stack.monitoring.alarms.length;
     expect(DOC).toContain(`${count(TEST_CONTEXT)} CloudWatch alarms (${count(INBOUND_CONTEXT)} with inbound email)`);
   }, 60_000);
+
+  it('prices the alarms by the metrics they watch ($0.10 a month per standard-resolution metric)', () => {
+    const template = Template.fromStack(buildApp(TEST_CONTEXT).stack);
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    // A single-metric alarm watches one; a metric-math alarm pays for each metric its expression reads.
+    const metrics = alarms.reduce((sum, alarm) => sum + (alarm.Properties.MetricName ? 1 : (alarm.Properties.Metrics as { MetricStat?: unknown }[]).filter((m) => m.MetricStat).length), 0);
+    expect(DOC).toContain(`| CloudWatch alarms: ${alarms.length} alarms, ${metrics} metrics `);
+    expect(DOC).toContain(`| $${(metrics * 0.1).toFixed(2)} |`);
+  }, 60_000);
+
+  it('lists the public routes (no token) the stack deploys', () => {
+    const publicRoutes = ROUTES.filter((route) => !route.scope).map((route) => `${route.method} ${route.path}`);
+    expect(publicRoutes.length).toBeGreaterThan(0);
+    for (const route of publicRoutes) expect(DOC).toContain(route);
+  });
 
   it('states the Lambda runtime and the number of functions the stack deploys', () => {
     const count = (context: Record<string, unknown>) => buildApp(context).stack.functions.length;

@@ -1,10 +1,12 @@
-import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../lib/app';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
-import type { HandlerFunction } from '../../lib/handler-function';
+import { logicalIdOf, type HandlerFunction } from '../../lib/handler-function';
+
+// The one way to name a construct's resource as CloudFormation sees it, for tests as for cdk-nag.
+export { logicalIdOf };
 
 /** Stage context for tests; bundling is skipped so synth stays fast and offline. */
 export const TEST_CONTEXT = {
@@ -23,10 +25,6 @@ export function synthesize(context: Record<string, unknown> = {}) {
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
-/** The logical ID CloudFormation sees for an L2 construct's main resource. */
-export function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
-}
 
 export type Resource = { Type: string; Properties: Record<string, any>; [key: string]: any };
 

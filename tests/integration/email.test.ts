@@ -1,6 +1,5 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERDICT_HEADER } from '../../local/smtp-inbound';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
@@ -149,17 +148,6 @@ describe('inbound email (SMTP standing in for SES receiving)', () => {
     await open({ customer: { accountId: second, name: 'Second Co', contacts: [{ email: shared }] } });
     await expect(smtp.sendMail({ from: shared, to: api.stack.inboundAddress, subject: 'Another outage', text: 'hi' })).rejects.toThrow(/550.*contact of 2 accounts/);
     for (const account of [first, second]) expect((await api.call('GET', `/escalations?accountId=${account}`)).body.items).toHaveLength(1);
-  });
-
-  it('a directory entry stored before (one account per address, sort key CONTACT) still counts, and as one account of several', async () => {
-    const [legacy, newer] = [uniqueAccount(), uniqueAccount()];
-    const address = `old-${legacy}@legacy.test`;
-    const dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await dynamo.send(new PutItemCommand({ TableName: api.tableName, Item: { pk: { S: `CONTACT#${address}` }, sk: { S: 'CONTACT' }, accountId: { S: legacy }, accountName: { S: 'Legacy Ltd' } } }));
-    await smtp.sendMail({ from: address, to: api.stack.inboundAddress, subject: 'Known from before', text: 'hi' });
-    expect((await api.call('GET', `/escalations?accountId=${legacy}`)).body.items).toMatchObject([{ customer: { name: 'Legacy Ltd' }, channel: 'email' }]);
-    await open({ customer: { accountId: newer, name: 'Newer Ltd', contacts: [{ email: address }] } });
-    await expect(smtp.sendMail({ from: address, to: api.stack.inboundAddress, subject: 'And again', text: 'hi' })).rejects.toThrow(/550.*contact of 2 accounts/);
   });
 
   it('a contact added with PATCH may write on the case at once, and is known to the directory for new mail', async () => {

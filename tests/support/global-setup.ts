@@ -14,17 +14,33 @@ declare module 'vitest' {
 /**
  * One DynamoDB Local per test run, in memory, on a free port; and the local stage's IAM policies,
  * synthesized once per run (in a child process, while DynamoDB Local starts) unless cached.
+ * Every project that needs engines lists this setup; they share the one run (kept on globalThis,
+ * which all projects' setups see) and the last of them to finish stops it.
  */
 export default async function setup(project: TestProject) {
+  const shared = ((globalThis as { escalationEngines?: SharedEngines }).escalationEngines ??= { users: 0, started: startEngines() });
+  shared.users++;
+  const engines = await shared.started;
+  project.provide('localStageFile', engines.stageFile);
+  project.provide('dynamoEndpoint', engines.dynamoEndpoint);
+  return async () => {
+    if (--shared.users === 0) await engines.stop();
+  };
+}
+
+interface SharedEngines {
+  users: number;
+  started: Promise<{ stageFile: string; dynamoEndpoint: string; stop(): Promise<void> }>;
+}
+
+async function startEngines() {
   const stage = localStageFile();
   stage.catch(() => undefined); // awaited below, once DynamoDB Local is up
   const dynamo = await startDynamoDbLocal(await freePort());
   try {
-    project.provide('localStageFile', (await stage).file);
+    return { stageFile: (await stage).file, dynamoEndpoint: dynamo.endpoint, stop: () => dynamo.stop() };
   } catch (error) {
     await dynamo.stop();
     throw error;
   }
-  project.provide('dynamoEndpoint', dynamo.endpoint);
-  return () => dynamo.stop();
 }

@@ -135,21 +135,6 @@ describe('computeDeadlines at intake with the default playbook (intake Mon 2026-
     expect(d.resolveBy).toBe('2026-03-03T11:30:00.000Z');
   });
 
-  it('a clock stored before pauses were records keeps its paused time as a lump on the resolution clock', () => {
-    const legacy: SlaClock = { startedAt: NOW.toISOString(), updateClockFrom: '2026-03-02T14:30:00.000Z', pausedMs: 3.5 * HOUR };
-    expect(computeDeadlines('critical', legacy, DEFAULT)).toEqual({
-      acknowledgeBy: '2026-03-02T11:00:00.000Z',
-      nextUpdateBy: '2026-03-02T15:30:00.000Z',
-      resolveBy: '2026-03-03T13:30:00.000Z',
-    });
-    expect(explainDeadlines('critical', legacy, DEFAULT).resolveBy.legacyPausedMs).toBe(3.5 * HOUR);
-    // Paused again under the new clock: the old lump stays, the new pause is a record.
-    const paused = pauseClock(legacy, new Date('2026-03-02T16:00:00Z'), { by: 'sam', reason: 'logs' });
-    const { clock } = resumeClock(paused, new Date('2026-03-02T17:00:00Z'), 'sam');
-    expect(clock).toMatchObject({ legacyPausedMs: 3.5 * HOUR, pausedMs: 4.5 * HOUR, pauses: [{ from: '2026-03-02T16:00:00.000Z', to: '2026-03-02T17:00:00.000Z', by: 'sam', reason: 'logs', resumedBy: 'sam' }] });
-    expect(computeDeadlines('critical', clock, DEFAULT).resolveBy).toBe('2026-03-03T14:30:00.000Z');
-  });
-
   it('on the wall clock, every deadline at intake is exactly intake + the severity target', () => {
     fc.assert(
       fc.property(severityArb, intakeArb, (severity, at) => {

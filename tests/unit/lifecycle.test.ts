@@ -726,17 +726,6 @@ describe('the policy a case started with', () => {
     expect(events[0]!.summary).toContain('new support hours');
   });
 
-  it('a case stored before policies were kept follows the current playbook, and re-evaluating freezes it', () => {
-    const { policy: _policy, reportedAt: _reportedAt, ...legacy } = open('high');
-    const stored = { ...legacy, sla: { startedAt: legacy.sla.startedAt, updateClockFrom: legacy.sla.updateClockFrom, pausedMs: 0 } } as Escalation;
-    const noted = applyAction('escalate', stored, { reason: 'n' }, ctxWith('2026-03-02T10:30:00Z')).next;
-    expect(noted.policy).toBeUndefined();
-    expect(noted.deadlines.acknowledgeBy).toBe('2026-03-02T11:00:00.000Z'); // the current playbook's 1 h
-    const frozen = applyAction('re-evaluate', noted, { reason: 'adopt' }, ctxWith('2026-03-02T10:40:00Z'));
-    expect(frozen.next.policy).toBeDefined();
-    expect(frozen.events[0]!.data).toMatchObject({ before: { policy: { source: 'current playbook' } }, changed: [] });
-  });
-
   it('re-evaluate is refused once the case is closed', () => {
     const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
     expect(thrown(() => act('re-evaluate', closed, ctxAt(later(NOW, 9 * HOUR))))).toBeInstanceOf(IllegalTransitionError);

@@ -42,8 +42,9 @@ describe('the stored SLA policy', () => {
     expect(() => caseFromItem(noZone)).toThrow(/policy\.calendars\.business\.timeZone/);
   });
 
-  it('leaves a case without a policy (stored before policies were kept) as it is', () => {
+  it('refuses a case without a policy, naming the case', () => {
     const { policy: _policy, ...item } = stored();
-    expect(caseFromItem(item).policy).toBeUndefined();
+    expect(() => caseFromItem(item)).toThrow(UnreadableStoredItemError);
+    expect(() => caseFromItem(item)).toThrow(/case .+ has an SLA policy this version cannot read/);
   });
 });
