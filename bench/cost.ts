@@ -14,7 +14,7 @@
  * a diligent owner works (acknowledge before the deadline, each update at 80% of the
  * cadence), so the sleeping workflow wakes up as often as it would in production.
  *
- *   npx tsx bench/cost.ts
+ *   npx tsx bench/cost.ts     (BENCH_COST_PLAYBOOK=<file> to price another playbook, e.g. one with warnings off)
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { container } from '../functions/adapters/container';
@@ -52,7 +52,7 @@ interface SentMail {
 async function main() {
   const emf = quietMetrics();
   const invocations = new InvocationMeter();
-  const bench = await startBenchStack({ timeScale: SCALE, retryIntervalMs: 50, playbookPath: ROUND_THE_CLOCK_PLAYBOOK, wrapTask: (name, handler) => invocations.wrap(name, handler) });
+  const bench = await startBenchStack({ timeScale: SCALE, retryIntervalMs: 50, playbookPath: process.env.BENCH_COST_PLAYBOOK ?? ROUND_THE_CLOCK_PLAYBOOK, wrapTask: (name, handler) => invocations.wrap(name, handler) });
   const stops: (() => Promise<void>)[] = [bench.stop];
   try {
     const { stack, dynamo, tableName } = bench;

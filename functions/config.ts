@@ -28,9 +28,18 @@ const ConfigSchema = z.object({
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
   /** The survey signing key lives in Secrets Manager (the local stack stands in for it, checking the same grant). */
   SURVEY_SIGNING_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** The stack's own EventBridge bus, where domain events go (the outbox consumer only). */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /**
+   * Where webhooks may point: `public-https` (AWS: https URLs resolving to public addresses only,
+   * checked at registration and at every delivery) or `any` (the local stack: its receivers run
+   * on 127.0.0.1 over http).
+   */
+  WEBHOOK_TARGETS: z.enum(['public-https', 'any']).default('public-https'),
   /** Only for the local stack: where DynamoDB Local and local SES listen. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
+  EVENTBRIDGE_ENDPOINT: z.url().optional(),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

@@ -210,6 +210,46 @@ export class EscalationDashboard extends Construct {
         [emfMetric('EmailsAbandoned', {}, { period: Duration.hours(1), label: 'given up (alarm ≥ 1)' }), emfMetric('EmailsSentAgain', {}, { period: Duration.hours(1), label: 'sent again' })],
         { width: 8, annotations: [{ value: 1, label: 'alarm ≥ 1', color: '#d62728' }] },
       ),
+      graph(
+        'Domain events published; webhook deliveries',
+        [
+          emfMetric('EventsPublished', {}, { period: Duration.hours(1), label: 'events on the bus' }),
+          emfMetric('EventsAbandoned', {}, { period: Duration.hours(1), label: 'events given up (alarm ≥ 1)' }),
+          emfMetric('WebhooksDelivered', {}, { period: Duration.hours(1), label: 'delivered' }),
+          emfMetric('WebhookAttemptsFailed', {}, { period: Duration.hours(1), label: 'attempts failed' }),
+          emfMetric('WebhooksRegistered', {}, { period: Duration.hours(1), label: 'webhooks registered' }),
+          emfMetric('WebhooksDisabled', {}, { period: Duration.hours(1), label: 'webhooks disabled (alarm ≥ 1)' }),
+        ],
+        { width: 8 },
+      ),
+      graph(
+        'Webhook delivery lag, event to answer (s)',
+        ['p50', 'p99'].map(
+          (percentile) =>
+            new MathExpression({
+              expression: `lag_${percentile} / 1000`,
+              usingMetrics: { [`lag_${percentile}`]: emfMetric('WebhookDeliveryLag', {}, { period: OPS_PERIOD, statistic: percentile }) },
+              label: percentile,
+              period: OPS_PERIOD,
+            }),
+        ),
+        { width: 8 },
+      ),
+      graph(
+        "Owed webhook deliveries (count) and the oldest one's age (minutes)",
+        [emfMetric('OwedWebhookDeliveries', {}, { period: OPS_PERIOD, statistic: Stats.MAXIMUM, label: 'owed' })],
+        {
+          width: 8,
+          right: [
+            new MathExpression({
+              expression: 'age / 60',
+              usingMetrics: { age: emfMetric('OldestOwedWebhookDeliveryAge', {}, { period: OPS_PERIOD, statistic: Stats.MAXIMUM }) },
+              label: 'oldest owed (min)',
+              period: OPS_PERIOD,
+            }),
+          ],
+        },
+      ),
     ];
 
     const lambdaMetric = (build: (fn: HandlerFunction) => IMetric) => props.functions.map(build);

@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Duration, Fn, Stack, Validations, type StackPro
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { HANDLERS, ROUTES } from '../functions/http/routes';
@@ -12,7 +13,7 @@ import { EscalationHttpApi } from './api';
 import { EscalationDashboard } from './dashboard';
 import { EscalationEmail } from './email';
 import { HandlerFunction } from './handler-function';
-import { EscalationInbound } from './inbound';
+import { EscalationInbound, rawMailRetention } from './inbound';
 import { EscalationMonitoring } from './monitoring';
 import { NotificationsKey } from './notifications-key';
 import { playbookBundle } from './playbook-bundle';
@@ -47,7 +48,7 @@ export class EscalationApiStack extends Stack {
   readonly emailEvents: HandlerFunction;
   /** From the table's stream: starts and stops each case's workflow. */
   readonly caseWorkflows: HandlerFunction;
-  /** From the table's stream: sends the emails each change queued. */
+  /** From the table's stream: sends the emails each change queued, publishes its events, posts their webhooks. */
   readonly queuedEmails: HandlerFunction;
   /** Every minute: sends the owed emails that are due again (retries, expired claims). */
   readonly resendOwedEmails: HandlerFunction;
@@ -61,6 +62,8 @@ export class EscalationApiStack extends Stack {
   readonly inbound?: EscalationInbound;
   readonly api: EscalationHttpApi;
   readonly surveySigningKey: Secret;
+  /** The stack's own event bus: every domain event goes here (docs/events.md); users route them with rules. */
+  readonly eventBus: EventBus;
   readonly monitoring: EscalationMonitoring;
   readonly dashboard: EscalationDashboard;
 
@@ -128,7 +131,7 @@ export class EscalationApiStack extends Stack {
       const consumer = newFunction(handler);
       consumer.useTable(table);
       const { eventNames, sortKey } = STREAM_CONSUMERS[handler];
-      const sortKeyRule = 'equals' in sortKey ? FilterRule.isEqual(sortKey.equals) : FilterRule.beginsWith(sortKey.prefix);
+      const sortKeyRules = 'equals' in sortKey ? [FilterRule.isEqual(sortKey.equals)] : sortKey.prefixes.map((prefix) => FilterRule.beginsWith(prefix));
       consumer.function.addEventSource(
         new DynamoEventSource(table, {
           startingPosition: StartingPosition.TRIM_HORIZON,
@@ -137,7 +140,7 @@ export class EscalationApiStack extends Stack {
           retryAttempts: STREAM_RETRY_ATTEMPTS,
           onFailure: new SqsDlq(consumer.deadLetterQueue!),
           // The rule functions/adapters/stored-changes.ts applies as `followedBy`.
-          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...eventNames), dynamodb: { Keys: { sk: { S: sortKeyRule } } } })],
+          filters: [FilterCriteria.filter({ eventName: FilterRule.or(...eventNames), dynamodb: { Keys: { sk: { S: sortKeyRules.flat() } } } })],
         }),
       );
       return consumer;
@@ -146,12 +149,18 @@ export class EscalationApiStack extends Stack {
     this.caseWorkflows.useWorkflow(this.workflow, ['start', 'stop']);
     this.queuedEmails = followStream(QUEUED_EMAILS_HANDLER);
     this.queuedEmails.useMailer(this.email);
+    // Domain events from the timeline entries the same consumer reads: onto the stack's own bus
+    // (rules route them anywhere AWS reaches), and to the registered webhooks.
+    this.eventBus = new EventBus(this, 'Events', { eventBusName: `escalation-events-${config.stage}`, description: `Domain events of the escalation API (stage ${config.stage}); docs/events.md lists them` });
+    this.queuedEmails.usePublisher(this.eventBus);
 
     // Every minute: emails whose retry time came, or whose claim outlived its lease, are sent;
     // the age of the oldest owed email is published (and alarmed).
     this.resendOwedEmails = newFunction(RESEND_OWED_EMAILS_HANDLER);
     this.resendOwedEmails.useTable(table);
     this.resendOwedEmails.useMailer(this.email);
+    // Events the bus refused are owed to it like webhook deliveries: the sweep puts them again.
+    this.resendOwedEmails.usePublisher(this.eventBus);
     scheduleRuns(this, 'OwedEmailSweep', this.resendOwedEmails, {
       schedule: OWED_EMAIL_SWEEP_SCHEDULE,
       description: 'Sends every owed email that is due again: a retry whose time came, a claim whose lease ran out.',
@@ -164,7 +173,13 @@ export class EscalationApiStack extends Stack {
       // A reply lands on its case (maybe resuming it); a known contact's new mail opens one.
       this.inboundEmail = newFunction(INBOUND_EMAIL_HANDLER);
       this.inboundEmail.useTable(table);
-      this.inbound = new EscalationInbound(this, 'Inbound', { stage: config.stage, domain: config.inboundDomain, address: inboundAddress, handler: this.inboundEmail });
+      this.inbound = new EscalationInbound(this, 'Inbound', {
+        stage: config.stage,
+        domain: config.inboundDomain,
+        address: inboundAddress,
+        handler: this.inboundEmail,
+        retention: rawMailRetention(playbook.playbook.retention.closedCaseDays),
+      });
     }
 
     this.api = new EscalationHttpApi(this, 'Api', {
@@ -219,6 +234,7 @@ export class EscalationApiStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'The escalation workflow (one execution per case generation)' });
     new CfnOutput(this, 'SenderEmail', { value: config.senderEmail, description: 'From address of every email: verify it (or its domain) in SES' });
     new CfnOutput(this, 'SesConfigurationSet', { value: this.email.configurationSetName, description: 'SES configuration set every email is sent with (bounces and complaints are recorded on the case)' });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'EventBridge bus with every domain event (source escalation-api, detail-type the event type): add rules to route them' });
     new CfnOutput(this, 'SurveySigningKeySecretArn', { value: this.surveySigningKey.secretArn, description: 'Secrets Manager secret holding the HMAC key of the satisfaction links' });
 
     if (this.inbound) {

@@ -34,12 +34,14 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
   'get-timeline': api(256, 10, 'one GetItem and one Query'),
   'list-escalations': api(256, 10, 'one Query on an index, at most 100 items'),
   metrics: api(512, 29, 'pages through a range of timeline events and every open case, then computes the playbook figures'),
+  accounts: api(512, 29, 'pages through the account\'s cases (up to 1,000) and its own items, then summarises them'),
   // API, writing: one transaction each (the table's stream starts workflows and sends the emails)
   'create-escalation': api(512, 15, 'one transaction on the user-facing path: memory buys CPU for zod and the SLA calendar'),
   // Writers without If-Match race on one case are retried for up to 20 s (CONTENTION_BUDGET_MS), never refused.
   'edit-escalation': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
   'escalation-action': api(512, 25, 'read, transaction, retried with backoff on a version conflict for up to 20 s'),
   incidents: api(512, 29, 'a broadcast writes every linked case in turn: as long as the gateway allows'),
+  webhooks: api(256, 10, 'registers a webhook, reads one, its deliveries (one Query) or rotates its secret: one or two calls'),
   'record-satisfaction': api(256, 10, 'verifies an HMAC (key cached per container) and writes one case'),
   // Workflow tasks (Step Functions calls them synchronously and retries them itself)
   'review-deadlines': { memorySize: 256, timeout: Duration.seconds(10), invocation: 'sync', why: 'one read and a pure decision' },
@@ -62,7 +64,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(60),
     invocation: 'async',
-    why: 'every minute: reads the owed-email index, sends what is due (up to 500, side by side), settles each',
+    why: 'every minute: reads the owed-email index, sends the emails and webhook deliveries due (side by side), settles each',
   },
   'inbound-email': {
     memorySize: 1024,
@@ -81,7 +83,7 @@ export const FUNCTION_SETTINGS: Readonly<Record<string, FunctionSettings>> = {
     memorySize: 512,
     timeout: Duration.seconds(60),
     invocation: 'stream',
-    why: 'from the table stream: claims, sends and settles each queued email (SES round trips, side by side)',
+    why: 'from the table stream: sends each queued email, puts new events on the bus, posts their webhooks (round trips, side by side)',
   },
 };
 

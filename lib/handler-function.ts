@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,7 +15,7 @@ import type { PlaybookBundle } from './playbook-bundle';
 import { TABLE_ACCESS } from './table-access';
 
 /** The DynamoDB actions the repository (functions/adapters/dynamodb-repository.ts) takes. */
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'ConditionCheckItem';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /** What a handler may do with the table (lib/table-access.ts says it for each). */
 export interface TableAccess {
@@ -249,6 +250,12 @@ export class HandlerFunction extends Construct {
     this.function.addEnvironment('SURVEY_SIGNING_KEY_SECRET_ARN', survey.signingKey.secretArn);
     this.function.addEnvironment('PUBLIC_API_URL', survey.publicApiUrl);
     this.function.addToRolePolicy(new PolicyStatement({ actions: READ_SECRET_ACTIONS, resources: [survey.signingKey.secretArn] }));
+  }
+
+  /** Lets the handler put events on the stack's bus, and tells it the bus's name, in one step. */
+  usePublisher(bus: IEventBus): void {
+    this.function.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
   }
 
   /** Lets the handler read the raw inbound messages under the receipt rule's prefix, and tells it where they are. */

@@ -22,6 +22,12 @@ export const INBOUND_PREFIX = 'inbound/';
  * the rest covers a failed event sitting in the DLQ (14 days) and a redrive after it.
  */
 export const INBOUND_RETENTION = Duration.days(30);
+
+/**
+ * How long raw mail is kept under a playbook: 30 days, and never past the retention of closed
+ * cases (playbook retention.closedCaseDays), so a short retention period holds for mail too.
+ */
+export const rawMailRetention = (closedCaseDays: number) => Duration.days(Math.min(INBOUND_RETENTION.toDays(), closedCaseDays));
 /** S3 server access logs of the mail bucket. */
 export const ACCESS_LOG_RETENTION = Duration.days(90);
 
@@ -33,6 +39,8 @@ export interface EscalationInboundProps {
   address: string;
   /** The inbound-email handler: SES invokes it asynchronously after storing the message. */
   handler: HandlerFunction;
+  /** How long raw mail stays in the bucket (rawMailRetention of the deployed playbook). */
+  retention: Duration;
 }
 
 /**
@@ -89,7 +97,7 @@ export class EscalationInbound extends Construct {
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: INBOUND_RETENTION, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [{ expiration: props.retention, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'inbound-mail/',
       // Customers' messages: a stack deletion must not take them with it.

@@ -11,7 +11,7 @@ import type { InboundOutcome } from '../functions/usecases/inbound-email';
 export { METRICS_NAMESPACE, OUTCOMES, SEVERITIES };
 
 /** The closed list of DeadlineBreaches/DeadlineLag `kind` values; the type check below keeps it complete. */
-export const DEADLINE_KINDS = ['acknowledge', 'update', 'resolve', 'routing', 'follow_up'] as const satisfies readonly DeadlineKind[];
+export const DEADLINE_KINDS = ['acknowledge', 'update', 'resolve', 'routing', 'follow_up', 'review', 'retention'] as const satisfies readonly DeadlineKind[];
 /** The WorkflowsRearmed `cause` values: an execution's end (functions/usecases/deadlines.ts), or the daily sweep. */
 export const REARM_CAUSES = ['task_failed', 'failed', 'timed_out', 'aborted', 'sweep'] as const;
 /** The EmailsUndeliverable `kind` values: what SES accepted and then did not send (functions/usecases/email-events.ts). */

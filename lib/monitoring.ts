@@ -111,6 +111,20 @@ export class EscalationMonitoring extends Construct {
       threshold: 1,
     });
 
+    // Webhooks: a delivery given up after 24 h of retries disabled its webhook.
+    this.alarm('WebhooksDisabled', {
+      description: 'A webhook delivery failed for 24 h of retries (or its URL resolved to an address deliveries may not reach), so the webhook was disabled. GET /webhooks/{id} says why; fix the receiver, then POST /webhooks/{id}/enable (docs/operations.md, "Webhook disabled").',
+      metric: emfMetric('WebhooksDisabled', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
+    // Domain events: one the bus refused for 24 h of retries was given up.
+    this.alarm('EventsAbandoned', {
+      description: 'EventBridge refused a domain event for 24 h of retries, so it was given up: rules on the bus never saw it. The log line "event given up" names it; the case timeline still has the change (docs/operations.md, "Events given up").',
+      metric: emfMetric('EventsAbandoned', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
     // Every Lambda: unhandled errors; every asynchronous one: its DLQ.
     for (const fn of props.functions) {
       this.alarm(`${fn.handler}-Errors`, {

@@ -39,7 +39,7 @@ export function jsonTarget(request: HttpRequest): string {
 
 /** The operation name of a call, as the fault switch names it: the JSON target, SES's SendEmail, or method and path. */
 export function operationOf(service: AwsService, request: HttpRequest): string {
-  if (service === 'dynamodb' || service === 'sfn' || service === 'secrets-manager') return jsonTarget(request);
+  if (service === 'dynamodb' || service === 'sfn' || service === 'secrets-manager' || service === 'events') return jsonTarget(request);
   if (service === 'sesv2' && request.method === 'POST' && request.path.endsWith('/v2/email/outbound-emails')) return 'SendEmail';
   return `${request.method} ${request.path}`;
 }

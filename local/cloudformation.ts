@@ -81,6 +81,8 @@ export function resolver(template: CfnTemplate, world: LocalWorld) {
         return arn('states', `stateMachine:${named('StateMachineName')}`);
       case 'AWS::Logs::LogGroup':
         return named('LogGroupName');
+      case 'AWS::Events::EventBus':
+        return named('Name');
     }
     throw new UnresolvableReference(`{ Ref: ${name} } (${type}) has no local stand-in: teach local/cloudformation.ts what it is`);
   };
@@ -102,6 +104,10 @@ export function resolver(template: CfnTemplate, world: LocalWorld) {
       case 'AWS::Logs::LogGroup.Arn':
         return arn('logs', `log-group:${ref(name)}:*`);
       case 'AWS::StepFunctions::StateMachine.Arn':
+        return ref(name);
+      case 'AWS::Events::EventBus.Arn':
+        return arn('events', `event-bus/${ref(name)}`);
+      case 'AWS::Events::EventBus.Name':
         return ref(name);
     }
     throw new UnresolvableReference(`{ Fn::GetAtt: [${name}, ${attribute}] } (${type}) has no local stand-in: teach local/cloudformation.ts what it is`);

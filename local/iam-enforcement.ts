@@ -196,7 +196,18 @@ function requestsOf(service: AwsService, request: HttpRequest, world: LocalWorld
       return secretsRequests(request);
     case 's3':
       return s3Requests(request);
+    case 'events':
+      return eventsRequests(request, world);
   }
+}
+
+function eventsRequests(request: HttpRequest, world: LocalWorld): Asked[] {
+  const operation = jsonTarget(request);
+  if (operation !== 'PutEvents') throw new Unrecognized(`EventBridge ${operation || request.path}`);
+  const entries = (jsonBody(request).Entries as { EventBusName?: string }[] | undefined) ?? [];
+  // An entry without a bus goes to the account's default bus; each bus is authorized on its own.
+  const buses = [...new Set(entries.map((entry) => entry.EventBusName ?? 'default'))];
+  return buses.map((bus) => ({ action: 'events:PutEvents', resource: bus.startsWith('arn:') ? bus : arn(world, 'events', `event-bus/${bus}`) }));
 }
 
 const TRANSACTION_ITEM_ACTIONS: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
@@ -299,6 +310,8 @@ function accessDenied(service: AwsService, message: string, denied?: Denial) {
       return awsJson(400, 'application/x-amz-json-1.1', { __type: 'AccessDeniedException', Message: message });
     case 'sesv2':
       return awsJson(403, 'application/json', { message: denied ? sesDenialMessage(denied) : message }, 'AccessDeniedException');
+    case 'events':
+      return awsJson(400, 'application/x-amz-json-1.1', { __type: 'AccessDeniedException', message });
     case 's3':
       return awsAnswer(403, 'application/xml', `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message><RequestId>local</RequestId></Error>`);
   }

@@ -117,10 +117,10 @@ export function localWorld(stage: LocalStage, table: { name: string; streamArn: 
 /**
  * The variables the template gives its functions that name what their calls touch (the sender,
  * the configuration set, the template prefix, the inbound bucket, the state machine, the survey
- * key), resolved to local values. Every handler shares one process locally, so a variable two
+ * key, the event bus), resolved to local values. Every handler shares one process locally, so a variable two
  * functions would get with different values is a mistake this refuses.
  */
-export const STAGE_VARIABLES = ['SENDER_EMAIL', 'SES_CONFIGURATION_SET', 'SES_TEMPLATE_PREFIX', 'INBOUND_BUCKET', 'INBOUND_PREFIX', 'STATE_MACHINE_ARN', 'SURVEY_SIGNING_KEY_SECRET_ARN'] as const;
+export const STAGE_VARIABLES = ['SENDER_EMAIL', 'SES_CONFIGURATION_SET', 'SES_TEMPLATE_PREFIX', 'INBOUND_BUCKET', 'INBOUND_PREFIX', 'STATE_MACHINE_ARN', 'SURVEY_SIGNING_KEY_SECRET_ARN', 'EVENT_BUS_NAME'] as const;
 export type StageVariable = (typeof STAGE_VARIABLES)[number];
 
 export function stageEnvironment(stage: LocalStage, world: LocalWorld): Partial<Record<StageVariable, string>> {

@@ -22,6 +22,9 @@ import { localWorld, stageEnvironment, type LocalStage } from './local-stage';
 import { ScaledClock } from './scaled-clock';
 import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
+import { startLocalEventBus, type LocalEventBus } from './eventbridge';
+import { WebhookLog } from './webhook-log';
+import { HttpsWebhookSender } from '../functions/adapters/https-webhook-sender';
 import { followTableStream, type TableStream } from './table-stream';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
 
@@ -44,6 +47,8 @@ export interface LocalStackOptions {
   clock?: ScaledClock;
   /** Tests shorten the workflow's retry waits. */
   retryIntervalMs?: number;
+  /** Keep every workflow execution's history (tests read it for personal data). */
+  recordWorkflowHistory?: boolean;
   /** How often the reconciliation sweep runs, in real ms (daily on the scaled clock by default). */
   reconcileEveryMs?: number;
   /** How often owed emails are looked at again, in real ms (every minute on the scaled clock, at most once a second). */
@@ -64,6 +69,8 @@ export interface LocalStackOptions {
   stage: LocalStage;
   /** Told of every IAM request checked, allowed or denied (the grant coverage test records them). */
   onIamCheck?: (request: CheckedRequest) => void;
+  /** The webhook deliveries page (default: a free port). */
+  webhooksPort?: number;
 }
 
 export interface LocalStack {
@@ -78,8 +85,13 @@ export interface LocalStack {
   /** The table's stream feeding case-workflows and queued-emails; `drained()` waits until both followed every write so far. */
   caseChanges: TableStream;
   reconcile(): Promise<unknown>;
-  /** One run of the owed-email sweep (it also runs on its own timer). */
+  /** One run of the owed-email sweep, emails and webhook deliveries (it also runs on its own timer). */
   resendOwedEmails(): Promise<unknown>;
+  /** What the stack's event bus received (EventBridge's part, local/eventbridge.ts). */
+  eventBus: LocalEventBus;
+  /** Every webhook delivery attempt, and the page that shows them. */
+  webhookLog: WebhookLog;
+  webhooksUrl: string;
   /** What SES's event destination does through SNS: hands email-events a bounce or complaint notice. */
   reportDeliveryEvent(notice: object): Promise<unknown>;
   /** Lambda's Invoke: runs one function (a file of functions/handlers) on an event, as an invocation of it. */
@@ -116,6 +128,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(ses.stop);
     await publishTemplates(ses.url, names.SES_TEMPLATE_PREFIX ?? '');
 
+    const eventBus = await startLocalEventBus();
+    stoppers.push(eventBus.stop);
+    const webhookLog = new WebhookLog();
+    const webhookPage = await webhookLog.serve(options.webhooksPort ?? 0);
+    stoppers.push(webhookPage.stop);
+
     const clock = options.clock ?? new ScaledClock(options.timeScale);
     // The public base URL goes into emails, so the port must be known before the handlers load.
     const port = options.port || (await freePort());
@@ -131,6 +149,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TABLE_NAME: options.tableName,
       DYNAMODB_ENDPOINT: options.dynamo.endpoint,
       SES_ENDPOINT: ses.url,
+      EVENTBRIDGE_ENDPOINT: eventBus.url,
+      ...(names.EVENT_BUS_NAME && { EVENT_BUS_NAME: names.EVENT_BUS_NAME }),
+      // Local receivers run on 127.0.0.1 over http; on AWS only https to public addresses.
+      WEBHOOK_TARGETS: 'any',
       // The lease is real time (how long a send may take), read on the case clock.
       EMAIL_CLAIM_LEASE_SECONDS: String(Math.ceil(((options.emailLeaseRealMs ?? 10_000) / 1000) * clock.scale)),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -157,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // The EventBridge rule on execution status changes (lib/workflow.ts) targets rearm-workflow.
         onExecutionEnded: (event) => tasks['rearm-workflow']!(event, {} as never),
         stateMachineArn,
+        ...(options.recordWorkflowHistory && { recordHistory: true }),
       },
     );
     stoppers.push(() => engine.stopAll());
@@ -171,6 +194,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // What has no local endpoint is checked where it stands in: the engine, the raw mail, the survey key.
     const survey = surveyLinksPerFunction(publicApiUrl, iam.guardSecret(need(names.SURVEY_SIGNING_KEY_SECRET_ARN, 'SURVEY_SIGNING_KEY_SECRET_ARN'), options.surveySigningKey ?? randomBytes(32).toString('base64url')));
     provideLocalAdapters({
+      // The real sender, over the network, each attempt recorded for the deliveries page.
+      webhookSender: webhookLog.record(new HttpsWebhookSender({ httpsOnly: false, allowPrivate: true })),
       workflow: iam.guardWorkflow(engine, stateMachineArn),
       rawMail: iam.guardRawMail(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
       survey,
@@ -218,7 +243,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const handlers = Object.fromEntries(Object.entries(await loadHandlers()).map(([name, handler]) => [name, asFunction(name, handler as TaskHandler) as ApiHandler]));
     const gateway = await startGateway({ port, tokens, principal: options.principal, handlers, pages: { '/dashboard': dashboard }, ...(faults && { faults }) });
     stoppers.push(gateway.close);
-    return { gateway, tokens, sesUrl: ses.url, smtpPort: smtp.port, inboundAddress, engine, clock, caseChanges, reconcile, resendOwedEmails, reportDeliveryEvent, invoke, iam, stop };
+    return {
+      gateway,
+      tokens,
+      sesUrl: ses.url,
+      smtpPort: smtp.port,
+      inboundAddress,
+      engine,
+      clock,
+      caseChanges,
+      reconcile,
+      resendOwedEmails,
+      eventBus,
+      webhookLog,
+      webhooksUrl: webhookPage.url,
+      reportDeliveryEvent,
+      invoke,
+      iam,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -16,6 +16,7 @@ const HELP = `Usage: npm start -- [options]
   --port N           HTTP API port (default 3000)
   --ses-port N       local SES API and mail viewer port (default 8005)
   --smtp-port N      inbound email (SMTP, standing in for SES receiving) port (default 2525)
+  --webhooks-port N  the page of webhook deliveries (default 8006)
   --dynamodb-port N  DynamoDB Local port (default 8000)
   --data-dir DIR     where DynamoDB Local keeps its data (default .data)
   --in-memory        keep nothing on disk
@@ -49,6 +50,7 @@ function parseOptions() {
       port: { type: 'string', default: '3000' },
       'ses-port': { type: 'string', default: '8005' },
       'smtp-port': { type: 'string', default: '2525' },
+      'webhooks-port': { type: 'string', default: '8006' },
       'dynamodb-port': { type: 'string', default: '8000' },
       'data-dir': { type: 'string', default: '.data' },
       'in-memory': { type: 'boolean', default: false },
@@ -62,6 +64,7 @@ function parseOptions() {
     port: positiveInteger('port', values.port),
     sesPort: positiveInteger('ses-port', values['ses-port']),
     smtpPort: positiveInteger('smtp-port', values['smtp-port']),
+    webhooksPort: positiveInteger('webhooks-port', values['webhooks-port']),
     dynamoPort: positiveInteger('dynamodb-port', values['dynamodb-port']),
     dataDir: values['in-memory'] ? undefined : resolve(values['data-dir']),
     timeScale: positiveInteger('time-scale', values['time-scale'], 1_000_000),
@@ -116,6 +119,7 @@ async function main() {
       port: options.port,
       sesPort: options.sesPort,
       smtpPort: options.smtpPort,
+      webhooksPort: options.webhooksPort,
       token,
       principal: process.env.API_USER ?? 'local-user',
       timeScale: options.timeScale,
@@ -141,6 +145,8 @@ Escalation API is running locally (ready in ${seconds}s)
   OpenAPI         ${gateway.url}/openapi.json
   Health          ${gateway.url}/health
   Sent email UI   ${ses.url}/   (local SES; GET /store lists messages)
+  Webhooks sent   ${stack.webhooksUrl}/   (every delivery: request, signature, answer; GET /deliveries as JSON)
+  Event bus       ${stack.eventBus.url}/events   (what went on the EventBridge bus)
   Inbound email   smtp://127.0.0.1:${stack.smtpPort}   replies to ${stack.inboundAddress.replace('@', '+<case id>@')}
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
   Playbook        ${playbookPath ?? 'built-in defaults (PLAYBOOK.md)'}
@@ -165,7 +171,7 @@ main().catch((error: unknown) => {
   if (error instanceof Error && (error.name === 'LocalStackError' || error.name === 'PlaybookConfigError' || error.name === 'ConfigurationError')) {
     console.error(`\n${error.message}\n`);
   } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-    console.error(`\nA port is already in use (${error.message}). Pick another with --port, --ses-port, --smtp-port or --dynamodb-port.\n`);
+    console.error(`\nA port is already in use (${error.message}). Pick another with --port, --ses-port, --smtp-port, --webhooks-port or --dynamodb-port.\n`);
   } else {
     console.error(error);
   }

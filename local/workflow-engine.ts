@@ -55,6 +55,8 @@ export interface LocalEngineOptions {
   onExecutionEnded?: (event: ExecutionStatusChange) => Promise<unknown>;
   /** The ARN this engine answers to (the local stack passes the synthesized local stage's). */
   stateMachineArn?: string;
+  /** Keep every execution's event history (its input, each state's input and output), as Step Functions does: tests read them. */
+  recordHistory?: boolean;
 }
 
 const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:escalation-workflow-local';
@@ -84,6 +86,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private readonly taskOverrides: Record<string, (input: { Payload: unknown }) => Promise<unknown>> = {};
   private readonly retryOverrides: Record<string, number[]> = {};
   private readonly executions = new Map<string, ExecutionRecord & { abort?: () => void; done?: Promise<void>; startedAt?: number }>();
+  private readonly histories = new Map<string, unknown[]>();
   private stopping = false;
 
   constructor(
@@ -122,6 +125,13 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     );
     record.abort = execution.abort;
     record.startedAt = Date.now();
+    if (this.options.recordHistory) {
+      const history: unknown[] = [];
+      this.histories.set(name, history);
+      void (async () => {
+        for await (const event of execution.eventLogs) history.push(event);
+      })().catch(() => undefined);
+    }
     record.done = execution.result.then(
       () => {
         if (record.status === 'RUNNING') record.status = 'SUCCEEDED';
@@ -133,6 +143,11 @@ export class LocalWorkflowEngine implements WorkflowEngine {
         this.ended(record);
       },
     );
+  }
+
+  /** Every recorded execution's history (recordHistory), by execution name: what GetExecutionHistory would show. */
+  executionHistories(): Map<string, unknown[]> {
+    return this.histories;
   }
 
   async stop(caseId: string, generation: number) {

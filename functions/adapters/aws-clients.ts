@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '../ports/errors';
 
 /** The AWS services this code calls, by the name their SDK client answers to. */
-export type AwsService = 'dynamodb' | 'sesv2' | 'sfn' | 'secrets-manager' | 's3';
+export type AwsService = 'dynamodb' | 'sesv2' | 'sfn' | 'secrets-manager' | 's3' | 'events';
 
 /** The slice of an SDK v3 client this module touches: its middleware stack and its config. */
 export interface AwsClient {
@@ -15,7 +15,7 @@ export interface AwsClient {
  * is safe to repeat (writes are conditional or idempotent), so it gets more attempts; SES and
  * Step Functions calls sit behind retries of their own (the outbox, the stream, the workflow).
  */
-const MAX_ATTEMPTS: Record<AwsService, number> = { dynamodb: 6, sesv2: 3, sfn: 4, 'secrets-manager': 4, s3: 4 };
+const MAX_ATTEMPTS: Record<AwsService, number> = { dynamodb: 6, sesv2: 3, sfn: 4, 'secrets-manager': 4, s3: 4, events: 4 };
 
 /** Options every client is built with: the standard retry strategy and, locally only, an endpoint. */
 export function clientOptions(service: AwsService, endpoint?: string) {

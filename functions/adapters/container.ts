@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
@@ -7,10 +7,13 @@ import type { Playbook } from '../playbook/schema';
 import type { Mailer } from '../ports/mailer';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
+import type { EventPublisher, WebhookSender } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../usecases/escalations';
 import { awsClient, clientOptions } from './aws-clients';
 import { DynamoDbEscalationRepository } from './dynamodb-repository';
+import { DynamoDbWebhookStore } from './dynamodb-webhooks';
+import { targetRulesOf } from './https-webhook-sender';
 import { EmbeddedMetrics } from './emf-metrics';
 import { log } from './logger';
 
@@ -24,9 +27,11 @@ export interface Wiring {
   workflow?: (config: Config) => WorkflowEngine;
   survey?: (config: Config) => SurveyLinks;
   rawMail?: (config: Config) => RawMailStore;
+  events?: (config: Config) => EventPublisher;
+  webhookSender?: (config: Config) => WebhookSender;
 }
 
-type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'playbook' | 'delivery'>>;
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery'>>;
 
 type Base = Omit<Dependencies, keyof Wiring | 'playbook'> & { config: Config; playbook: () => Playbook };
 
@@ -64,6 +69,8 @@ export function container(wiring: Wiring = {}): Dependencies {
     workflow: port('workflow'),
     survey: port('survey'),
     rawMail: port('rawMail'),
+    events: port('events'),
+    webhookSender: port('webhookSender'),
   };
 }
 
@@ -77,13 +84,17 @@ function baseDependencies(): Base {
   return {
     config,
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
+    webhooks: new DynamoDbWebhookStore(dynamo, config.TABLE_NAME),
+    webhookTargets: targetRulesOf(config),
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: parsedOnFirstUse(config.PLAYBOOK_PATH),
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
+    wallClock: () => new Date(),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
+    randomBytes: (count) => randomBytes(count),
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
 }

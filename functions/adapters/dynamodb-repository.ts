@@ -1,24 +1,27 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
+import { METRIC_EVENT_TYPES, metricFactOf } from '../domain/metric-facts';
+import { erasedId, erasePersonalData } from '../domain/erasure';
 import type { Contact } from '../schemas/escalation';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
 import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
 import { listPlan, type ListPlan } from './list-plans';
 import type {
+  AccountRecords,
+  ErasureRecord,
   ClaimedEmail,
   EscalationRepository,
   IdempotencyClaim,
@@ -31,7 +34,11 @@ import type {
   StoredNotification,
   Written,
 } from '../ports/escalation-repository';
-import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, VersionConflictError } from '../ports/errors';
+import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError, UnreadableStoredItemError, VersionConflictError } from '../ports/errors';
+import type { AccountProfile, SponsorshipDecision } from '../domain/sponsorship';
+import type { SponsorshipProposal } from '../domain/escalation';
+import { forEachConcurrently } from '../support/concurrently';
+import * as z from 'zod';
 import { retrying } from '../support/retrying';
 import { policyFromItem } from './stored-policy';
 import {
@@ -49,22 +56,45 @@ import {
   eventKey,
   eventTypeMonthPartition,
   idempotencyKey,
-  METRIC_EVENT_TYPES,
   inboundKey,
   incidentKey,
   incidentIndexAttributes,
   incidentStatusPartition,
+  idempotencyRefKey,
+  metricFactKey,
+  proposalKey,
+  accountContactKey,
+  accountItemsPartition,
+  accountProfileKey,
+  erasureKey,
+  IDEMPOTENCY_REF_PREFIX,
+  PROPOSAL_PREFIX,
+  ACCOUNT_CONTACT_PREFIX,
   indexAttributes,
   outboxKey,
   sentMessageKey,
 } from './table-design';
+import { itemsByKey, owedEntries } from './table-reads';
+
+/** Items of a closed case given their deletion date side by side: DynamoDB takes it, and a partition holds hundreds. */
+const DELETION_STAMP_CONCURRENCY = 16;
+
+/** The account's sponsorship as stored, checked: a profile this version cannot read stops with its key named. */
+const StoredDecision = z.looseObject({ status: z.enum(['enrolled', 'declined']), sponsor: z.string().optional(), since: z.string(), reason: z.string(), decidedBy: z.string(), decidedAt: z.string() });
+const StoredProfile = z.looseObject({ version: z.number().int().min(1), sponsorship: StoredDecision.optional(), history: z.array(StoredDecision).default([]) });
+
+function accountProfileFromItem(accountId: string, item: Record<string, unknown>): AccountProfile {
+  const parsed = StoredProfile.safeParse(withoutKeys(item));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+    throw new UnreadableStoredItemError(`account ${accountId} has a profile this version cannot read (${problems})`, { cause: parsed.error });
+  }
+  const { version, sponsorship, history } = parsed.data;
+  return { accountId, version, ...(sponsorship && { sponsorship: sponsorship as SponsorshipDecision }), history: history as SponsorshipDecision[] };
+}
 
 /** A list page reads at most this many rounds of index queries (one per lane each), then hands back a cursor. */
 const MAX_ROUNDS_PER_PAGE = 10;
-/** BatchGetItem's limit on keys per call. */
-const BATCH_GET_LIMIT = 100;
-/** Throttled batch reads are retried with backoff this many times before the request fails. */
-const MAX_BATCH_ATTEMPTS = 6;
 
 const KEY_ATTRIBUTES = new Set<string>([
   TABLE_DESIGN.partitionKey,
@@ -72,8 +102,13 @@ const KEY_ATTRIBUTES = new Set<string>([
   ...Object.values(TABLE_DESIGN.indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
 ]);
 
+/** TTL (epoch seconds) of every item stored with a case that has a deletion date; nothing for an open case. */
+function expiryOf(escalation: Pick<Escalation, 'retainUntil'>): { expiresAt?: number } {
+  return escalation.retainUntil ? { expiresAt: Math.floor(Date.parse(escalation.retainUntil) / 1000) } : {};
+}
+
 function toItem(escalation: Escalation) {
-  return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation) };
+  return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation), ...expiryOf(escalation) };
 }
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
@@ -98,18 +133,51 @@ const eventSeq = (version: number, index: number) => `${String(version).padStart
 // Sorts after the change's own events ("n" follows the digits), unique per notification.
 const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
 
+/** What a timeline entry keeps of its case at that version: the facts its domain event carries (functions/domain/domain-events.ts). */
+const eventCaseFacts = (escalation: Escalation) => ({
+  caseId: escalation.id,
+  severity: escalation.severity,
+  accountId: escalation.customer.accountId,
+  caseStatus: escalation.status,
+  caseTier: escalation.tier,
+});
+
 function eventPuts(table: string, change: Change) {
-  return change.events.map((event, index) => {
+  return change.events.flatMap((event, index) => {
     const seq = eventSeq(change.next.version, index);
-    return {
-      Put: {
-        TableName: table,
-        // Each event carries its case and severity so the metrics index can be read on its own.
-        Item: { ...eventKey(change.next.id, seq), seq, caseId: change.next.id, severity: change.next.severity, ...event, ...eventIndexAttributes(change.next.id, event) },
-        ConditionExpression: 'attribute_not_exists(pk)',
+    return [
+      {
+        Put: {
+          TableName: table,
+          // Each event carries the case facts a domain event tells, so the stream's consumer need not read
+          // the case; its metric fact (below) is what the metrics index reads.
+          Item: { ...eventKey(change.next.id, seq), seq, ...eventCaseFacts(change.next), ...event, ...expiryOf(change.next) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
-    };
+      ...factPuts(table, change.next, [{ event, seq }]),
+    ];
   });
+}
+
+/**
+ * The metric facts of events (functions/domain/metric-facts.ts), written with them: the metrics
+ * index reads these, which outlive the case and hold nothing personal. Each carries its case and
+ * severity so the index can be read on its own. No TTL.
+ */
+function factPuts(table: string, escalation: Escalation, events: { event: TimelineEvent; seq: string }[]) {
+  return events.flatMap(({ event, seq }) => {
+    const fact = metricFactOf(event);
+    if (!fact) return [];
+    return [{ Put: { TableName: table, Item: { ...metricFactKey(escalation.id, seq), caseId: escalation.id, severity: escalation.severity, ...fact, ...eventIndexAttributes(escalation.id, fact) } } }];
+  });
+}
+
+/** The sponsorship proposal a change makes for its account, in the account's own item collection. */
+function proposalPuts(table: string, change: Change) {
+  const proposal = change.sponsorshipProposal;
+  if (!proposal) return [];
+  return [{ Put: { TableName: table, Item: { ...proposalKey(proposal.accountId, proposal.caseId), ...proposal } } }];
 }
 
 /** The emails a change owes, queued pending with it; the table's stream has them sent (usecases/outbox.ts). */
@@ -126,6 +194,7 @@ function outboxPuts(table: string, change: Change, owedEmailGraceMs: number) {
         queuedAt: change.next.updatedAt,
         // The stream sends it at once; the retry sweep looks at it only after one lease.
         ...owedEmailAttributes(change.next.id, notification.id, new Date(Date.parse(change.next.updatedAt) + owedEmailGraceMs).toISOString()),
+        ...expiryOf(change.next),
       },
       // A notification id is used once: a retried change never queues the same email again.
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -145,23 +214,34 @@ interface IdempotencyRecord {
   answer: string;
 }
 
-/** The record of a request made with an Idempotency-Key, written with the change it made. */
+const gzipAnswer = (escalation: Escalation) => gzipSync(JSON.stringify(escalation)).toString('base64');
+
+/**
+ * The record of a request made with an Idempotency-Key, written with the change it made; the
+ * case's partition points at it (the same TTL), so an erasure finds the copy of the case it holds.
+ */
 function idempotencyPut(table: string, claim: IdempotencyClaim, written: Escalation) {
+  const key = idempotencyKey(claim.principal, claim.key);
   const record: IdempotencyRecord = {
     caseId: written.id,
     fingerprint: claim.fingerprint,
     expiresAt: Math.floor(claim.expiresAt.getTime() / 1000),
-    answer: gzipSync(JSON.stringify(written)).toString('base64'),
+    answer: gzipAnswer(written),
   };
   return {
     Put: {
       TableName: table,
-      Item: { ...idempotencyKey(claim.principal, claim.key), ...record },
+      Item: { ...key, ...record },
       // TTL deletes lazily: an expired record no longer counts.
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       ExpressionAttributeValues: { ':now': Math.floor(claim.now.getTime() / 1000) },
     },
   };
+}
+
+function idempotencyRefPut(table: string, claim: IdempotencyClaim, written: Escalation) {
+  const record = idempotencyKey(claim.principal, claim.key);
+  return { Put: { TableName: table, Item: { ...idempotencyRefKey(written.id, record.pk), recordPk: record.pk, expiresAt: Math.floor(claim.expiresAt.getTime() / 1000) } } };
 }
 
 /** A transaction DynamoDB cancelled because an item was throttled (not because a condition failed). */
@@ -283,14 +363,16 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
    * case, its events and its owed emails. Retried requests race for the record: the loser
    * replays the winner's answer. Any other condition failing is the case's own (`onConflict`).
    * The contact directory is not in it: it follows the case item through the table's stream
-   * (rememberContacts), which keeps an intake at four items (docs/guarantees.md).
+   * (rememberContacts), which keeps an intake at four items, six with an Idempotency-Key (the
+   * record and its reference, which erasure reads) (docs/guarantees.md).
    */
   private async writeChange(change: Change, caseItem: object, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     const items = [
-      ...(claim ? [idempotencyPut(this.table, claim, change.next)] : []),
+      ...(claim ? [idempotencyPut(this.table, claim, change.next), idempotencyRefPut(this.table, claim, change.next)] : []),
       caseItem,
       ...eventPuts(this.table, change),
       ...outboxPuts(this.table, change, this.options.owedEmailGraceMs),
+      ...proposalPuts(this.table, change),
     ];
     return this.writeItems(items, change.next, claim, onConflict);
   }
@@ -323,11 +405,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
         ...(expectedVersion !== undefined && { ExpressionAttributeValues: { ':expected': expectedVersion } }),
       },
     };
-    const puts = events.map((event, index) => {
+    const puts = events.flatMap((event, index) => {
       const seq = `${stamp}#${String(index).padStart(3, '0')}`;
-      return { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, caseId: escalation.id, severity: escalation.severity, ...event, ...eventIndexAttributes(escalation.id, event) } } };
+      return [
+        { Put: { TableName: this.table, Item: { ...eventKey(escalation.id, seq), seq, ...eventCaseFacts(escalation), ...event, ...expiryOf(escalation) } } },
+        ...factPuts(this.table, escalation, [{ event, seq }]),
+      ];
     });
-    return this.writeItems([...(claim ? [idempotencyPut(this.table, claim, escalation)] : []), caseExists, ...puts], escalation, claim, (cause) => {
+    const idempotency = claim ? [idempotencyPut(this.table, claim, escalation), idempotencyRefPut(this.table, claim, escalation)] : [];
+    return this.writeItems([...idempotency, caseExists, ...puts], escalation, claim, (cause) => {
       throw new VersionConflictError(`escalation ${escalation.id} is not at version ${expectedVersion}`, { cause });
     });
   }
@@ -422,12 +508,15 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               actor: 'workflow',
               summary: `${email.template} sent to ${email.to.join(', ')}`,
               data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
+              // An email of a closed case: its timeline entry goes when the case goes.
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },
         },
         // Replies quote our Message-ID: this finds their case again.
         { Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } },
       ]);
+      if (email.expiresAt === undefined) await this.expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
@@ -486,42 +575,46 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
               actor: 'workflow',
               summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
               data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },
         },
       ]);
+      if (email.expiresAt === undefined) await this.expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
     }
   }
 
+  /**
+   * An email queued while the case was open and settled after it closed: the close's deletion
+   * stamp (scheduleDeletion) may have read the partition before this entry existed. Reading the
+   * case after writing the entry closes that gap: a close before the read is seen here, and a
+   * close after it stamps the partition later, this entry included.
+   */
+  private async expireWithClosedCase(caseId: string, key: { pk: string; sk: string }) {
+    const current = await this.item<Record<string, unknown>>(caseKey(caseId), true);
+    const expiry = current && typeof current.retainUntil === 'string' ? expiryOf({ retainUntil: current.retainUntil }).expiresAt : undefined;
+    if (expiry === undefined) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          // Never brings back an entry deleted meanwhile.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':expiresAt': expiry },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   async owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }> {
-    const index = TABLE_DESIGN.indexes.byOwedEmail;
-    const entries: { pk: string; sk: string; queuedAt: string; sweepFrom: string }[] = [];
-    await Promise.all(
-      Array.from({ length: OWED_EMAIL_SHARDS }, async (_, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.db.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: 'byOwedEmail',
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': index.partitionKey },
-              ExpressionAttributeValues: { ':pk': owedEmailPartition(shard) },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }),
-    );
-    const oldestQueuedAt = entries.reduce<string | undefined>((oldest, entry) => (oldest === undefined || entry.queuedAt < oldest ? entry.queuedAt : oldest), undefined);
-    // The index copies only what never changes: whether each candidate is due is read from the outbox itself.
-    const due = entries.filter((entry) => entry.sweepFrom <= now.toISOString());
+    const partitions = Array.from({ length: OWED_EMAIL_SHARDS }, (_, shard) => owedEmailPartition(shard));
+    const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
     const candidates = (await this.itemsByKey(due))
       .filter((item) => item.status === 'pending' || item.status === 'sending')
       .map(
@@ -535,7 +628,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
           ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
         }),
       );
-    return { owed: entries.length, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
   }
 
 
@@ -554,7 +647,13 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async rememberContacts(escalation: Escalation, contacts: Contact[]) {
     // Plain puts: an entry says the same whoever writes it, so a repeated batch changes nothing.
-    await Promise.all(contacts.map((contact) => this.db.send(new PutCommand({ TableName: this.table, Item: contactEntry(escalation, contact) }))));
+    // Each contact twice: the directory entry inbound mail looks up, and the account's own list of
+    // the addresses the directory learnt for it (export and erasure read it).
+    const items = contacts.flatMap((contact) => [
+      contactEntry(escalation, contact),
+      { ...accountContactKey(escalation.customer.accountId, contact.email), email: contact.email.toLowerCase() },
+    ]);
+    await Promise.all(items.map((item) => this.db.send(new PutCommand({ TableName: this.table, Item: item }))));
   }
 
   async accountsForContact(email: string): Promise<KnownContact[]> {
@@ -758,27 +857,132 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return (await this.itemsByKey(keys)).map(caseFromItem);
   }
 
-  /**
-   * Items by table key (BatchGetItem, 100 a call, consistent), in the order given; ones deleted
-   * meanwhile are left out. Keys DynamoDB leaves unprocessed (throttling) are asked for again
-   * with backoff; still unprocessed after that, the read fails as unavailable.
-   */
-  private async itemsByKey(keys: { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
-    const found = new Map<string, Record<string, unknown>>();
-    const id = (key: Record<string, unknown>) => `${String(key.pk)}\u0000${String(key.sk)}`;
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT).map(({ pk, sk }) => ({ pk, sk }));
-      await retrying(
-        async () => {
-          const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-          for (const item of result.Responses?.[this.table] ?? []) found.set(id(item), item);
-          pending = result.UnprocessedKeys?.[this.table]?.Keys ?? [];
-          if (pending.length) throw new DependencyUnavailableError(`DynamoDB left ${pending.length} reads unprocessed`);
-        },
-        { backoff: THROTTLED_TRANSACTION_BACKOFF, maxAttempts: MAX_BATCH_ATTEMPTS, retryable: (error) => error instanceof DependencyUnavailableError },
+  private itemsByKey(keys: { pk: string; sk: string }[]) {
+    return itemsByKey(this.db, this.table, keys);
+  }
+
+  /** Every item of one partition, page by page (consistent reads). */
+  private async partitionItems(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix && { ':prefix': skPrefix }) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
       );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async scheduleDeletion(caseId: string, retainUntil: string) {
+    const expiresAt = Math.floor(Date.parse(retainUntil) / 1000);
+    const unstamped = (await this.partitionItems(caseKey(caseId).pk)).filter((item) => item.expiresAt !== expiresAt);
+    await forEachConcurrently(unstamped, DELETION_STAMP_CONCURRENCY, async (item) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            // Never brings back an item deleted meanwhile.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    });
+    return { items: unstamped.length };
+  }
+
+  async accountProfile(accountId: string): Promise<AccountProfile | undefined> {
+    const item = await this.item<Record<string, unknown>>(accountProfileKey(accountId), true);
+    return item && accountProfileFromItem(accountId, item);
+  }
+
+  async saveAccountProfile(profile: AccountProfile, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...accountProfileKey(profile.accountId), ...profile },
+          ...(expectedVersion === 0 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`account ${profile.accountId} changed since version ${expectedVersion}`, { cause: error });
+      throw error;
     }
-    return keys.flatMap((key): Record<string, unknown>[] => { const item = found.get(id(key)); return item ? [item] : []; });
+  }
+
+  async eraseCaseItems(caseId: string, personal: readonly string[]) {
+    let rewritten = 0;
+    for (const item of await this.partitionItems(caseKey(caseId).pk)) {
+      if (item.sk === caseKey(caseId).sk) continue;
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      if (key.sk.startsWith(IDEMPOTENCY_REF_PREFIX)) {
+        // The idempotency record holds a copy of the case as it was: it goes, and its pointer with it.
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: String(item.recordPk), sk: 'IDEMPOTENCY' } }));
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      } else {
+        // An email still owed is never sent now: it leaves the owed-email index with its recipients.
+        const owed = key.sk.startsWith('OUTBOX#') && item.status !== 'sent' && item.status !== 'failed';
+        const erased = erasePersonalData(withoutKeys(item), personal);
+        // An email's sort key names its recipient: the item moves to a key without the address.
+        const erasedKey = { pk: key.pk, sk: erasedId(key.sk) };
+        await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erased, ...erasedKey, ...(owed && { status: 'erased' }) } }));
+        if (erasedKey.sk !== key.sk) await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      }
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  async eraseAccountItems(accountId: string, personal: readonly string[], addresses: string[]) {
+    let rewritten = 0;
+    for (const item of await this.partitionItems(accountItemsPartition(accountId))) {
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      if (key.sk.startsWith(ACCOUNT_CONTACT_PREFIX)) await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      else await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erasePersonalData(withoutKeys(item), personal), ...key } }));
+      rewritten++;
+    }
+    // The contact directory's entries for this account: inbound mail from these addresses no longer finds it.
+    for (const address of new Set(addresses.map((entry) => entry.toLowerCase()))) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: contactKey(address, accountId) }));
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  async recordErasure(accountId: string, record: ErasureRecord) {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...erasureKey(accountId, record.requestedAt, record.id), ...record }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  async caseItems(caseId: string): Promise<Record<string, unknown>[]> {
+    return (await this.partitionItems(caseKey(caseId).pk)).map((item) => ({ sk: item.sk, ...withoutKeys(item) }));
+  }
+
+  async directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]> {
+    const found = await Promise.all([...new Set(emails.map((email) => email.toLowerCase()))].map((email) => this.item<Record<string, unknown>>(contactKey(email, accountId), true)));
+    return found.flatMap((item) => (item ? [withoutKeys(item)] : []));
+  }
+
+  async accountRecords(accountId: string): Promise<AccountRecords> {
+    const items = await this.partitionItems(accountItemsPartition(accountId));
+    const profileItem = items.find((item) => item.sk === accountProfileKey(accountId).sk);
+    return {
+      ...(profileItem && { profile: accountProfileFromItem(accountId, profileItem) }),
+      proposals: items.filter((item) => String(item.sk).startsWith(PROPOSAL_PREFIX)).map((item) => withoutKeys(item) as unknown as SponsorshipProposal),
+      contacts: items.filter((item) => String(item.sk).startsWith(ACCOUNT_CONTACT_PREFIX)).map((item) => String(item.email)),
+    };
   }
 
   async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {
@@ -794,7 +998,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
       }),
     );
     const items = (result.Items ?? []).map((item) => {
-      const { caseId: _caseId, severity: _severity, ...event } = withoutKeys(item);
+      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, expiresAt: _expiresAt, ...event } = withoutKeys(item);
       return event as unknown as StoredEvent;
     });
     return {

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { withoutEmailAddresses } from '../domain/personal-data';
 import type { Log } from '../ports/log';
 
 /**
@@ -23,9 +24,9 @@ export function searchDottedPath(path: string, data: unknown): unknown {
  */
 export const logger = new Logger({ serviceName: 'escalation-api', correlationIdSearchFn: searchDottedPath });
 
-/** The Log port over the Powertools logger. */
+/** The Log port over the Powertools logger: ids only, so any email address in a line is replaced first. */
 export const log: Log = {
-  info: (message, fields = {}) => logger.info(message, fields),
-  warn: (message, fields = {}) => logger.warn(message, fields),
-  error: (message, fields = {}) => logger.error(message, fields),
+  info: (message, fields = {}) => logger.info(withoutEmailAddresses(message), withoutEmailAddresses(fields)),
+  warn: (message, fields = {}) => logger.warn(withoutEmailAddresses(message), withoutEmailAddresses(fields)),
+  error: (message, fields = {}) => logger.error(withoutEmailAddresses(message), withoutEmailAddresses(fields)),
 };

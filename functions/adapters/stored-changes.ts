@@ -6,7 +6,8 @@ import type { Escalation } from '../domain/escalation';
 import type { CaseWrite } from '../usecases/case-changes';
 import type { EmailRef } from '../usecases/outbox';
 import { caseFromItem } from './dynamodb-repository';
-import { CASE_PARTITION_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
+import type { RecordedEvent } from '../domain/domain-events';
+import { CASE_PARTITION_PREFIX, EVENT_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
 
 // Schemas are z.lazy: built on first use, not at cold start (docs/performance.md).
 type Image = Record<string, AttributeValue>;
@@ -33,8 +34,8 @@ export const recordsOf = (event: z.output<typeof StreamEvent>) => event.Records 
 export const STREAM_CONSUMERS = {
   /** A case item written (created or changed). */
   'case-workflows': { eventNames: ['INSERT', 'MODIFY'], sortKey: { equals: caseKey('').sk } },
-  /** An email queued in the outbox. */
-  'queued-emails': { eventNames: ['INSERT'], sortKey: { prefix: OUTBOX_PREFIX } },
+  /** An email queued in the outbox, or a new timeline entry (its domain events). */
+  'queued-emails': { eventNames: ['INSERT'], sortKey: { prefixes: [OUTBOX_PREFIX, EVENT_PREFIX] } },
 } as const;
 
 export type StreamConsumer = keyof typeof STREAM_CONSUMERS;
@@ -49,7 +50,7 @@ export function followedBy(consumer: StreamConsumer, record: DynamoDBRecord): bo
   const { eventNames, sortKey } = STREAM_CONSUMERS[consumer];
   const sk = record.dynamodb?.Keys?.sk?.S;
   if (sk === undefined || caseIdOf(record) === undefined || !(eventNames as readonly string[]).includes(record.eventName ?? '')) return false;
-  return 'equals' in sortKey ? sk === sortKey.equals : sk.startsWith(sortKey.prefix);
+  return 'equals' in sortKey ? sk === sortKey.equals : sortKey.prefixes.some((prefix) => sk.startsWith(prefix));
 }
 
 export function caseWriteOf(record: DynamoDBRecord): CaseWrite | undefined {
@@ -63,7 +64,26 @@ export function caseWriteOf(record: DynamoDBRecord): CaseWrite | undefined {
 export function queuedEmailOf(record: DynamoDBRecord): EmailRef | undefined {
   const caseId = caseIdOf(record);
   const sk = record.dynamodb?.Keys?.sk?.S;
-  return followedBy('queued-emails', record) && caseId && sk ? { caseId, id: sk.slice(OUTBOX_PREFIX.length) } : undefined;
+  return followedBy('queued-emails', record) && caseId && sk?.startsWith(OUTBOX_PREFIX) ? { caseId, id: sk.slice(OUTBOX_PREFIX.length) } : undefined;
+}
+
+/** The timeline entry this record wrote, with the case facts stored beside it: what its domain events are made of. */
+export function recordedEventOf(record: DynamoDBRecord): RecordedEvent | undefined {
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  const image = record.dynamodb?.NewImage;
+  if (!followedBy('queued-emails', record) || !sk?.startsWith(EVENT_PREFIX) || !image) return undefined;
+  const item = unmarshall(image as Image);
+  return {
+    caseId: String(item.caseId),
+    seq: String(item.seq),
+    type: item.type,
+    at: String(item.at),
+    severity: item.severity,
+    ...(item.data && { data: item.data }),
+    ...(typeof item.accountId === 'string' && { accountId: item.accountId }),
+    ...(typeof item.caseStatus === 'string' && { caseStatus: item.caseStatus }),
+    ...(typeof item.caseTier === 'number' && { caseTier: item.caseTier }),
+  };
 }
 
 function escalationOf(image: Image): Escalation {

@@ -31,6 +31,7 @@ function storedPolicy() {
     calendarOf: perSeverity(z.string().min(1)),
     calendars: z.record(z.string(), StoredCalendar),
     followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
+    review: z.strictObject({ within: Target, calendar: z.string().min(1) }),
     calendarsInAccountZone: z.array(z.string().min(1)),
   }) satisfies z.ZodType<SlaPolicy>;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { aftercareDueAt } from '../domain/aftercare';
 import { nextPendingDeadline } from '../domain/deadlines';
 import type { Escalation } from '../domain/escalation';
 
@@ -30,12 +31,23 @@ export type IndexProjection = { include: readonly string[] } | 'all';
  *   ESC#<id>                 CASE                       the case (optimistic lock: version)
  *   ESC#<id>                 EVENT#<version>#<n>        its timeline, in write order
  *   ESC#<id>                 OUTBOX#<notification id>   an email a change owes; sent after the write, retried until sent
+ *   ESC#<id>                 IDEMPOTENCY#<record pk>    points at an idempotency record holding a copy of the case (TTL with it):
+ *                                                       an erasure finds the copies through these
  *   IDEMPOTENCY#<who>#<key>  IDEMPOTENCY                a write's idempotency record and first answer (TTL)
+ *   METRIC#<case id>         <event seq>                a metric event of the case without its personal data (kept past the case)
  *   MESSAGE#<ses message id> MESSAGE                    which case an email we sent belongs to (reply threading)
  *   CONTACT#<email>          ACCOUNT#<account id>       an account this customer contact belongs to, one item each (inbound mail);
  *                                                       items written before were keyed CONTACT (one account each) and still count
  *   INBOUND#<message id>     INBOUND                    an inbound email already taken in (dedupe, TTL)
  *   INCIDENT#<id>            INCIDENT                   an incident linking many customers' escalations
+ *   ACCOUNT#<account id>     PROFILE                    the account's executive sponsorship decision
+ *   ACCOUNT#<account id>     PROPOSAL#<case id>         a resolved executive escalation proposing the account for sponsorship
+ *   ACCOUNT#<account id>     CONTACT#<email>            an address the contact directory learnt for this account (erasure finds them here)
+ *   ACCOUNT#<account id>     ERASURE#<requested>#<id>   an erasure of the account's personal data: its progress, then its audit record
+ *   WEBHOOKS                 WEBHOOK#<id>               a registered webhook; all in one partition, listed by one Query
+ *   WEBHOOK#<id>             DELIVERY#<at>#<event id>   an event owed to that webhook; its recent deliveries are one Query (TTL once settled)
+ *
+ * Every item of a closed case's partition carries `expiresAt` (TTL): the case's retainUntil.
  */
 export const TABLE_DESIGN = {
   partitionKey: 'pk',
@@ -45,7 +57,10 @@ export const TABLE_DESIGN = {
     /**
      * Cases in one status, most urgent deadline first (lists, the reconciliation sweep). Incidents
      * share it in partitions of their own (INCIDENTS#<status>), newest first: an index for a few
-     * items a day would cost a release of its own (see above).
+     * items a day would cost a release of its own (see above); so do running erasures
+     * (ERASURES#running). A closed case sorts by its aftercare (functions/domain/aftercare.ts):
+     * open improvement items and checks still to come, and after every instant ("~") once there
+     * is none, so the closed cases that still need watching are the start of their partition.
      */
     byStatusAndDeadline: { partitionKey: 'byStatusPK', sortKey: 'byStatusSK', projection: { include: LIST_FILTER_ATTRIBUTES } },
     /** Every case of one customer account, newest first. */
@@ -68,6 +83,8 @@ export const TABLE_DESIGN = {
      * throttle it.
      */
     byOwedEmail: { partitionKey: 'byOwedEmailPK', sortKey: 'byOwedEmailSK', projection: { include: OWED_EMAIL_ATTRIBUTES } },
+    // Webhook deliveries owed ride the same index in partitions of their own (OWEDHOOK#<shard>):
+    // the same sweep, the same rule, and no new index (a release may add one only, see above).
     /**
      * Cases by the month of their last change, most recent first: lists of what changed since
      * an instant (updatedSince). Unlike the others, every case write moves its entry (two index
@@ -98,6 +115,21 @@ export const idempotencyKey = (principal: string, key: string) => ({
 });
 
 export const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+/** Points from a case's partition at an idempotency record that holds a copy of the case. */
+export const IDEMPOTENCY_REF_PREFIX = 'IDEMPOTENCY#';
+export const idempotencyRefKey = (caseId: string, recordPk: string) => ({ pk: `ESC#${caseId}`, sk: `${IDEMPOTENCY_REF_PREFIX}${recordPk}` });
+export const metricFactKey = (caseId: string, seq: string) => ({ pk: `METRIC#${caseId}`, sk: seq });
+
+/** An account's own items (an item collection): its sponsorship, proposals, known contacts and erasures. */
+export const accountItemsPartition = (accountId: string) => `ACCOUNT#${accountId}`;
+export const accountProfileKey = (accountId: string) => ({ pk: accountItemsPartition(accountId), sk: 'PROFILE' });
+export const PROPOSAL_PREFIX = 'PROPOSAL#';
+export const proposalKey = (accountId: string, caseId: string) => ({ pk: accountItemsPartition(accountId), sk: `${PROPOSAL_PREFIX}${caseId}` });
+export const ACCOUNT_CONTACT_PREFIX = 'CONTACT#';
+export const accountContactKey = (accountId: string, email: string) => ({ pk: accountItemsPartition(accountId), sk: `${ACCOUNT_CONTACT_PREFIX}${keyPart(email.toLowerCase())}` });
+export const ERASURE_PREFIX = 'ERASURE#';
+export const erasureKey = (accountId: string, requestedAt: string, id: string) => ({ pk: accountItemsPartition(accountId), sk: `${ERASURE_PREFIX}${requestedAt}#${id}` });
+export const erasureStatusPartition = (status: string) => `ERASURES#${status}`;
 /**
  * A string from outside (a message id from an email header, say) as part of a key: DynamoDB
  * refuses partition keys over 2,048 bytes and sort keys over 1,024, so a long one is replaced
@@ -135,11 +167,11 @@ export function owedEmailAttributes(caseId: string, notificationId: string, swee
 }
 export const OWED_EMAIL_INDEX_ATTRIBUTES = ['byOwedEmailPK', 'byOwedEmailSK'] as const;
 
-/** The event types the metrics API reads; only these are indexed. */
-export const METRIC_EVENT_TYPES = ['acknowledged', 'resolved', 'customer_updated', 'deadline_breached', 'closed', 'satisfaction_recorded', 'follow_up_sent'] as const;
-
+/**
+ * The metrics index's attributes of a metric fact (functions/domain/metric-facts.ts). Timeline
+ * events written before facts carry them themselves and stay in the index until they expire.
+ */
 export function eventIndexAttributes(caseId: string, event: { type: string; at: string }): Record<string, string> {
-  if (!(METRIC_EVENT_TYPES as readonly string[]).includes(event.type)) return {};
   return {
     byEventTypeAndMonthPK: eventTypeMonthPartition(event.type, event.at.slice(0, 7)),
     byEventTypeAndMonthSK: `${event.at}#${caseId}`,
@@ -149,10 +181,11 @@ export function eventIndexAttributes(caseId: string, event: { type: string; at: 
 /** The index attributes a case carries; absent ones keep it out of that (sparse) index. */
 export function indexAttributes(escalation: Escalation): Record<string, string> {
   const created = `${escalation.createdAt}#${escalation.id}`;
+  const pending = nextPendingDeadline(escalation.status, escalation.deadlines) ?? aftercareDueAt(escalation);
   const attributes: Record<string, string> = {
     byStatusPK: statusPartition(escalation.status),
     // "~" sorts after every ISO instant: cases with nothing pending come last.
-    byStatusSK: `${nextPendingDeadline(escalation.status, escalation.deadlines) ?? '~'}#${escalation.id}`,
+    byStatusSK: `${pending ?? '~'}#${escalation.id}`,
     byAccountPK: accountPartition(escalation.customer.accountId),
     byAccountSK: created,
     byCreatedMonthPK: monthPartition(escalation.createdAt),
@@ -170,4 +203,28 @@ export function indexAttributes(escalation: Escalation): Record<string, string> 
 /** An incident's place in the status index: its own partition per status, newest first. */
 export function incidentIndexAttributes(incident: { id: string; status: string; createdAt: string }): Record<string, string> {
   return { byStatusPK: incidentStatusPartition(incident.status), byStatusSK: `${incident.createdAt}#${incident.id}` };
+}
+
+/** A running erasure's place in the status index: the sweep that resumes erasures finds it there. */
+export function erasureIndexAttributes(erasure: { id: string; requestedAt: string }): Record<string, string> {
+  return { byStatusPK: erasureStatusPartition('running'), byStatusSK: `${erasure.requestedAt}#${erasure.id}` };
+}
+export const ERASURE_INDEX_ATTRIBUTES = ['byStatusPK', 'byStatusSK'] as const;
+
+export const WEBHOOKS_PARTITION = 'WEBHOOKS';
+export const WEBHOOK_PREFIX = 'WEBHOOK#';
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const webhookKey = (id: string) => ({ pk: WEBHOOKS_PARTITION, sk: `${WEBHOOK_PREFIX}${id}` });
+/** `key` is `<event timestamp>#<event id>`: both generated here, so bounded (about 60 characters). */
+export const deliveryKey = (webhookId: string, key: string) => ({ pk: `${WEBHOOK_PREFIX}${webhookId}`, sk: `${DELIVERY_PREFIX}${key}` });
+
+/** Partitions of the owed-email index that hold owed webhook deliveries. */
+export const OWED_DELIVERY_SHARDS = 4;
+export const owedDeliveryPartition = (shard: number) => `OWEDHOOK#${shard}`;
+
+/** The owed-email index attributes of an owed delivery: its event picks the partition, when the sweep may take it orders it. */
+export function owedDeliveryAttributes(webhookId: string, key: string, sweepFrom: string): Record<string, string> {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { byOwedEmailPK: owedDeliveryPartition(hash % OWED_DELIVERY_SHARDS), byOwedEmailSK: `${sweepFrom}#${webhookId}#${key}` };
 }

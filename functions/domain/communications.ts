@@ -17,8 +17,10 @@ export const TEMPLATE_NAMES = [
   'case_assigned',
   'churn_risk_brief',
   'deadline_breach_alert',
+  'deadline_warning',
   'owner_reminder',
   'message_quarantined',
+  'sponsorship_proposal',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -77,6 +79,7 @@ export function handoffFacts(escalation: Escalation): Record<string, unknown> {
     title: escalation.title,
     severity: escalation.severity,
     accountName: escalation.customer.name,
+    accountId: escalation.customer.accountId,
     segment: notStated(escalation.customer.segment),
     arr: notStated(escalation.customer.arr),
     healthScore: notStated(escalation.customer.healthScore),
@@ -94,6 +97,7 @@ export function handoffFacts(escalation: Escalation): Record<string, unknown> {
     routedTo: escalation.routedTo.join(', '),
     acknowledgeBy: escalation.deadlines.acknowledgeBy,
     resolveBy: escalation.deadlines.resolveBy,
+    sponsor: escalation.sponsor ?? '',
   };
 }
 
@@ -157,11 +161,52 @@ export function breachAlertFacts(kind: BreachAlert, facts: { tier: number; reaso
   };
 }
 
-/** What an owner reminder is about, one flag per kind for the template. */
-export type OwnerReminder = 'customer_update_due' | 'recovery_call' | 'health_check_call';
+/**
+ * The facts of a warning that a deadline is near: which deadline (a flag per kind for the
+ * template), how much working time is left, and when it is due in the team's zone.
+ */
+export function deadlineWarningFacts(kind: 'acknowledge' | 'update' | 'resolve', facts: { deadline: string; percent: number; timeLeft: string; timeZone: string }): Record<string, unknown> {
+  return {
+    warning: kind,
+    acknowledgeDue: kind === 'acknowledge',
+    updateDue: kind === 'update',
+    resolveDue: kind === 'resolve',
+    percent: facts.percent,
+    timeLeft: facts.timeLeft,
+    dueLocal: customerTime(facts.deadline, facts.timeZone),
+  };
+}
 
-export function ownerReminderFacts(kind: OwnerReminder): Record<string, unknown> {
-  return { reminder: kind, updateDue: kind === 'customer_update_due', recoveryCall: kind === 'recovery_call', healthCheckCall: kind === 'health_check_call' };
+/** What an owner reminder is about, one flag per kind for the template. */
+export type OwnerReminder = 'customer_update_due' | 'recovery_call' | 'health_check_call' | 'review_due' | 'improvement_item_overdue';
+
+/** The improvement item an overdue reminder is about. */
+export interface ItemFacts {
+  title: string;
+  team: string;
+  due: string;
+  status: string;
+}
+
+/** Every kind gets every field (the item's empty unless it is about one): SES refuses a template whose data lacks a variable. */
+export function ownerReminderFacts(kind: OwnerReminder, item?: ItemFacts): Record<string, unknown> {
+  return {
+    reminder: kind,
+    updateDue: kind === 'customer_update_due',
+    recoveryCall: kind === 'recovery_call',
+    healthCheckCall: kind === 'health_check_call',
+    reviewDue: kind === 'review_due',
+    itemOverdue: kind === 'improvement_item_overdue',
+    itemTitle: item?.title ?? '',
+    itemTeam: item?.team ?? '',
+    itemDue: item?.due ?? '',
+    itemStatus: item?.status.replace(/_/g, ' ') ?? '',
+  };
+}
+
+/** Why a case proposes its account for the executive sponsorship programme, in words for the people who decide. */
+export function sponsorshipProposalFacts(reasons: string[], outcome: 'resolved' | 'closed'): Record<string, unknown> {
+  return { proposalReasons: reasons.join('; '), proposedWhen: outcome };
 }
 
 /** Owners are usually addressed by email; one who is not is reached through the case's roles. */
@@ -178,9 +223,11 @@ export function intakeNotifications(escalation: Escalation, playbook: Playbook):
   const leadershipRoles = topTier(playbook) >= 2 ? [...rolesForTier(topTier(playbook) - 1, playbook), ...rolesForTier(topTier(playbook), playbook)] : [];
   const leadership = recipientsFor(leadershipRoles, playbook);
   const team = recipientsFor(escalation.routedTo, playbook).filter((address) => !isChurnRisk(escalation) || !leadership.includes(address));
+  // An account in the executive sponsorship programme: its sponsor hears of every escalation from intake.
+  const sponsor = escalation.sponsor ? [escalation.sponsor] : [];
   return [
     ...toCustomer(escalation, 'customer_acknowledgment', key, { nextUpdateLocal: customerTime(escalation.deadlines.acknowledgeBy, escalation.customer.timezone) }),
-    ...toInternal(escalation, 'internal_handoff', key, team),
+    ...toInternal(escalation, 'internal_handoff', key, [...new Set([...team, ...sponsor])]),
     ...(isChurnRisk(escalation) ? toInternal(escalation, 'churn_risk_brief', key, leadership) : []),
   ];
 }

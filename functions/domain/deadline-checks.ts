@@ -1,47 +1,22 @@
 import type { Playbook } from '../playbook/schema';
-import { breachAlertFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
-import type { Change, Escalation, TimelineEvent } from './escalation';
+import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { retainUntilFor, type Change, type Escalation, type TimelineEvent } from './escalation';
+import { aftercareChecks, pendingAftercare } from './aftercare';
 import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';
 import { recipientsFor, rolesForTier, topTier, unique } from './routing';
 import { calendarFor } from './sla-policy';
-import { describeTarget } from './sla-target';
+import { describeTarget, humanDuration } from './sla-target';
+import { deadlineWarnings, workingTimeLeft, type WarnedKind } from './warnings';
+import type { ScheduledCheck } from './scheduled-check';
+
+export { CHECK_ACTIONS, type CheckAction, type DeadlineKind, type ScheduledCheck } from './scheduled-check';
 
 /**
- * What the workflow does at each deadline. Every scheduled check is derived from the case
- * as it is now, so a change through the API (acknowledge, update, pause, severity) moves
- * or cancels checks without anyone editing a schedule. A check that ran is remembered by
- * its key, which includes the instant it was due: a recomputed deadline is a new check.
- *
- * Every check is due at an instant counted in the case's calendar (its policy), so a
- * reminder or an escalation to people falls in working hours unless the severity runs 24×7.
+ * The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused.
+ * `aftercare`: closed (or out of scope) with work still to watch: its deletion date to set, the
+ * review to remind of, improvement items to chase.
  */
-export const CHECK_ACTIONS = [
-  'escalate_unacknowledged',
-  'remind_owner_update_due',
-  'escalate_missed_update',
-  'alert_resolution_overdue',
-  'route_by_rule',
-  'send_follow_up',
-  'remind_recovery_call',
-  'remind_health_check',
-  'close_after_follow_up',
-] as const;
-export type CheckAction = (typeof CHECK_ACTIONS)[number];
-
-export type DeadlineKind = 'acknowledge' | 'update' | 'resolve' | 'routing' | 'follow_up';
-
-export interface ScheduledCheck {
-  key: string;
-  action: CheckAction;
-  kind: DeadlineKind;
-  /** When the check is due (the deadline itself). */
-  at: string;
-  /** For route_by_rule: which rule. */
-  rule?: string;
-}
-
-/** The workflow's phase; the state machine's RouteToNextCheck choice stops on superseded and paused. */
-export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'finished';
+export type Phase = 'awaiting_acknowledgement' | 'in_progress' | 'paused' | 'resolved' | 'aftercare' | 'finished';
 
 export interface Plan {
   phase: Phase;
@@ -63,6 +38,8 @@ export type { Notification };
 const REMEMBERED_CHECKS = 50;
 
 export function phaseOf(escalation: Escalation): Phase {
+  // An erased case has nothing left to watch: its workflow is stopped and never re-armed.
+  if (escalation.erasedAt) return 'finished';
   switch (escalation.status) {
     case 'open':
       return 'awaiting_acknowledgement';
@@ -74,11 +51,12 @@ export function phaseOf(escalation: Escalation): Phase {
     case 'resolved':
       return 'resolved';
     default:
-      return 'finished';
+      return pendingAftercare(escalation).length ? 'aftercare' : 'finished';
   }
 }
 
 export function scheduledChecks(escalation: Escalation, playbook: Playbook): ScheduledCheck[] {
+  if (escalation.erasedAt) return [];
   const { deadlines, sla, severity } = escalation;
   const policy = escalation.policy;
   const targets = policy.targets[severity];
@@ -98,6 +76,18 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
       });
     }
     checks.push({ key: `resolve:${deadlines.resolveBy}`, action: 'alert_resolution_overdue', kind: 'resolve', at: deadlines.resolveBy });
+    // Only the deadlines still pending in this phase are warned of: a met deadline has no warning left.
+    const warned: WarnedKind[] = phase === 'awaiting_acknowledgement' ? ['acknowledge', 'resolve'] : ['update', 'resolve'];
+    for (const warning of deadlineWarnings({ severity, sla, deadlines, policy }, warned, playbook)) {
+      checks.push({
+        // The deadline is in the key: a deadline that moves (a tier climbed, an update sent, a pause) is warned of again.
+        key: `warn:${warning.kind}:${warning.percent}:${warning.deadline}`,
+        action: 'warn_deadline_approaching',
+        kind: warning.kind,
+        at: warning.at,
+        warning: { deadline: warning.deadline, percent: warning.percent },
+      });
+    }
     for (const rule of playbook.routing) {
       if (rule.when.unresolvedFor === undefined) continue;
       checks.push({
@@ -118,6 +108,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
     checks.push({ key: `health-check:${resolvedAt}`, action: 'remind_health_check', kind: 'follow_up', at: due.healthCheckAt });
     checks.push({ key: `auto-close:${resolvedAt}`, action: 'close_after_follow_up', kind: 'follow_up', at: due.healthCheckAt });
   }
+  if (phase === 'resolved' || phase === 'aftercare') checks.push(...aftercareChecks(escalation));
 
   const done = new Set(escalation.actedOn ?? []);
   // Stable order: by due time, then as listed above (health-check reminder before auto-close).
@@ -128,7 +119,7 @@ export function scheduledChecks(escalation: Escalation, playbook: Playbook): Sch
 export function planNext(escalation: Escalation, now: Date, playbook: Playbook): Plan {
   const phase = phaseOf(escalation);
   const [next] = scheduledChecks(escalation, playbook);
-  if (!next) return { phase: phase === 'paused' ? 'paused' : phase === 'finished' ? 'finished' : phase };
+  if (!next) return { phase };
   return Date.parse(next.at) <= now.getTime() ? { phase, due: next } : { phase, wakeAt: next.at, upcoming: next };
 }
 
@@ -181,6 +172,22 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
   };
 
   switch (check.action) {
+    case 'warn_deadline_approaching': {
+      const { deadline, percent } = check.warning!;
+      const leftMs = workingTimeLeft({ severity: escalation.severity, sla: escalation.sla, policy: escalation.policy }, now, deadline);
+      const timeLeft = humanDuration(leftMs);
+      events.push({
+        type: 'deadline_warning',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `${check.kind} deadline near: ${timeLeft} of working time left (${percent} % of the target spent)`,
+        data: { kind: check.kind, deadline, percent, workingMsLeft: leftMs, warnedAt: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      // Before acknowledgement nobody owns the case: the team it is routed to hears it.
+      const to = phaseOf(escalation) === 'awaiting_acknowledgement' ? recipientsFor(escalation.routedTo, playbook) : ownerAddresses(escalation, playbook);
+      notify('deadline_warning', to, { ...deadlineWarningFacts(check.kind as WarnedKind, { deadline, percent, timeLeft, timeZone: playbook.teamTimeZone }), deadline });
+      break;
+    }
     case 'escalate_unacknowledged':
       climb('nobody acknowledged in time', 'acknowledge');
       break;
@@ -235,8 +242,41 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('health_check_call'));
       break;
     case 'close_after_follow_up':
-      next = { ...next, status: 'closed', closedAt: nowIso };
+      next = { ...next, status: 'closed', closedAt: nowIso, retainUntil: retainUntilFor(nowIso, playbook) };
       events.push({ type: 'closed', at: nowIso, actor: 'workflow', summary: 'closed after the follow-up period', data: { deadline: check.at, actedAt: nowIso } });
+      break;
+    case 'remind_review_due':
+      events.push({
+        type: 'reminder_sent',
+        at: nowIso,
+        actor: 'workflow',
+        summary: 'the blameless review is due: owner reminded',
+        data: { kind: check.kind, action: check.action, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('owner_reminder', ownerAddresses(escalation, playbook), ownerReminderFacts('review_due'));
+      break;
+    case 'remind_improvement_item_overdue': {
+      const item = escalation.review?.items.find((candidate) => candidate.id === check.itemId);
+      if (!item) break;
+      events.push({
+        type: 'reminder_sent',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `improvement item "${item.title}" (${item.team}) is overdue: ${item.owner} reminded`,
+        data: { kind: check.kind, action: check.action, itemId: item.id, team: item.team, due: item.due, deadline: check.at, actedAt: nowIso, lagMs: now.getTime() - Date.parse(check.at) },
+      });
+      notify('owner_reminder', [item.owner], ownerReminderFacts('improvement_item_overdue', item));
+      break;
+    }
+    case 'schedule_deletion':
+      // The act's use case gives every item stored with the case the same deletion date before this write.
+      events.push({
+        type: 'deletion_scheduled',
+        at: nowIso,
+        actor: 'workflow',
+        summary: `kept until ${escalation.retainUntil}, then deleted with its timeline and emails (retention of ${playbook.retention.closedCaseDays} days after closing)`,
+        data: { retainUntil: escalation.retainUntil, closedAt: escalation.closedAt },
+      });
       break;
   }
   next.deadlines = computeDeadlines(next.severity, next.sla, next.policy, next.resolvedAt);

@@ -1,5 +1,5 @@
 import { addWorkingTime, describeHours, holidaysBetween, localIso, localText, workingTimeBetween, type Calendar, type Span } from './business-calendar';
-import { calendarFor, type SlaPolicy } from './sla-policy';
+import { calendarFor, reviewPolicyOf, type SlaPolicy } from './sla-policy';
 import { describeTarget, formatTarget, humanDuration, reachTarget, type ReachedTarget, type SlaTarget } from './sla-target';
 import type { Severity, Status } from './vocabulary';
 
@@ -39,6 +39,8 @@ export interface Deadlines {
   nextUpdateBy: string;
   resolveBy: string;
   followUpAt?: string;
+  /** After a resolution: when the blameless review is due (the playbook's review.within, in the review calendar). */
+  reviewBy?: string;
 }
 export type DeadlineName = keyof Deadlines;
 
@@ -73,7 +75,7 @@ export interface DeadlineExplanation {
   holidaysSkipped: string[];
   summary: string;
 }
-export type DeadlineExplanations = Record<Exclude<DeadlineName, 'followUpAt'>, DeadlineExplanation> & { followUpAt?: DeadlineExplanation };
+export type DeadlineExplanations = Record<Exclude<DeadlineName, 'followUpAt' | 'reviewBy'>, DeadlineExplanation> & { followUpAt?: DeadlineExplanation; reviewBy?: DeadlineExplanation };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (instant: string) => Date.parse(instant);
@@ -246,7 +248,10 @@ function evaluate(severity: Severity, clock: SlaClock, policy: SlaPolicy, resolv
   const followUp = resolvedAt
     ? targetDeadline(calendar, policy, { from: ms(resolvedAt), target: policy.followUp.after, pauses: [], records: [], fromLabel: 'the resolution' })
     : undefined;
-  return { acknowledgeBy: acknowledge, nextUpdateBy: update, resolveBy: resolve, ...(followUp && { followUpAt: followUp }) };
+  const review = resolvedAt ? reviewPolicyOf(policy) : undefined;
+  const reviewBy =
+    resolvedAt && review ? targetDeadline(review.calendar, policy, { from: ms(resolvedAt), target: review.within, pauses: [], records: [], fromLabel: 'the resolution' }) : undefined;
+  return { acknowledgeBy: acknowledge, nextUpdateBy: update, resolveBy: resolve, ...(followUp && { followUpAt: followUp }), ...(reviewBy && { reviewBy }) };
 }
 
 /** Every deadline of the case, in UTC, counted in the severity's calendar with pauses skipped. */
@@ -257,6 +262,7 @@ export function computeDeadlines(severity: Severity, clock: SlaClock, policy: Sl
     nextUpdateBy: iso(computed.nextUpdateBy.at),
     resolveBy: iso(computed.resolveBy.at),
     ...(computed.followUpAt && { followUpAt: iso(computed.followUpAt.at) }),
+    ...(computed.reviewBy && { reviewBy: iso(computed.reviewBy.at) }),
   };
 }
 
@@ -268,6 +274,7 @@ export function explainDeadlines(severity: Severity, clock: SlaClock, policy: Sl
     nextUpdateBy: computed.nextUpdateBy.explain(),
     resolveBy: computed.resolveBy.explain(),
     ...(computed.followUpAt && { followUpAt: computed.followUpAt.explain() }),
+    ...(computed.reviewBy && { reviewBy: computed.reviewBy.explain() }),
   };
 }
 

@@ -48,12 +48,19 @@ export type AfterFailure = { retryAt: string } | { giveUp: string };
  * tried again with backoff until the retry window since the email was owed has passed.
  * `attempts` counts this attempt.
  */
-export function afterFailedAttempt(email: Pick<OwedEmailState, 'queuedAt' | 'attempts'>, now: Date, failure: { permanent: boolean; reason: string }, random: number): AfterFailure {
+export function afterFailedAttempt(
+  email: Pick<OwedEmailState, 'queuedAt' | 'attempts'>,
+  now: Date,
+  failure: { permanent: boolean; reason: string },
+  random: number,
+  /** The pace and patience of retries: an email's by default; a webhook delivery has its own (webhook-delivery.ts). */
+  policy: { backoff: Backoff; windowMs: number } = { backoff: EMAIL_RETRY_BACKOFF, windowMs: EMAIL_RETRY_WINDOW_MS },
+): AfterFailure {
   if (failure.permanent) return { giveUp: `refused: ${failure.reason}` };
   const owedForMs = now.getTime() - Date.parse(email.queuedAt);
-  // Give up only once a whole window has passed: an email is tried for at least that long.
-  if (owedForMs >= EMAIL_RETRY_WINDOW_MS) {
+  // Give up only once a whole window has passed: it is tried for at least that long.
+  if (owedForMs >= policy.windowMs) {
     return { giveUp: `still failing after ${email.attempts} attempts over ${Math.floor(owedForMs / 3_600_000)} h: ${failure.reason}` };
   }
-  return { retryAt: new Date(now.getTime() + backoffDelay(email.attempts, EMAIL_RETRY_BACKOFF, random)).toISOString() };
+  return { retryAt: new Date(now.getTime() + backoffDelay(email.attempts, policy.backoff, random)).toISOString() };
 }

@@ -5,8 +5,9 @@ import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
 import { RuleViolationError } from './errors';
 import { routeAtIntake } from './routing';
 import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import type { Review } from './review-record';
 import type { WorkflowRecovery } from './workflow-recovery';
-import type { Channel, Outcome, Severity, Status, Trigger } from './vocabulary';
+import type { Channel, EventType, Outcome, Severity, Status, Trigger } from './vocabulary';
 
 export type Customer = CreateEscalationInput['customer'];
 
@@ -67,42 +68,20 @@ export interface Escalation {
   actedOn?: string[];
   /** Set when a failed workflow was re-armed: how often in a row, and until when the new one waits. */
   workflowRecovery?: WorkflowRecovery;
+  /** The blameless review and its improvement plan, recorded after the resolution. */
+  review?: Review;
+  /** The account's executive sponsor, who got the case from intake (the account is in the sponsorship programme). */
+  sponsor?: string;
+  /** When this case proposed its account for the executive sponsorship programme (once per case). */
+  sponsorshipProposedAt?: string;
+  /** Set when the case closes: DynamoDB's TTL deletes it and everything stored with it after this instant. */
+  retainUntil?: string;
+  /** Set when the account's personal data was erased: the case keeps its shape and figures, nothing personal. */
+  erasedAt?: string;
 }
 
-export const EVENT_TYPES = [
-  'created',
-  'acknowledged',
-  'assigned',
-  'customer_updated',
-  'escalated',
-  'edited',
-  'customer_changed',
-  'severity_changed',
-  'resolved',
-  'declared_out_of_scope',
-  'paused',
-  'resumed',
-  'reopened',
-  'closed',
-  'note_added',
-  'deadline_breached',
-  'reminder_sent',
-  'routed',
-  'follow_up_sent',
-  'email_sent',
-  'email_failed',
-  'email_delayed',
-  'workflow_failed',
-  'workflow_rearmed',
-  'satisfaction_recorded',
-  'customer_replied',
-  'message_quarantined',
-  'email_bounced',
-  'linked_to_incident',
-  'incident_update_sent',
-  're_evaluated',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+// The kinds of timeline event are vocabulary: the API's schemas name them too, without importing the case's rules.
+export { EVENT_TYPES, type EventType } from './vocabulary';
 
 export interface TimelineEvent {
   type: EventType;
@@ -122,6 +101,18 @@ export interface Change {
   events: TimelineEvent[];
   /** Emails the change owes: written with it, sent after it. */
   notifications?: Notification[];
+  /** The change proposes the case's account for the executive sponsorship programme (functions/domain/sponsorship.ts). */
+  sponsorshipProposal?: SponsorshipProposal;
+}
+
+/** A resolved or closed executive escalation, proposing its account for executive sponsorship. */
+export interface SponsorshipProposal {
+  accountId: string;
+  caseId: string;
+  at: string;
+  /** Why, in words: which executive signals the case carried. */
+  reasons: string[];
+  outcome: 'resolved' | 'closed';
 }
 
 export interface Context {
@@ -144,8 +135,13 @@ export function reportedAtFor(reportedAt: string | undefined, now: Date): string
   return new Date(Math.min(instant, now.getTime())).toISOString();
 }
 
+/** What intake knows of the account beyond the request: its executive sponsor, when it is in the programme. */
+export interface AccountAtIntake {
+  sponsor?: string;
+}
+
 /** Intake: classify, take the SLA policy, compute deadlines from when the customer raised it, route. */
-export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context): Change {
+export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context, account: AccountAtIntake = {}): Change {
   const createdAt = now.toISOString();
   const reportedAt = reportedAtFor(input.reportedAt, now);
   const sla: SlaClock = { startedAt: reportedAt, updateClockFrom: reportedAt, pausedMs: 0, pauses: [] };
@@ -166,6 +162,7 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
     createdAt,
     updatedAt: createdAt,
     reopenCount: 0,
+    ...(account.sponsor && { sponsor: account.sponsor }),
   };
   const calendar = calendarFor(policy, input.severity);
   return {
@@ -176,8 +173,9 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
         type: 'created',
         at: createdAt,
         actor,
-        summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}`,
+        summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}${account.sponsor ? ` and to the account's executive sponsor ${account.sponsor}` : ''}`,
         data: {
+          ...(account.sponsor && { sponsor: account.sponsor }),
           severity: input.severity,
           triggers: input.triggers,
           routedTo: routing.roles,
@@ -190,4 +188,9 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
       },
     ],
   };
+}
+
+/** When a case closed at `closedAt` is deleted: the playbook's retention after the close. */
+export function retainUntilFor(closedAt: string, playbook: Playbook): string {
+  return new Date(Date.parse(closedAt) + playbook.retention.closedCaseDays * 86_400_000).toISOString();
 }

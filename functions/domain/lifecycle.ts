@@ -2,7 +2,8 @@ import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/e
 import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from './errors';
-import type { Change, Context, Customer, Escalation, EventType, TimelineEvent } from './escalation';
+import { retainUntilFor, type Change, type Context, type Customer, type Escalation, type EventType, type TimelineEvent } from './escalation';
+import { recordReview } from './review';
 import { rolesForTier, routeAtIntake, topTier, unique } from './routing';
 import { calendarFor, snapshotPolicy, withAccountTimeZone, type SlaPolicy } from './sla-policy';
 import { formatTarget } from './sla-target';
@@ -35,6 +36,8 @@ export const ALLOWED_FROM: Record<ActionName | 'edit', readonly Status[]> = {
   close: ['resolved'],
   notes: ['open', 'acknowledged', 'in_progress', 'waiting_on_customer', 'resolved', 'closed', 'out_of_scope'],
   're-evaluate': [...ACTIVE, 'resolved'],
+  // The blameless review follows the resolution, before or after the case closes.
+  review: ['resolved', 'closed'],
   edit: [...ACTIVE, 'resolved'],
 };
 
@@ -45,6 +48,7 @@ export function allowedActions(status: Status): string[] {
 }
 
 function assertAllowed(action: ActionName | 'edit', current: Escalation) {
+  if (current.erasedAt) throw new RuleViolationError(`this escalation's personal data was erased on ${current.erasedAt}; it takes no more changes`);
   if (!ALLOWED_FROM[action].includes(current.status)) {
     throw new IllegalTransitionError(action, current.status, allowedActions(current.status));
   }
@@ -195,7 +199,8 @@ const commands: { [A in ActionName]: Command<A> } = {
   'out-of-scope'(current, input, ctx) {
     // A pause ends with the case: its length is credited and its end recorded.
     const sla = resumeClock(current.sla, ctx.now, ctx.actor).clock;
-    const next = advance(current, { status: 'out_of_scope', closedAt: ctx.now.toISOString(), sla }, ctx);
+    const closedAt = ctx.now.toISOString();
+    const next = advance(current, { status: 'out_of_scope', closedAt, retainUntil: retainUntilFor(closedAt, ctx.playbook), sla }, ctx);
     return { next, notifications: toCustomer(next, 'customer_out_of_scope', `v${next.version}`, { ...input }), events: [event('declared_out_of_scope', ctx, `out of scope: ${input.reason}`, input)] };
   },
 
@@ -240,7 +245,8 @@ const commands: { [A in ActionName]: Command<A> } = {
   },
 
   close(current, input, ctx) {
-    const next = advance(current, { status: 'closed', closedAt: ctx.now.toISOString(), ...(input.outcome && { outcome: input.outcome }) }, ctx);
+    const closedAt = ctx.now.toISOString();
+    const next = advance(current, { status: 'closed', closedAt, retainUntil: retainUntilFor(closedAt, ctx.playbook), ...(input.outcome && { outcome: input.outcome }) }, ctx);
     return { next, events: [event('closed', ctx, input.note ? `closed: ${input.note}` : 'closed', input)] };
   },
 
@@ -248,6 +254,10 @@ const commands: { [A in ActionName]: Command<A> } = {
     // A note changes nothing about the case: it is only appended to the timeline, so writers
     // adding notes side by side never race for the case's version.
     return { next: current, events: [event('note_added', ctx, input.text)] };
+  },
+
+  review(current, input, ctx) {
+    return recordReview(current, input, ctx);
   },
 
   're-evaluate'(current, input, ctx) {
@@ -361,6 +371,7 @@ export function recordSatisfaction(current: Escalation, score: number, ctx: Cont
   if (current.status !== 'resolved' && current.status !== 'closed') {
     throw new RuleViolationError(`a satisfaction score is taken after resolution; this escalation is ${current.status}`);
   }
+  if (current.erasedAt) throw new RuleViolationError('this escalation\'s personal data was erased; it takes no more answers');
   if (current.satisfaction) throw new AlreadyAnsweredError(`a satisfaction score (${current.satisfaction.score}/10) was already recorded for this escalation`);
   const next = advance(current, { satisfaction: { score, at: ctx.now.toISOString() } }, ctx);
   return { next, events: [event('satisfaction_recorded', ctx, `customer rated the escalation ${score}/10`, { score })] };

@@ -1,5 +1,6 @@
 import type { Playbook } from '../playbook/schema';
 import type { Escalation } from './escalation';
+import { openItems } from './review';
 import { fixedWorkingMs, formatTarget, humanDuration, type SlaTarget } from './sla-target';
 import { SEVERITIES, type Severity } from './vocabulary';
 
@@ -22,6 +23,7 @@ export const AGE_BUCKETS = [
   { label: '1–7 d', upToMs: 7 * 24 * HOUR },
   { label: '> 7 d', upToMs: Number.POSITIVE_INFINITY },
 ] as const;
+export type AgeBucketLabel = (typeof AGE_BUCKETS)[number]['label'];
 
 export interface Distribution {
   count: number;
@@ -124,7 +126,7 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
   const satisfactionAverage = scores.length ? round2(scores.reduce((a, b) => a + b, 0) / scores.length) : null;
   const churnRate = outcomes.length ? round2((churned / outcomes.length) * 100) : null;
 
-  const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<string, number> }));
+  const open = bySeverity(() => ({ count: 0, byAge: Object.fromEntries(AGE_BUCKETS.map((bucket) => [bucket.label, 0])) as Record<AgeBucketLabel, number> }));
   for (const escalation of openCases) {
     const age = now.getTime() - Date.parse(escalation.reportedAt);
     const bucket = AGE_BUCKETS.find((candidate) => age < candidate.upToMs)!;
@@ -157,6 +159,36 @@ export function playbookMetrics(events: MetricEventInput[], openCases: Escalatio
       met: churnRate === null ? null : churnRate < TARGETS.churnRatePercent,
     },
     open: { total: openCases.length, bySeverity: open },
+  };
+}
+
+/**
+ * The reviews after resolution (PLAYBOOK.md §5, step 9): reviews recorded in the range and how
+ * many by their deadline, reviews whose owner had to be reminded, and the improvement items
+ * still open now, by team, with how many of them are overdue. `reviewedCases` are the cases that
+ * may hold open items (resolved, or closed with aftercare left); a case without a review adds nothing.
+ */
+export function reviewMetrics(events: MetricEventInput[], reviewedCases: Escalation[], now: Date) {
+  const recorded = events.filter((event) => event.type === 'review_recorded');
+  const remindersForMissingReviews = events.filter((event) => event.type === 'reminder_sent' && event.data.action === 'remind_review_due').length;
+  const byTeam: Record<string, { open: number; overdue: number }> = {};
+  let open = 0;
+  let overdue = 0;
+  for (const escalation of reviewedCases) {
+    for (const item of openItems(escalation)) {
+      const team = (byTeam[item.team] ??= { open: 0, overdue: 0 });
+      const late = Date.parse(item.overdueAt) <= now.getTime();
+      team.open++;
+      open++;
+      if (late) {
+        team.overdue++;
+        overdue++;
+      }
+    }
+  }
+  return {
+    reviews: { recorded: recorded.length, onTime: ratio(recorded.filter((event) => event.data.onTime === true).length, recorded.length, 100), ownersReminded: remindersForMissingReviews },
+    improvementItems: { open, overdue, byTeam },
   };
 }
 

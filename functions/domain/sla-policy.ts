@@ -36,6 +36,11 @@ export interface SlaPolicy {
   calendars: Record<string, Calendar>;
   followUp: FollowUpWaits;
   /**
+   * When the blameless review is due after a resolution, and the calendar it and the improvement
+   * items' reminders count in.
+   */
+  review: { within: SlaTarget; calendar: string };
+  /**
    * The calendars whose hours are read in the account's zone (the playbook gave them no zone of
    * their own): they follow when the account's zone changes.
    */
@@ -57,7 +62,7 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
   const calendarOf = Object.fromEntries(SEVERITIES.map((severity) => [severity, overrides[severity] ?? playbook.severityCalendars[severity]])) as Record<Severity, string>;
   const calendars: Record<string, Calendar> = {};
   const calendarsInAccountZone: string[] = [];
-  for (const name of new Set(Object.values(calendarOf))) {
+  for (const name of new Set([...Object.values(calendarOf), playbook.review.calendar])) {
     const config = playbook.calendars[name];
     if (!config) throw new Error(`playbook has no calendar named "${name}"`);
     if (config.timeZone === undefined) calendarsInAccountZone.push(name);
@@ -83,6 +88,7 @@ export function snapshotPolicy(playbook: Playbook, customer: { accountId: string
     calendarOf,
     calendars,
     followUp: { ...playbook.followUp },
+    review: { within: playbook.review.within, calendar: playbook.review.calendar },
     calendarsInAccountZone,
   };
 }
@@ -103,4 +109,11 @@ export function calendarFor(policy: SlaPolicy, severity: Severity): Calendar {
   const calendar = policy.calendars[policy.calendarOf[severity]];
   if (!calendar) throw new Error(`policy has no calendar for ${severity}`);
   return calendar;
+}
+
+/** When a review is due and the calendar it counts in, for this policy. */
+export function reviewPolicyOf(policy: SlaPolicy): { within: SlaTarget; calendar: Calendar } {
+  const calendar = policy.calendars[policy.review.calendar];
+  if (!calendar) throw new Error(`policy has no calendar ${policy.review.calendar} for reviews`);
+  return { within: policy.review.within, calendar };
 }

@@ -43,3 +43,56 @@ export type Segment = (typeof SEGMENTS)[number];
 
 export const OUTCOMES = ['retained', 'churned'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Teams a post-escalation review hands improvement items to (PLAYBOOK.md §5, step 9); a playbook may add more. */
+export const TEAMS = ['product', 'qa', 'sales', 'support', 'engineering'] as const;
+
+/** Where an improvement item stands; done and won't do are finished. */
+export const ITEM_STATUSES = ['open', 'in_progress', 'done', 'wont_do'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+export const FINISHED_ITEM_STATUSES: readonly ItemStatus[] = ['done', 'wont_do'];
+
+/** An executive escalation (PLAYBOOK.md §3): the customer threatens to cancel or to take legal action. */
+export const EXECUTIVE_TRIGGERS = TRIGGER_CATEGORIES.executive;
+
+/** What a case's timeline records, one word per kind of event. */
+export const EVENT_TYPES = [
+  'created',
+  'acknowledged',
+  'assigned',
+  'customer_updated',
+  'escalated',
+  'edited',
+  'customer_changed',
+  'severity_changed',
+  'resolved',
+  'declared_out_of_scope',
+  'paused',
+  'resumed',
+  'reopened',
+  'closed',
+  'note_added',
+  'deadline_breached',
+  'deadline_warning',
+  'reminder_sent',
+  'routed',
+  'follow_up_sent',
+  'email_sent',
+  'email_failed',
+  'email_delayed',
+  'workflow_failed',
+  'workflow_rearmed',
+  'satisfaction_recorded',
+  'customer_replied',
+  'message_quarantined',
+  'email_bounced',
+  'linked_to_incident',
+  'incident_update_sent',
+  're_evaluated',
+  'review_recorded',
+  'improvement_item_updated',
+  'sponsorship_proposed',
+  'deletion_scheduled',
+  'personal_data_erased',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

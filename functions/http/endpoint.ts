@@ -6,7 +6,7 @@ import type {
   Context as LambdaContext,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { API_CORRELATION_PATH, logger } from '../adapters/logger';
+import { API_CORRELATION_PATH, log, logger } from '../adapters/logger';
 import { HttpProblem, RequestValidationError, toProblem, type Problem } from './problem';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -68,7 +68,7 @@ const WANTS_JSON = /application\/(problem\+)?json/i;
 const problemDetails = (errorPage?: (problem: Problem) => string): Middleware => ({
   onError: async (request) => {
     const problem = toProblem(request.error);
-    if (problem.status >= 500) logger.error('unhandled error', { error: describe(request.error) });
+    if (problem.status >= 500) log.error('unhandled error', { error: describe(request.error) });
     if (errorPage && !WANTS_JSON.test(request.event.headers?.accept ?? '')) {
       request.response = { statusCode: problem.status, headers: { ...HTML_PAGE_HEADERS, ...(problem.retryAfter !== undefined && { 'retry-after': String(problem.retryAfter) }) }, body: errorPage(problem) };
       return;

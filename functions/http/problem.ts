@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import type { Problem as ProblemSchema } from '../schemas/problem';
 import { AlreadyAnsweredError, DomainError, IllegalTransitionError, RuleViolationError } from '../domain/errors';
 import { ExpiredSurveyTokenError, InvalidSurveyTokenError } from '../domain/survey-token';
 import { DependencyUnavailableError, IdempotencyKeyReusedError, InvalidCursorError } from '../ports/errors';
-import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '../usecases/errors';
+import { CaseBusyError, NotFoundError, PreconditionFailedError, PreconditionRequiredError, WebhookTargetError } from '../usecases/errors';
 
 export interface FieldError {
   path: string;
@@ -34,17 +35,8 @@ export class RequestValidationError extends HttpProblem {
   }
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: FieldError[];
-  allowed?: string[];
-  /** 503 only: seconds to wait before retrying; also sent as the Retry-After header. */
-  retryAfter?: number;
-}
+/** An error as the API answers it; the OpenAPI document describes the same schema. */
+export type Problem = z.output<typeof ProblemSchema>;
 
 const TYPE_BASE = 'https://escalation-api.dev/problems/';
 const slug = (title: string) => TYPE_BASE + title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
@@ -70,6 +62,9 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof PreconditionFailedError) return problem(412, 'Precondition failed', error.message);
   if (error instanceof PreconditionRequiredError) return problem(428, 'Precondition required', error.message);
   if (error instanceof IdempotencyKeyReusedError) return problem(422, 'Idempotency key reused', error.message);
+  if (error instanceof WebhookTargetError) {
+    return problem(400, 'Invalid request', `the webhook URL is not allowed: ${error.message}`, { errors: [{ path: `body.${error.field}`, message: error.message }] });
+  }
   if (error instanceof InvalidCursorError) {
     return problem(400, 'Invalid request', error.message, { errors: [{ path: 'query.cursor', message: error.message }] });
   }

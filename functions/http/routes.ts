@@ -32,9 +32,23 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/escalations', handler: 'list-escalations', scope: 'read' },
   { method: 'GET', path: '/escalations/{id}', handler: 'get-escalation', scope: 'read' },
   { method: 'PATCH', path: '/escalations/{id}', handler: 'edit-escalation', scope: 'write' },
+  { method: 'PATCH', path: '/escalations/{id}/review/items/{itemId}', handler: 'edit-escalation', scope: 'write' },
   { method: 'GET', path: '/escalations/{id}/timeline', handler: 'get-timeline', scope: 'read' },
   ...ACTION_NAMES.map((action): Route => ({ method: 'POST', path: `/escalations/{id}/${action}`, handler: 'escalation-action', scope: ADMIN_ACTIONS.has(action) ? 'admin' : 'write' })),
   { method: 'GET', path: '/metrics', handler: 'metrics', scope: 'read' },
+  { method: 'GET', path: '/accounts/{accountId}', handler: 'accounts', scope: 'read' },
+  { method: 'GET', path: '/accounts/{accountId}/brief', handler: 'accounts', scope: 'read' },
+  // Who joins the executive sponsorship programme is a lead's call.
+  { method: 'POST', path: '/accounts/{accountId}/sponsorship', handler: 'accounts', scope: 'admin' },
+  // Everything stored about a customer, their contacts' personal data included: admin only.
+  { method: 'GET', path: '/accounts/{accountId}/export', handler: 'accounts', scope: 'admin' },
+  { method: 'POST', path: '/accounts/{accountId}/erase', handler: 'accounts', scope: 'admin' },
+  // Where events go outside AWS, and the secrets that sign them: an administrator's business.
+  { method: 'POST', path: '/webhooks', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}', handler: 'webhooks', scope: 'admin' },
+  { method: 'GET', path: '/webhooks/{id}/deliveries', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', handler: 'webhooks', scope: 'admin' },
+  { method: 'POST', path: '/webhooks/{id}/enable', handler: 'webhooks', scope: 'admin' },
   { method: 'POST', path: '/incidents', handler: 'incidents', scope: 'write' },
   { method: 'GET', path: '/incidents', handler: 'incidents', scope: 'read' },
   { method: 'GET', path: '/incidents/{id}', handler: 'incidents', scope: 'read' },

@@ -64,6 +64,12 @@ export const DEFAULT_PLAYBOOK = {
   },
   severityCalendars: { critical: '24x7', high: 'business', medium: 'business', low: 'business' },
   accountCalendars: {},
+  // The review is due five working days after the resolution; item reminders fall in working hours too.
+  review: { within: '5d', calendar: 'business', extraTeams: [] },
+  // The VP of Customer Success decides who joins the executive sponsorship programme.
+  sponsorship: { proposeTo: ['vp_customer_success'] },
+  // Two years after a case closes, it and everything stored with it is deleted.
+  retention: { closedCaseDays: 730 },
   // Only the case's own contacts write on it by email; a colleague at their domain is quarantined.
   inboundMail: { trustContactDomains: false },
 } satisfies PlaybookFile;

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
-import { SEVERITIES, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
+import { SEVERITIES, TEAMS, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
 import { elapsedTime, target } from './duration';
+
+export const DEFAULT_WARNING_PERCENT = 75;
 
 // Built on first use (z.lazy), like every schema a handler does not need at cold start: the
 // playbook is parsed when a handler first reads it (functions/adapters/container.ts), and CDK
@@ -9,11 +11,28 @@ import { elapsedTime, target } from './duration';
 function playbookSchema() {
   const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is a snake_case name such as "support_lead"');
 
+  /**
+   * When the people on a case hear that a deadline is near, as percentages of its target's working
+   * time (functions/domain/warnings.ts): [75] warns when three quarters of it are spent, [50, 90]
+   * twice, [] never. Each kind defaults on its own, so a playbook can change one and keep the others.
+   */
+  const WarningShares = z
+    .array(z.number().int('a warning is a whole percentage of the target, 1–99').min(1).max(99))
+    .refine((shares) => new Set(shares).size === shares.length, 'each percentage once');
+  const WarnAtPercent = z
+    .strictObject({
+      acknowledge: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+      update: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+      resolve: WarningShares.default([DEFAULT_WARNING_PERCENT]),
+    })
+    .default({ acknowledge: [DEFAULT_WARNING_PERCENT], update: [DEFAULT_WARNING_PERCENT], resolve: [DEFAULT_WARNING_PERCENT] });
+
   const SeverityPolicy = z.strictObject({
     acknowledgeWithin: target(),
     updateEvery: target(),
     resolveWithin: target(),
     involve: z.array(Role).min(1),
+    warnAtPercent: WarnAtPercent,
   });
 
   const RoutingCondition = z
@@ -32,6 +51,9 @@ function playbookSchema() {
   });
 
   const Email = z.email();
+
+  /** A team an improvement item goes to, beyond the built-in ones (functions/domain/vocabulary.ts TEAMS). */
+  const Team = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team is a snake_case name such as "customer_education"');
 
   const TimeZone = z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin" or "UTC"');
   const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a wall time "HH:MM" (00:00–23:59)');
@@ -111,6 +133,28 @@ function playbookSchema() {
       severityCalendars: SeverityCalendars,
       /** Per account id: calendars that replace the severity's default. */
       accountCalendars: z.record(z.string().min(1), AccountCalendars).default({}),
+      /** The blameless review after a resolution (PLAYBOOK.md §5, step 9). */
+      review: z.strictObject({
+        /** The review is due this long after the resolution, counted in `calendar`; the owner is reminded then if it is missing. */
+        within: target(),
+        /** The calendar review deadlines and improvement-item reminders count in (default "business": working days). */
+        calendar: CalendarName,
+        /** Teams an improvement item may go to besides product, qa, sales, support and engineering. */
+        extraTeams: z.array(Team).default([]),
+      }),
+      /** The executive sponsorship programme (PLAYBOOK.md §4). */
+      sponsorship: z.strictObject({
+        /** Roles told when a resolved or closed executive escalation proposes the account's enrolment. */
+        proposeTo: z.array(Role).min(1),
+      }),
+      /** How long data is kept. */
+      retention: z.strictObject({
+        /**
+         * Days a closed (or out-of-scope) case is kept, with its timeline and emails, before DynamoDB's
+         * TTL deletes it; the inbound mail bucket keeps raw mail no longer than this either.
+         */
+        closedCaseDays: z.number().int().min(1).max(3_650),
+      }),
       /** Who may write on a case by email (functions/domain/inbound.ts). */
       inboundMail: z
         .strictObject({
@@ -130,6 +174,7 @@ function playbookSchema() {
         }
       };
       for (const severity of SEVERITIES) calendarNamed(playbook.severityCalendars[severity], ['severityCalendars', severity]);
+      calendarNamed(playbook.review.calendar, ['review', 'calendar']);
       for (const [account, overrides] of Object.entries(playbook.accountCalendars)) {
         for (const severity of SEVERITIES) calendarNamed(overrides[severity], ['accountCalendars', account, severity]);
       }
@@ -147,6 +192,12 @@ function playbookSchema() {
       for (const severity of SEVERITIES) check(playbook.severities[severity].involve, ['severities', severity, 'involve']);
       playbook.routing.forEach((rule, i) => check(rule.routeTo, ['routing', i, 'routeTo']));
       playbook.ladder.forEach((tier, i) => check(tier, ['ladder', i]));
+      check(playbook.sponsorship.proposeTo, ['sponsorship', 'proposeTo']);
+      playbook.review.extraTeams.forEach((team, i) => {
+        if ((TEAMS as readonly string[]).includes(team) || playbook.review.extraTeams.indexOf(team) !== i) {
+          ctx.addIssue({ code: 'custom', path: ['review', 'extraTeams', i], message: `team "${team}" is listed already (built in: ${TEAMS.join(', ')})` });
+        }
+      });
     });
 }
 

@@ -1,6 +1,8 @@
 import type { Notification } from '../domain/communications';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Incident, IncidentStatus } from '../domain/incidents';
+import type { AccountProfile } from '../domain/sponsorship';
+import type { SponsorshipProposal } from '../domain/escalation';
 import type { ListFilter, ListOrder } from '../domain/listing';
 import type { OwedEmailState } from '../domain/email-delivery';
 import type { Severity } from '../domain/vocabulary';
@@ -51,6 +53,8 @@ export interface StoredNotification extends Notification {
   attempts: number;
   /** When the change that owes it was written. */
   queuedAt: string;
+  /** TTL of an email of a closed case (epoch seconds): its settle entry on the timeline takes the same. */
+  expiresAt?: number;
 }
 
 /** An email this caller has claimed: only it may settle it, until its lease runs out. */
@@ -144,4 +148,47 @@ export interface EscalationRepository {
   /** A page of the incidents in one status, newest first. */
   listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>>;
   timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
+  /**
+   * Gives every item stored in the case's partition (events, emails, pointers) the case's deletion
+   * date, for DynamoDB's TTL. Idempotent; items written after it carry the date themselves.
+   */
+  scheduleDeletion(caseId: string, retainUntil: string): Promise<{ items: number }>;
+  /** The account's sponsorship decision and history; undefined when nothing was ever decided. */
+  accountProfile(accountId: string): Promise<AccountProfile | undefined>;
+  /** Writes the profile if it is still at `expectedVersion` (0: none yet), else VersionConflictError. */
+  saveAccountProfile(profile: AccountProfile, expectedVersion: number): Promise<void>;
+  /** The account's own item collection: profile, sponsorship proposals, the addresses the contact directory learnt for it. */
+  accountRecords(accountId: string): Promise<AccountRecords>;
+  /** Every item stored in the case's partition (its record, timeline events, owed and sent emails, pointers), key attributes left out but the sort key. */
+  caseItems(caseId: string): Promise<Record<string, unknown>[]>;
+  /** The contact directory's entries of these addresses for this account (the inbound mail lookup). */
+  directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Rewrites every item of the case's partition but the case itself without personal data
+   * (functions/domain/erasure.ts); deletes the idempotency records holding copies of the case.
+   * Returns how many items it rewrote or deleted.
+   */
+  eraseCaseItems(caseId: string, personal: readonly string[]): Promise<number>;
+  /** The same for the account's item collection; its contact items and contact directory entries are deleted. */
+  eraseAccountItems(accountId: string, personal: readonly string[], addresses: string[]): Promise<number>;
+  /** The audit record of an erasure, in the account's item collection. */
+  recordErasure(accountId: string, record: ErasureRecord): Promise<void>;
+}
+
+export interface AccountRecords {
+  profile?: AccountProfile;
+  proposals: SponsorshipProposal[];
+  /** Addresses (lower case) the contact directory knows for this account. */
+  contacts: string[];
+}
+
+/** Who erased an account's personal data, when, why, and how much. */
+export interface ErasureRecord {
+  id: string;
+  requestedAt: string;
+  completedAt: string;
+  by: string;
+  reason: string;
+  cases: string[];
+  itemsRewritten: number;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { isValidTimeZone } from '../domain/business-calendar';
 import { LIST_ORDERS } from '../domain/listing';
-import { CHANNELS, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+import { CHANNELS, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request shapes of the HTTP API. The OpenAPI document is generated from these and from the
 // response shapes (functions/schemas/views.ts), so every field's doc lives here.
@@ -24,9 +24,9 @@ const singleLine = (max: number) =>
 const ianaTimeZone = () => z.string().refine(isValidTimeZone, 'expected an IANA time zone such as "Europe/Berlin"');
 
 /** An email address as RFC 5321 bounds it (254 characters): it becomes part of keys and of email headers. */
-const emailAddress = () => z.email().max(254);
+export const emailAddress = () => z.email().max(254);
 
-const contact = () =>
+export const contact = () =>
   z.strictObject({
     email: emailAddress(),
     name: singleLine(200).optional(),
@@ -37,7 +37,7 @@ const contact = () =>
 export type Contact = z.output<ReturnType<typeof contact>>;
 
 /** The account facts, field by field: intake takes them all, a PATCH (CustomerChanges) some. */
-const customerFields = () => ({
+export const customerFields = () => ({
   accountId: singleLine(128),
   name: singleLine(200),
   segment: z.enum(SEGMENTS).optional(),
@@ -136,6 +136,46 @@ export const PatchEscalationRequest = z.lazy(() =>
 );
 export type PatchEscalationInput = z.output<typeof PatchEscalationRequest>;
 
+/** A team name as the playbook spells teams (product, qa, sales, support, engineering, or one it adds). */
+const teamName = () => z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team name such as "product" or "qa"').max(64);
+const dueDate = () => z.iso.date().describe('the day it is due, YYYY-MM-DD (in the review calendar\'s time zone); its owner is reminded when it has passed unfinished');
+
+const improvementItemRequest = () =>
+  z.strictObject({
+    team: teamName().describe('who carries it out: product, qa, sales, support, engineering, or a team the playbook adds (review.extraTeams)'),
+    owner: emailAddress().describe('the person who delivers it: their email address, where the overdue reminder goes'),
+    title: singleLine(300),
+    due: dueDate(),
+  });
+
+export const ReviewRequest = z.lazy(() =>
+  z.strictObject({
+    rootCause: text(4_000),
+    wentWell: text(4_000),
+    communicationGaps: text(4_000),
+    processFixes: text(4_000),
+    concession: text(2_000).optional().describe('what the customer was offered to make up for it (a credit, a discount); leave it out when nothing was'),
+    items: z.array(improvementItemRequest()).max(20).default([]).describe('the improvement plan: one item per action, handed to a team'),
+  }),
+);
+
+export const ImprovementItemPatch = z.lazy(() =>
+  z
+    .strictObject({
+      status: z.enum(ITEM_STATUSES).optional().describe('open, in_progress, done or wont_do; done and wont_do end its reminders'),
+      owner: emailAddress().optional(),
+      title: singleLine(300).optional(),
+      team: teamName().optional(),
+      due: dueDate().optional(),
+      note: text(2_000).optional().describe('where it stands, in a sentence'),
+    })
+    .refine((patch) => Object.keys(patch).length > 0, 'nothing to change: send at least one of status, owner, title, team, due, note'),
+);
+export type ImprovementItemChanges = z.output<typeof ImprovementItemPatch>;
+
+/** An improvement item in a path: the case's id and the item's. */
+export const ItemPath = z.lazy(() => z.object({ id: ResourceId, itemId: ResourceId }));
+
 // One body schema per lifecycle action; the action name is the path segment.
 export const ActionRequests = {
   acknowledge: z.lazy(() =>
@@ -165,6 +205,7 @@ export const ActionRequests = {
   close: z.lazy(() => z.strictObject({ outcome: z.enum(OUTCOMES).optional(), note: text(4_000).optional() })),
   notes: z.lazy(() => z.strictObject({ text: text(10_000) })),
   're-evaluate': z.lazy(() => z.strictObject({ reason: text(2_000).describe('why the case should run on the playbook as it is now') })),
+  review: z.lazy(() => ReviewRequest),
 } as const;
 export type ActionName = keyof typeof ActionRequests;
 export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { CHANNELS, OUTCOMES, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
-import { ActionRequests, Customer, isoInstant } from './escalation';
+import { MAX_SCORE, MIN_SCORE } from '../domain/survey';
+import { CHANNELS, EVENT_TYPES, ITEM_STATUSES, OUTCOMES, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
+import { ActionRequests, contact, customerFields, isoInstant } from './escalation';
 
 // Response shapes of the HTTP API, for the OpenAPI document (functions/schemas/openapi.ts) only:
 // the handlers answer with functions/http/views.ts and never parse their own answers. Lazy like
@@ -12,6 +13,7 @@ export const Deadlines = z.lazy(() =>
     nextUpdateBy: isoInstant(),
     resolveBy: isoInstant(),
     followUpAt: isoInstant().optional(),
+    reviewBy: isoInstant().optional().describe('after the resolution: when the blameless review is due'),
   }),
 );
 
@@ -63,6 +65,39 @@ export const DeadlineExplanations = z.lazy(() =>
     nextUpdateBy: DeadlineExplanation,
     resolveBy: DeadlineExplanation,
     followUpAt: DeadlineExplanation.optional(),
+    reviewBy: DeadlineExplanation.optional(),
+  }),
+);
+
+export const ImprovementItemView = z.lazy(() =>
+  z.object({
+    id: z.string().describe('address it at /escalations/{id}/review/items/{itemId}'),
+    team: z.string(),
+    owner: z.string(),
+    title: z.string(),
+    due: z.iso.date(),
+    status: z.enum(ITEM_STATUSES),
+    overdueAt: isoInstant().describe('when an unfinished item counts as overdue and its owner is reminded: the first working moment after its due day'),
+    version: z.number().int().describe('the item\'s own ETag: send it as If-Match to update the item'),
+    note: z.string().optional(),
+    updatedAt: isoInstant(),
+    updatedBy: z.string(),
+  }),
+);
+
+export const ReviewView = z.lazy(() =>
+  z.object({
+    rootCause: z.string(),
+    wentWell: z.string(),
+    communicationGaps: z.string(),
+    processFixes: z.string(),
+    concessionOffered: z.boolean(),
+    concession: z.string().optional(),
+    items: z.array(ImprovementItemView),
+    recordedAt: isoInstant(),
+    recordedBy: z.string(),
+    dueBy: isoInstant(),
+    onTime: z.boolean(),
   }),
 );
 
@@ -93,7 +128,8 @@ export const EscalationView = z.lazy(() =>
     businessImpact: z.string().optional(),
     alreadyTried: z.string().optional(),
     neededBy: isoInstant().optional(),
-    customer: Customer,
+    // The contacts as stored: an erased account's case keeps none.
+    customer: z.strictObject({ ...customerFields(), contacts: z.array(contact()).max(20).describe('who gets the customer updates; empty once the account\'s personal data was erased (erasedAt)') }),
     owner: z.string().optional(),
     routedTo: z.array(z.string()).describe('playbook roles working the case'),
     deadlines: Deadlines,
@@ -118,13 +154,23 @@ export const EscalationView = z.lazy(() =>
     resolution: ActionRequests.resolve.optional(),
     outcome: z.enum(OUTCOMES).optional(),
     reopenCount: z.number().int(),
+    incidentId: z.string().optional().describe('the incident this case is part of (GET /incidents/{id}), when one problem hits many customers'),
+    satisfaction: z
+      .object({ score: z.number().int().min(MIN_SCORE).max(MAX_SCORE), at: isoInstant() })
+      .optional()
+      .describe('the score the customer gave in the follow-up survey, once recorded'),
+    review: ReviewView.optional().describe('the blameless review and its improvement plan, once recorded'),
+    sponsor: z.string().optional().describe('the account\'s executive sponsor, who got the case from intake'),
+    retainUntil: isoInstant().optional().describe('set when the case closes: it and everything stored with it is deleted after this instant'),
+    erasedAt: isoInstant().optional().describe('when the account\'s personal data was erased from this case'),
   }),
 );
+export type EscalationBody = z.output<typeof EscalationView>;
 
 export const TimelineEventView = z.lazy(() =>
   z.object({
     seq: z.string().describe('orders events within the case'),
-    type: z.string(),
+    type: z.enum(EVENT_TYPES),
     at: isoInstant(),
     actor: z.string(),
     summary: z.string(),
@@ -143,17 +189,5 @@ export const TimelineResponse = z.lazy(() =>
   z.object({
     items: z.array(TimelineEventView),
     nextCursor: z.string().optional(),
-  }),
-);
-
-export const Problem = z.lazy(() =>
-  z.object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    allowed: z.array(z.string()).optional(),
   }),
 );

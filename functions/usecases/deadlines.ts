@@ -103,6 +103,9 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       for (const notification of outcome.notifications) {
         if (notification.template === 'satisfaction_follow_up') notification.data.surveyLinks = await deps.survey.linksFor(escalation.id, now);
       }
+      // Every item stored with the closed case gets its deletion date first; a retry after a crash
+      // finds the check still due and sets the dates again, which is harmless.
+      if (check.action === 'schedule_deletion' && escalation.retainUntil) await deps.repository.scheduleDeletion(escalation.id, escalation.retainUntil);
       await deps.repository.save(outcome, escalation.version);
       recordCheckMetrics(deps, check, now, outcome);
       return nextStep(deps, outcome.next, input);

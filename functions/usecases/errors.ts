@@ -21,3 +21,9 @@ export class CaseBusyError extends Error {
   override name = 'CaseBusyError';
   readonly retryAfterSeconds = 1;
 }
+
+/** A webhook URL the stage does not allow (functions/domain/webhook-targets.ts): a 400 naming the field. */
+export class WebhookTargetError extends Error {
+  override name = 'WebhookTargetError';
+  readonly field = 'url';
+}

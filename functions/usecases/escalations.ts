@@ -5,6 +5,8 @@ import type { Change, Context, Escalation } from '../domain/escalation';
 import { openEscalation } from '../domain/escalation';
 import { APPEND_ONLY_ACTIONS, applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
 import { metricPoints } from '../domain/metric-points';
+import { updateImprovementItem } from '../domain/review';
+import { isEnrolled, withSponsorshipProposal } from '../domain/sponsorship';
 import type { Playbook } from '../playbook/schema';
 import type { EscalationRepository, IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
@@ -13,9 +15,11 @@ import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
+import type { EventPublisher, WebhookSender, WebhookStore } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
+import type { TargetRules } from '../domain/webhook-targets';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../domain/vocabulary';
-import type { ActionInput, ActionName, CreateEscalationInput, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
+import type { ActionInput, ActionName, CreateEscalationInput, ImprovementItemChanges, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
 import { retrying } from '../support/retrying';
 import { CaseBusyError, NotFoundError, PreconditionFailedError } from './errors';
 
@@ -27,6 +31,14 @@ export interface Dependencies {
   log: Log;
   survey: SurveyLinks;
   rawMail: RawMailStore;
+  /** Domain events onto the stack's bus (functions/usecases/webhooks.ts). */
+  events: EventPublisher;
+  /** Registered webhooks and the deliveries owed to them. */
+  webhooks: WebhookStore;
+  /** Posts webhook deliveries. */
+  webhookSender: WebhookSender;
+  /** Where a webhook may point (functions/domain/webhook-targets.ts). */
+  webhookTargets: TargetRules;
   /** Where customer replies arrive; each case gets its own plus-address of it. */
   inboundAddress?: string;
   playbook: Playbook;
@@ -37,8 +49,16 @@ export interface Dependencies {
   };
   now: () => Date;
   newId: () => string;
+  /**
+   * Real time, for what a party outside checks against its own clock: a webhook's signed
+   * timestamp (receivers refuse one minutes off). The same as `now` on AWS; locally `now` may
+   * run faster (--time-scale) while this does not.
+   */
+  wallClock: () => Date;
   /** In [0, 1): the jitter of every backoff. */
   random: () => number;
+  /** Cryptographically random bytes: webhook signing secrets. */
+  randomBytes: (count: number) => Uint8Array;
 }
 
 /** Who asks, and what they asked for: the precondition they saw and the key that makes a retry safe. */
@@ -65,7 +85,10 @@ export async function createEscalation(deps: Dependencies, input: CreateEscalati
     const first = await deps.repository.replayed(claim);
     if (first) return { escalation: first, replayed: true };
   }
-  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, deps.now()));
+  // An account in the executive sponsorship programme routes its new escalations to its sponsor from intake.
+  const profile = await deps.repository.accountProfile(input.customer.accountId);
+  const sponsor = isEnrolled(profile) ? profile?.sponsorship?.sponsor : undefined;
+  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, deps.now()), { ...(sponsor && { sponsor }) });
   // The write is the whole request: the table's stream starts the workflow and sends the
   // emails the change queued (usecases/case-changes.ts, usecases/outbox.ts).
   const created = await deps.repository.create(change, claim);
@@ -99,10 +122,46 @@ export async function getTimeline(deps: Dependencies, id: string, page: { limit:
   return deps.repository.timeline(id, page);
 }
 
-export function actOnEscalation<A extends ActionName>(deps: Dependencies, id: string, action: A, input: ActionInput<A>, caller: Caller) {
-  const decide = (current: Escalation, ctx: Context) => applyAction(action, current, input, ctx);
+/** Actions that may end an executive escalation, and so propose its account for executive sponsorship. */
+const ENDING_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>(['resolve', 'close']);
+
+export async function actOnEscalation<A extends ActionName>(deps: Dependencies, id: string, action: A, input: ActionInput<A>, caller: Caller) {
   const idempotent = { operation: action, request: input };
-  return APPEND_ONLY_ACTIONS.has(action) ? appendToCase(deps, id, caller, decide, idempotent) : writeWithLock(deps, id, caller, decide, idempotent);
+  if (APPEND_ONLY_ACTIONS.has(action)) return appendToCase(deps, id, caller, (current, ctx) => applyAction(action, current, input, ctx), idempotent);
+  // Whether the account is in the sponsorship programme already decides whether a resolution proposes it.
+  const profile = ENDING_ACTIONS.has(action) ? await accountProfileOfCase(deps, id) : undefined;
+  const decide = (current: Escalation, ctx: Context) => {
+    const change = applyAction(action, current, input, ctx);
+    return ENDING_ACTIONS.has(action) ? withSponsorshipProposal(current, change, profile, ctx) : change;
+  };
+  return writeWithLock(deps, id, caller, decide, idempotent);
+}
+
+async function accountProfileOfCase(deps: Dependencies, id: string) {
+  const escalation = await deps.repository.get(id);
+  return escalation ? deps.repository.accountProfile(escalation.customer.accountId) : undefined;
+}
+
+/**
+ * An improvement item of the review changes. If-Match names the item's own version, so owners
+ * of different items never refuse each other; a change to the same item since is a 412.
+ */
+export async function updateReviewItem(deps: Dependencies, id: string, itemId: string, changes: ImprovementItemChanges, caller: Omit<Caller, 'ifMatch'> & { itemIfMatch: number }) {
+  const written = await writeWithLock(
+    deps,
+    id,
+    { principal: caller.principal, ...(caller.idempotencyKey && { idempotencyKey: caller.idempotencyKey }) },
+    (current, ctx) => {
+      const item = current.review?.items.find((candidate) => candidate.id === itemId);
+      if (!item) throw new NotFoundError(`escalation ${id} has no improvement item ${itemId}`);
+      if (item.version !== caller.itemIfMatch) throw new PreconditionFailedError(`improvement item ${itemId} is at version ${item.version}, not ${caller.itemIfMatch}; fetch the escalation again`);
+      return updateImprovementItem(current, itemId, changes, ctx);
+    },
+    { operation: `review-item ${itemId}`, request: changes },
+  );
+  const item = written.escalation.review?.items.find((candidate) => candidate.id === itemId);
+  if (!item) throw new NotFoundError(`escalation ${id} has no improvement item ${itemId}`);
+  return { ...written, item };
 }
 
 /**

@@ -10,6 +10,7 @@ export interface Endpoints {
   sfn: string;
   secretsManager: string;
   s3: string;
+  eventBridge: string;
   /** AWS_ENDPOINT_URL: any other service lands on a stand-in that records the call and refuses it. */
   other: string;
 }
@@ -97,6 +98,7 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_SFN: `${endpoints.sfn}/${fn.handler}`,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `${endpoints.secretsManager}/${fn.handler}`,
     AWS_ENDPOINT_URL_S3: `${endpoints.s3}/${fn.handler}`,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: `${endpoints.eventBridge}/${fn.handler}`,
     AWS_ENDPOINT_URL: `${endpoints.other}/${fn.handler}`,
   };
   return { env, configured, functionName, problems };

@@ -101,7 +101,7 @@ async function main(): Promise<number> {
     // Every function's environment, from the template.
     const sandboxHome = mkdtempSync(path.join(tmpdir(), 'artifact-lambda-home-'));
     cleanups.push(() => rmSync(sandboxHome, { recursive: true, force: true }));
-    const endpoints = { dynamodb: dynamo.endpoint, sesv2: ses.url, sfn: standIns.urls.sfn, secretsManager: standIns.urls.secretsManager, s3: standIns.urls.s3, other: standIns.urls.other };
+    const endpoints = { dynamodb: dynamo.endpoint, sesv2: ses.url, sfn: standIns.urls.sfn, secretsManager: standIns.urls.secretsManager, s3: standIns.urls.s3, eventBridge: standIns.urls.eventBridge, other: standIns.urls.other };
     const deployed = new Map<string, Deployed>();
     const configured = new Map<string, Record<string, string>>();
     for (const fn of synthesized.functions) {

@@ -207,6 +207,20 @@ export const STEPS: Step[] = [
     },
   },
   {
+    name: 'POST /webhooks registers a receiver (its secret shown once); GET /webhooks/{id} reads it back without the secret',
+    functions: ['webhooks'],
+    async run(tier) {
+      // Registering is what is smoke-tested here; the template's stage takes https receivers on public addresses only.
+      const created = await tier.api({ method: 'POST', path: '/webhooks', body: { url: 'https://hooks.example.com/escalations', events: ['deadline.breached'] } });
+      expectStatus(created, 201, 'register webhook');
+      assert.match(String(created.body.secret), /^whsec_/, 'the signing secret, in the Standard Webhooks form');
+      const read = await tier.api({ method: 'GET', path: `/webhooks/${created.body.id}` });
+      expectStatus(read, 200, 'get webhook');
+      assert.equal(read.body.secret, undefined, 'the secret is never shown again');
+      return `201 webhook ${created.body.id}; 200 on read, no secret`;
+    },
+  },
+  {
     name: 'POST /incidents linking case A, then GET /incidents/{id}',
     functions: ['incidents'],
     async run(tier, scenario) {
@@ -248,7 +262,9 @@ export const STEPS: Step[] = [
       assert.deepEqual(JSON.parse(String(first.input.input)), { caseId: id, generation: 1, plan: { iteration: 0 } });
 
       assert.ok(emails.records.length > 0, 'the filter passed outbox inserts to queued-emails');
-      assert.ok(emails.records.every((record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.sk?.S?.startsWith('OUTBOX#')), 'queued-emails got outbox inserts only');
+      // Outbox inserts to send, and timeline inserts to publish as domain events (EventBridge, webhooks).
+      assert.ok(emails.records.every((record) => record.eventName === 'INSERT' && /^(OUTBOX|EVENT)#/.test(record.dynamodb?.Keys?.sk?.S ?? '')), 'queued-emails got outbox and timeline inserts only');
+      assert.ok(emails.records.some((record) => record.dynamodb?.Keys?.sk?.S?.startsWith('OUTBOX#')), 'an outbox insert among them');
       const sent = await tier.sentEmails();
       const toCustomer = sent.filter((email) => email.destination.to.includes('cto@acme.test'));
       assert.ok(toCustomer.length > 0, `local SES received mail for the customer (it has ${sent.length} email(s))`);
@@ -317,7 +333,8 @@ export const STEPS: Step[] = [
         return { answer, next: after.next };
       };
       const review = await runTask(need(workflow.route(workflow.startAt, input).task, 'a first Task'), 'review-deadlines');
-      assert.equal(review.answer.next, 'escalate_unacknowledged', `the review plans the acknowledgement check (plan: ${JSON.stringify(review.answer)})`);
+      // Reported two days ago: the acknowledgement's at-risk warning (75 %) and its deadline are both overdue; the warning comes first.
+      assert.ok(['warn_deadline_approaching', 'escalate_unacknowledged'].includes(review.answer.next), `the review plans an acknowledgement check (plan: ${JSON.stringify(review.answer)})`);
       assert.ok(Date.parse(review.answer.wakeAt) <= Date.now(), 'it is due now');
       const before = (await tier.sentEmails()).length;
       // Through every check that is already due, as the execution would; it sleeps at the first Wait in the future.
@@ -362,11 +379,14 @@ export const STEPS: Step[] = [
     async run(tier, scenario) {
       const c = need(scenario.caseC, 'case C');
       const before = (await tier.sentEmails()).length;
+      // What is still owed: the other alerts and the at-risk warnings (the one the sweep sent is settled).
+      const owedBefore = (await tier.items(`ESC#${c}`)).filter((item) => String(item.sk).startsWith('OUTBOX#') && item.status !== 'sent').length;
+      assert.ok(owedBefore >= need(scenario.alertsOfC, 'the alerts').length - 1, 'the other alerts are still owed');
       await catchUp(tier);
       const outbox = (await tier.items(`ESC#${c}`)).filter((item) => String(item.sk).startsWith('OUTBOX#'));
       assert.deepEqual(outbox.filter((item) => item.status !== 'sent').map((item) => item.id), [], 'every email of case C is sent');
       const sent = (await tier.sentEmails()).length - before;
-      assert.equal(sent, need(scenario.alertsOfC, 'the alerts').length - 1, 'the one the sweep sent is not sent again');
+      assert.equal(sent, owedBefore, 'each owed email sent once; the one the sweep sent is not sent again');
       return `${sent} more alert(s) sent`;
     },
   },

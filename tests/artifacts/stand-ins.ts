@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  */
 
 export interface RecordedCall {
-  service: 'sfn' | 'secretsmanager' | 's3' | 'unexpected';
+  service: 'sfn' | 'secretsmanager' | 's3' | 'events' | 'unexpected';
   /** The function that called: each function's endpoint URL ends in its handler's name. */
   caller: string;
   operation: string;
@@ -30,7 +30,7 @@ export interface Execution {
 }
 
 export interface StandIns {
-  urls: { sfn: string; secretsManager: string; s3: string; other: string };
+  urls: { sfn: string; secretsManager: string; s3: string; eventBridge: string; other: string };
   calls: RecordedCall[];
   executions: Map<string, Execution>;
   executionNamed(name: string): Execution | undefined;
@@ -124,6 +124,13 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     return { ARN: id, Name: id.split(':secret:')[1] ?? id, SecretString: value, VersionId: 'artifacts-v1', VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 };
   });
 
+  // EventBridge: JSON 1.1 protocol, X-Amz-Target AWSEvents.<Operation>; PutEvents accepts every entry.
+  const eventBridge = await jsonService('events', 'AWSEvents', '1.1', calls, (operation, input) => {
+    if (operation !== 'PutEvents') throw new ServiceError('UnknownOperationException', `the EventBridge stand-in does not implement ${operation}`);
+    const entries = (input.Entries as unknown[] | undefined) ?? [];
+    return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+  });
+
   // S3: REST-XML, path-style (the SDK uses it for an IP endpoint), GetObject only.
   const s3 = await serve(async (request) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -152,9 +159,9 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     return { status: 501, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'NoStandIn' }, body: JSON.stringify({ __type: 'NoStandIn', message: `the artifact tier has no stand-in for ${scope ?? 'this service'}` }) };
   });
 
-  const servers = [sfn, secretsManager, s3, other];
+  const servers = [sfn, secretsManager, s3, eventBridge, other];
   return {
-    urls: { sfn: sfn.url, secretsManager: secretsManager.url, s3: s3.url, other: other.url },
+    urls: { sfn: sfn.url, secretsManager: secretsManager.url, s3: s3.url, eventBridge: eventBridge.url, other: other.url },
     calls,
     executions,
     executionNamed: (name) => [...executions.values()].find((execution) => execution.name === name),

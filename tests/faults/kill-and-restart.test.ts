@@ -6,8 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/free-port';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, type SentMail } from '../support/api';
+import { fetchChecked, warmContract } from '../support/contract';
 import { waitFor } from '../support/wait-for';
-import { expectEachDeadlineActedOnOnce, HOUR_REAL_MS, readCases, SCALE, waitForOutboxSettled } from './support';
+import { expectEachDeadlineActedOnOnce, HOUR_REAL_MS, SCALE, waitForOutboxSettled } from './support';
+import { readCases } from '../support/stored-cases';
 
 // `npm start` killed with SIGKILL in the middle of a wave of deadlines, then started again on
 // the same data: every case's deadlines resume, every owed email goes out, nothing is acted on
@@ -52,11 +54,12 @@ describe('kill -9 and restart on kept data', () => {
     const ports = { api: await freePort(), ses: await freePort(), smtp: await freePort(), dynamo: await freePort() };
     const api = `http://127.0.0.1:${ports.api}`;
     const call = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(api + route, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const response = await fetchChecked(api + route, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
       return { status: response.status, body: (await response.json()) as any };
     };
     const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${ports.dynamo}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
+    await warmContract();
     running = await startStack(dataDir, ports);
     const run = Date.now().toString(36);
     const opened = await Promise.all(

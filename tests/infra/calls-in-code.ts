@@ -18,7 +18,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** An IAM action and the kind of resource it is asked on, e.g. `dynamodb:Query on index`. */
 export type CodeCall = `${string} on ${ResourceKind}`;
-export type ResourceKind = 'table' | 'index' | 'stateMachine' | 'execution' | 'identity' | 'configuration-set' | 'template' | 'secret' | 'object';
+export type ResourceKind = 'table' | 'index' | 'stateMachine' | 'execution' | 'identity' | 'configuration-set' | 'template' | 'secret' | 'object' | 'event-bus';
 
 /** IAM action prefix of each SDK package a handler may use. */
 const SERVICE_PREFIXES: Record<string, string> = {
@@ -28,6 +28,7 @@ const SERVICE_PREFIXES: Record<string, string> = {
   '@aws-sdk/client-sesv2': 'ses',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-eventbridge': 'events',
 };
 
 /** The document client's commands, by the DynamoDB operation (and IAM action) each sends. */
@@ -321,6 +322,8 @@ function callsOf(checker: ts.TypeChecker, command: SdkCommand, transactionItems:
     return [`dynamodb:${operation} on table`];
   }
   const action = `${prefix}:${command.name.replace(/Command$/, '')}`;
+  // EventBridge names its bus inside each entry (EventBusName), and every call this code makes is a PutEvents.
+  if (prefix === 'events') return [`${action} on event-bus`];
   if (!input) throw new Error(`${command.where}: cannot read the input of this ${command.name} to tell which resources it names`);
   const names = propertyNames(checker, input);
   const kinds = new Set<ResourceKind>();

@@ -41,6 +41,15 @@ const EMF_METRICS = [
   'WorkflowStartFailures',
   'WorkflowsRearmed',
   'WorkflowsStartedBySweep',
+  'EventsPublished',
+  'EventsAbandoned',
+  'WebhooksRegistered',
+  'WebhooksDelivered',
+  'WebhookAttemptsFailed',
+  'WebhooksDisabled',
+  'WebhookDeliveryLag',
+  'OwedWebhookDeliveries',
+  'OldestOwedWebhookDeliveryAge',
 ];
 
 /** Metric names as the source writes them: `metrics.record('Name', ...)` calls and metric-points.ts's `name: 'Name'`. */

@@ -1,7 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INBOUND_EMAIL_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
-import { INBOUND_PREFIX } from '../../lib/inbound';
+import { INBOUND_PREFIX, rawMailRetention } from '../../lib/inbound';
+import { DEFAULT_PLAYBOOK } from '../../functions/playbook/defaults';
 import { INBOUND_CONTEXT, actionsOf, inspect, logicalIdOf, resourcesIn, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
 
 const DOMAIN = INBOUND_CONTEXT.inboundDomain;
@@ -104,6 +105,12 @@ describe('inbound email', () => {
       });
       expect(bucket().Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' }));
       expect(bucket().DeletionPolicy).toBe('Retain');
+    });
+
+    it('keeps raw mail 30 days, never past the playbook\'s retention of closed cases (730 days by default)', () => {
+      expect(DEFAULT_PLAYBOOK.retention.closedCaseDays).toBe(730);
+      expect(bucket().Properties.LifecycleConfiguration.Rules).toEqual([{ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }]);
+      expect([1, 7, 29, 30, 31, 730].map((days) => rawMailRetention(days).toDays())).toEqual([1, 7, 29, 30, 30, 30]);
     });
 
     it('refuses every request without TLS', () => {

@@ -153,9 +153,9 @@ describe.each([
     it('the stream consumers each read the table stream at their own pace, filtered, and send a failed batch, after bisected retries, to their own encrypted queue', () => {
       const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).map((mapping) => mapping.Properties);
       const consumers = [
-        // Only case items (workflows) and newly queued emails: timeline events, idempotency records and TTL deletions reach neither.
+        // Only case items (workflows), newly queued emails and new timeline entries (their domain events): idempotency records, webhook deliveries and TTL deletions reach neither.
         { fn: stack.caseWorkflows, pattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['CASE'] } } } } },
-        { fn: stack.queuedEmails, pattern: { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }] } } } } },
+        { fn: stack.queuedEmails, pattern: { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }, { prefix: 'EVENT#' }] } } } } },
       ];
       expect(mappings).toHaveLength(consumers.length);
       for (const { fn, pattern } of consumers) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 
 let api: TestApi;
 const account = 'bad-input-account';
@@ -26,7 +27,7 @@ describe('bad input gets a clear 4xx problem and stores nothing', () => {
   ];
 
   function post(body: unknown, contentType = 'application/json') {
-    return fetch(`${api.url}/escalations`, {
+    return fetchChecked(`${api.url}/escalations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${api.token}`, 'content-type': contentType },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -201,7 +202,7 @@ describe('ids, keys and paths are bounded: a 4xx, never a 500', () => {
   });
 
   it('malformed percent-encoding in a path is a 400', async () => {
-    const response = await fetch(`${api.url}/escalations/%E0%A4%A`, { headers: { authorization: `Bearer ${api.token}` } });
+    const response = await fetchChecked(`${api.url}/escalations/%E0%A4%A`, { headers: { authorization: `Bearer ${api.token}` } });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });

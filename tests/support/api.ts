@@ -5,6 +5,7 @@ import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import type { LocalTokens } from '../../local/gateway';
 import { readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { fetchChecked, warmContract } from './contract';
 import { waitFor } from './wait-for';
 
 export { escalationRequest } from '../fixtures/escalation-request';
@@ -17,13 +18,18 @@ export interface TestApi {
   tokens: LocalTokens['byScope'];
   tableName: string;
   stack: LocalStack;
-  /** Sends an authenticated JSON request and returns status, headers and the parsed body. */
+  /**
+   * Sends an authenticated JSON request and returns status, headers and the parsed body, once the
+   * answer has been held to the OpenAPI document (tests/support/contract.ts).
+   */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiAnswer>;
   /** Mail the local SES accepted, newest last. */
   sentMail(): Promise<SentMail[]>;
   /**
-   * The same, once every email these cases queued so far has gone out: emails leave after
-   * the write that queued them (from the table's stream, or the deadline task that queued them).
+   * The same, once every email these cases queued so far is settled, sent or given up (an email
+   * SES kept refusing past the retry window): emails leave after the write that queued them (from
+   * the table's stream, or the deadline task that queued them). A test that needs an email checks
+   * it is among those returned.
    */
   settledMail(caseIds: string[]): Promise<SentMail[]>;
   close(): Promise<void>;
@@ -54,8 +60,10 @@ export interface SentMail {
 export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
 
 export async function startTestApi(
-  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey'>> = {},
+  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory'>> = {},
 ): Promise<TestApi> {
+  // Before the stack's clock starts: the first check's compile would otherwise be case time lost.
+  await warmContract();
   const endpoint = inject('dynamoEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -86,7 +94,7 @@ export async function startTestApi(
     tableName,
     stack,
     async call(method, path, body, headers = {}) {
-      const response = await fetch(url + path, {
+      const response = await fetchChecked(url + path, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -116,9 +124,10 @@ export async function startTestApi(
             ConsistentRead: true,
           }),
         );
-        return Items.filter((item) => item.status?.S !== 'sent').length;
+        return Items.filter((item) => item.status?.S !== 'sent' && item.status?.S !== 'failed').length;
       };
-      await waitFor(async () => (await Promise.all(caseIds.map(unsent))).every((n) => n === 0), { what: `the emails of ${caseIds.join(', ')} to go out` });
+      // The stream sends them within a second on a quiet machine; a file beside this one may be saturating DynamoDB Local.
+      await waitFor(async () => (await Promise.all(caseIds.map(unsent))).every((n) => n === 0), { timeoutMs: 60_000, what: `the emails of ${caseIds.join(', ')} to settle` });
       return sentMail();
     },
     close: stack.stop,

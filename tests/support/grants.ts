@@ -7,7 +7,7 @@ import type { PolicyStatement } from '../../local/iam';
  */
 
 /** Kinds of resource the functions' code calls; the others (log group, queue, stream, "*") are the Lambda service's own use of the role. */
-export const CODE_KINDS = new Set(['table', 'index', 'stateMachine', 'execution', 'identity', 'configuration-set', 'template', 'secret', 'object']);
+export const CODE_KINDS = new Set(['table', 'index', 'stateMachine', 'execution', 'identity', 'configuration-set', 'template', 'secret', 'object', 'event-bus']);
 
 const KINDS: [RegExp, string][] = [
   [/^arn:aws:dynamodb:[^:]*:[^:]*:table\/[^/]+\/index\//, 'index'],
@@ -19,6 +19,7 @@ const KINDS: [RegExp, string][] = [
   [/^arn:aws:ses:[^:]*:[^:]*:configuration-set\//, 'configuration-set'],
   [/^arn:aws:ses:[^:]*:[^:]*:template\//, 'template'],
   [/^arn:aws:secretsmanager:/, 'secret'],
+  [/^arn:aws:events:[^:]*:[^:]*:event-bus\//, 'event-bus'],
   [/^arn:aws:s3:::[^/]+\/.+/, 'object'],
   [/^arn:aws:logs:/, 'log-group'],
   [/^arn:aws:sqs:/, 'queue'],

@@ -8,7 +8,11 @@ import { calendarFor } from '../../functions/domain/sla-policy';
 import { SEVERITIES, type Severity } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
 import { CreateEscalationRequest } from '../../functions/schemas/escalation';
-import { ACTOR, DAY, HOUR, ctxAt, playbook, validBody } from './fixtures';
+import { ACTOR, DAY, HOUR, ctxAt, validBody } from './fixtures';
+
+/** The deadline actions on their own: warnings before them have their tests in warnings.test.ts. */
+const NO_WARNINGS = { acknowledge: [], update: [], resolve: [] };
+const playbook = parsePlaybook({ severities: Object.fromEntries(SEVERITIES.map((severity) => [severity, { warnAtPercent: NO_WARNINGS }])) as never });
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -104,14 +108,17 @@ describe('the workflow sleeps until deadlines counted in working time', () => {
     expect(scheduledChecks(high, playbook).map((check) => [check.action, check.at])).toEqual([
       ['send_follow_up', '2026-03-10T08:00:00.000Z'],
       ['remind_recovery_call', '2026-03-16T08:00:00.000Z'],
+      ['remind_review_due', '2026-03-16T08:00:00.000Z'],
       ['remind_health_check', '2026-04-06T07:00:00.000Z'],
       ['close_after_follow_up', '2026-04-06T07:00:00.000Z'],
     ]);
     expect(high.deadlines.followUpAt).toBe('2026-03-10T08:00:00.000Z');
     const critical = resolvedOn('critical', '2026-03-06T17:30:00Z');
+    // The review counts in the review calendar (business days) whatever the severity's: Monday 16 Mar 09:00 Berlin.
     expect(scheduledChecks(critical, playbook).map((check) => check.at)).toEqual([
       '2026-03-07T17:30:00.000Z',
       '2026-03-11T17:30:00.000Z',
+      '2026-03-16T08:00:00.000Z',
       '2026-03-26T17:30:00.000Z',
       '2026-03-26T17:30:00.000Z',
     ]);

@@ -6,6 +6,7 @@ import type { Escalation } from '../../functions/domain/escalation';
 import { quarantineMessage } from '../../functions/domain/inbound';
 import { receiveIncidentUpdate } from '../../functions/domain/incidents';
 import { applyAction } from '../../functions/domain/lifecycle';
+import { withSponsorshipProposal } from '../../functions/domain/sponsorship';
 import { loadTemplates, type EmailTemplate } from '../../templates/catalogue';
 import { ctxAt, DAY, HOUR, later, NOW, open, playbook } from './fixtures';
 
@@ -119,8 +120,22 @@ function everyEmailPath(): [string, Notification][] {
   for (const [action, sent] of slipping.sent) add(`${action} (acknowledged, then silent)`, sent);
   const resolved = applyAction('resolve', updated.next, { rootCause: 'An expired certificate.', fix: 'Renewed it.', prevention: 'Renewal is monitored.' }, ctxAt(later(NOW, 3 * HOUR)));
   add('resolve', resolved.notifications);
+  // Nobody records the review: the follow-up, the reminders, the review reminder, the close.
   const followedUp = actUntil(resolved.next, later(NOW, 60 * DAY));
   for (const [action, sent] of followedUp.sent) add(`${action} (after resolution)`, sent);
+  // A review with an item nobody finishes: its owner is reminded when it is overdue.
+  const reviewed = applyAction(
+    'review',
+    resolved.next,
+    { rootCause: 'An expired certificate.', wentWell: 'A quick workaround.', communicationGaps: 'One late update.', processFixes: 'Certificates are inventoried.', items: [{ team: 'engineering', owner: 'sre@example.com', title: 'Alert before certificates expire', due: '2026-03-20' }] },
+    ctxAt(later(NOW, 4 * HOUR)),
+  );
+  const chased = actUntil(reviewed.next, later(NOW, 60 * DAY));
+  for (const [action, sent] of chased.sent) add(`${action} (review recorded)`, sent);
+  // An executive escalation resolved: its account is proposed for executive sponsorship.
+  const executive = applyAction('acknowledge', open('high', NOW, ['cancellation_threat']), {}, ctxAt(later(NOW, HOUR)));
+  const executiveResolved = applyAction('resolve', executive.next, { rootCause: 'A billing bug.', fix: 'Refunded.', prevention: 'Invoices are checked.' }, ctxAt(later(NOW, 2 * HOUR)));
+  add('executive escalation resolved', withSponsorshipProposal(executive.next, executiveResolved, undefined, ctxAt(later(NOW, 2 * HOUR))).notifications);
   return paths;
 }
 
@@ -130,12 +145,15 @@ describe('every email the rules send renders as SES renders it', () => {
   it('covers every template and every deadline action that sends one (a new template or path must be added here)', () => {
     expect(new Set(PATHS.map(([, notification]) => notification.template))).toEqual(new Set(TEMPLATE_NAMES));
     const acting = new Set(PATHS.map(([path]) => path.split(' ')[0]));
-    for (const action of ['escalate_unacknowledged', 'escalate_missed_update', 'remind_owner_update_due', 'alert_resolution_overdue', 'route_by_rule', 'send_follow_up', 'remind_recovery_call', 'remind_health_check']) {
+    for (const action of ['warn_deadline_approaching', 'escalate_unacknowledged', 'escalate_missed_update', 'remind_owner_update_due', 'alert_resolution_overdue', 'route_by_rule', 'send_follow_up', 'remind_recovery_call', 'remind_health_check', 'remind_review_due', 'remind_improvement_item_overdue']) {
       expect(acting, action).toContain(action);
     }
     // Each kind of breach alert and owner reminder is among them.
     const kinds = new Set(PATHS.map(([, notification]) => String(notification.data.alert ?? notification.data.reminder ?? '')));
-    for (const kind of ['tier_raised', 'top_of_ladder', 'resolution_overdue', 'routing_rule', 'customer_update_due', 'recovery_call', 'health_check_call']) expect(kinds, kind).toContain(kind);
+    for (const kind of ['tier_raised', 'top_of_ladder', 'resolution_overdue', 'routing_rule', 'customer_update_due', 'recovery_call', 'health_check_call', 'review_due', 'improvement_item_overdue']) expect(kinds, kind).toContain(kind);
+    // And a warning before each kind of deadline: acknowledge (never acknowledged), update and resolve (acknowledged, then silent).
+    const warned = new Set(PATHS.map(([, notification]) => String(notification.data.warning ?? '')));
+    for (const kind of ['acknowledge', 'update', 'resolve']) expect(warned, kind).toContain(kind);
   });
 
   it.each(PATHS)('%s: the data carries every variable the template names', (_path, notification) => {
@@ -162,6 +180,19 @@ describe('every email the rules send renders as SES renders it', () => {
     expect(text('resolution_overdue').subject).toMatch(/^\[\w+\] Resolution target missed/);
     expect(text('resolution_overdue').text).toMatch(/held by owner@example\.com, at tier \d/);
     expect(text('routing_rule').text).toMatch(/routing rule "not-resolved-within-a-day" brings you in: not resolved within 1 working day\.\nIt is held by owner@example\.com, at tier \d/);
+  });
+
+  it('an overdue improvement item reminds its owner of the item itself; a proposal says why', () => {
+    const [, overdue] = PATHS.find(([, n]) => n.data.reminder === 'improvement_item_overdue')!;
+    expect(overdue.to).toEqual(['sre@example.com']);
+    const item = renderStrictly(TEMPLATES.get('owner_reminder')!, overdue.data);
+    expect(item.subject).toBe('Improvement item overdue: "Alert before certificates expire" (Acme GmbH)');
+    expect(item.text).toContain('"Alert before certificates expire" for engineering,\ndue on 2026-03-20, is still open');
+    const [, review] = PATHS.find(([, n]) => n.data.reminder === 'review_due')!;
+    expect(renderStrictly(TEMPLATES.get('owner_reminder')!, review.data).subject).toMatch(/^Blameless review due for "/);
+    const [, proposal] = PATHS.find(([, n]) => n.template === 'sponsorship_proposal')!;
+    expect(proposal.to).toEqual(['vp-customer-success@example.com']);
+    expect(renderStrictly(TEMPLATES.get('sponsorship_proposal')!, proposal.data).text).toContain('Why: the customer threatened to cancel');
   });
 
   it('fails a template that names a variable the data lacks (the check can fail)', () => {

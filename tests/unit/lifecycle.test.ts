@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addWorkingDays, isOpenAt, workingTimeBetween, type Calendar } from '../../functions/domain/business-calendar';
 import { closedPauses } from '../../functions/domain/deadlines';
-import { IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
+import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
 import { calendarFor } from '../../functions/domain/sla-policy';
 import { countsWorkingDays, elapsedMs, type SlaTarget } from '../../functions/domain/sla-target';
 import { openEscalation, type Change, type Context, type Escalation } from '../../functions/domain/escalation';
@@ -34,6 +34,7 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
   close: { from: ['resolved'], to: 'closed' },
   notes: { from: [...STATUSES], to: 'same' },
   're-evaluate': { from: [...ACTIVE, 'resolved'], to: 'same' },
+  review: { from: ['resolved', 'closed'], to: 'same' },
   edit: { from: [...ACTIVE, 'resolved'], to: 'same' },
 };
 const MOVES = Object.keys(TABLE) as Move[];
@@ -53,6 +54,13 @@ const BODIES = {
   close: { outcome: 'retained' },
   notes: { text: 'called the customer' },
   're-evaluate': { reason: 'the playbook changed' },
+  review: {
+    rootCause: 'a certificate nobody watched',
+    wentWell: 'the workaround was out within the hour',
+    communicationGaps: 'the second update came late',
+    processFixes: 'certificates are inventoried',
+    items: [{ team: 'engineering', owner: 'sre@example.com', title: 'Alert 30 days before any certificate expires', due: '2026-06-30' }],
+  },
 } satisfies { [A in ActionName]: unknown };
 const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
@@ -178,11 +186,11 @@ describe('illegal moves', () => {
     expect(error.allowed).not.toContain('close');
   });
 
-  it('a closed case accepts only notes; editing it is refused', () => {
+  it('a closed case accepts only notes and its review; editing it is refused', () => {
     const closed = walk(open(), ['acknowledge', 'resolve', 'close']);
     const error = thrown(() => editEscalation(closed, PatchEscalationRequest.parse({ title: 'new' }), ctxAt(later(NOW, 9 * HOUR))));
     expect(error).toBeInstanceOf(IllegalTransitionError);
-    expect((error as IllegalTransitionError).allowed).toEqual(['notes']);
+    expect((error as IllegalTransitionError).allowed).toEqual(['notes', 'review']);
     // A note is only appended to the timeline: the case itself stays as it is.
     const noted = act('notes', closed, ctxAt(later(NOW, 9 * HOUR)));
     expect(noted.next).toBe(closed);
@@ -502,6 +510,7 @@ describe('bookkeeping shared by every command', () => {
     close: ['acknowledge', 'resolve'],
     notes: [],
     're-evaluate': [],
+    review: ['acknowledge', 'resolve'],
   };
 
   const CHANGING_ACTIONS = ACTION_NAMES.filter((action) => action !== 'notes');
@@ -576,6 +585,13 @@ describe('property: any sequence of actions follows the table', () => {
             if (!legal) {
               expect(error).toBeInstanceOf(IllegalTransitionError);
               expect([...(error as IllegalTransitionError).allowed].sort()).toEqual(expectedAllowed(before.status));
+            } else if (move === 'review' && before.review) {
+              // A review is recorded once.
+              expect(error).toBeInstanceOf(AlreadyAnsweredError);
+            } else if (move === 'review') {
+              // Its item's due day has passed by now (the steps may run months on).
+              expect(error).toBeInstanceOf(RuleViolationError);
+              expect((error as RuleViolationError).message).toContain('has passed');
             } else {
               expect(atTop || ownsAlready).toBe(true);
               expect(error).toBeInstanceOf(RuleViolationError);
@@ -585,6 +601,7 @@ describe('property: any sequence of actions follows the table', () => {
           }
           expect(legal).toBe(true);
           expect(atTop || ownsAlready).toBe(false);
+          if (move === 'review') expect(before.review).toBeUndefined();
           if (move === 'assign') expect(change.next.owner).toBe(BODIES.assign.owner);
           // An edit to the same severity changes nothing; a note only appends to the timeline.
           const noop = (move === 'edit' && newSeverity === before.severity) || move === 'notes';

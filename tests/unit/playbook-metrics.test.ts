@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, playbookMetrics, type MetricEventInput } from '../../functions/domain/playbook-metrics';
+import { percentile, playbookMetrics, reviewMetrics, type MetricEventInput } from '../../functions/domain/playbook-metrics';
+import type { Escalation } from '../../functions/domain/escalation';
 import { parsePlaybook } from '../../functions/playbook/load';
 
 const playbook = parsePlaybook({});
@@ -85,5 +86,28 @@ describe('targets in working days are judged by each case\'s own deadline', () =
     const allDay = parsePlaybook({ severityCalendars: { medium: '24x7' } });
     const report = playbookMetrics(acknowledgements(1, 0), [], now, allDay);
     expect(report.timeToAcknowledge.medium).toMatchObject({ target: '1d', targetMs: 24 * HOUR, met: true });
+  });
+});
+
+describe('review metrics', () => {
+  const item = (team: string, status: string, overdueAt: string) => ({ id: `${team}-${status}-${overdueAt}`, team, owner: 'o@example.com', title: 't', due: '2026-06-01', status, overdueAt, version: 1, updatedAt: overdueAt, updatedBy: 'x' });
+  const withItems = (items: ReturnType<typeof item>[]) => ({ review: { items } }) as unknown as Escalation;
+
+  it('counts reviews on time and late, reminders for missing ones, and open items by team, overdue once past their instant', () => {
+    const events = [
+      event('a', 'high', 'review_recorded', { onTime: true }),
+      event('b', 'high', 'review_recorded', { onTime: false }),
+      event('b', 'high', 'reminder_sent', { action: 'remind_review_due' }),
+      event('c', 'high', 'reminder_sent', { action: 'remind_recovery_call' }),
+    ];
+    const cases = [
+      withItems([item('qa', 'open', '2026-06-29T09:00:00.000Z'), item('qa', 'in_progress', '2026-07-29T09:00:00.000Z'), item('qa', 'done', '2026-06-01T09:00:00.000Z')]),
+      withItems([item('sales', 'wont_do', '2026-06-01T09:00:00.000Z'), item('product', 'open', now.toISOString())]),
+      {} as Escalation,
+    ];
+    expect(reviewMetrics(events, cases, now)).toEqual({
+      reviews: { recorded: 2, onTime: { onTime: 1, total: 2, percent: 50, targetPercent: 100, met: false }, ownersReminded: 1 },
+      improvementItems: { open: 3, overdue: 2, byTeam: { qa: { open: 2, overdue: 1 }, product: { open: 1, overdue: 1 } } },
+    });
   });
 });

@@ -43,10 +43,13 @@ describe('after resolution', () => {
     const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test') && m.subject.startsWith('Checking in'));
     expect(toCustomer).toHaveLength(1);
     expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');
-    // A loaded machine can let a low case's update reminder fall due between acknowledge and
-    // resolve (a day passes in 86 ms); only the reminders after resolution are under test.
-    const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com') && !m.subject.startsWith('Customer update due'));
-    expect(toOwner.map((m) => m.subject)).toEqual([expect.stringContaining('Time for the recovery call'), expect.stringContaining('Time for the health-check call')]);
+    // A loaded machine can let a low case's update reminder, or the at-risk warning before it, fall due
+    // between acknowledge and resolve (a day passes in 86 ms); only the reminders after resolution are under test.
+    const beforeResolution = (m: { subject: string }) => m.subject.startsWith('Customer update due') || m.subject.includes('left to update the customer on');
+    const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com') && !beforeResolution(m));
+    // Nobody recorded the review: its reminder comes too, five days after the resolution (the recovery call's day).
+    const kinds = toOwner.map((m) => ['Blameless review due', 'Time for the recovery call', 'Time for the health-check call'].find((kind) => m.subject.includes(kind)) ?? m.subject);
+    expect(kinds.sort()).toEqual(['Blameless review due', 'Time for the health-check call', 'Time for the recovery call']);
 
     const links = [...toCustomer[0]!.body.text!.matchAll(/(\d+): (http\S+\/csat\/\S+)/g)].map(([, score]) => Number(score));
     expect(links).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -66,12 +69,21 @@ describe('reopening after resolution', () => {
   it('reopening during the follow-up period cancels the follow-up', async () => {
     const { body: opened } = await slow.call('POST', '/escalations', escalationRequest({ severity: 'low', triggers: [] }));
     await slow.call('POST', `/escalations/${opened.id}/acknowledge`, {});
-    await slow.call('POST', `/escalations/${opened.id}/resolve`, { rootCause: 'a', fix: 'b', prevention: 'c' });
+    const { body: resolved } = await slow.call('POST', `/escalations/${opened.id}/resolve`, { rootCause: 'a', fix: 'b', prevention: 'c' });
     const reopened = await slow.call('POST', `/escalations/${opened.id}/reopen`, { reason: 'it broke again' });
     expect(reopened.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, (2 * DAY) / REOPEN_SCALE + 300));
-    const events = (await slow.call('GET', `/escalations/${opened.id}/timeline?limit=200`)).body.items as { type: string }[];
-    expect(events.map((e) => e.type)).toContain('reopened');
-    expect(events.filter((e) => e.type === 'follow_up_sent')).toEqual([]);
+    const events = (await slow.call('GET', `/escalations/${opened.id}/timeline?limit=200`)).body.items as { type: string; at: string; seq: string }[];
+    const reopenedAt = events.findIndex((e) => e.type === 'reopened');
+    expect(reopenedAt).toBeGreaterThan(0);
+    // Nothing of the ended follow-up period is acted on after the reopen.
+    expect(events.slice(reopenedAt).filter((e) => e.type === 'follow_up_sent')).toEqual([]);
+    // The clock runs on while the machine stalls: a loaded run (a file beside this one can hold the
+    // CPU for seconds, days here) may reopen after the follow-up already went out. When the reopen
+    // landed inside the day before it, the follow-up never goes.
+    const followUpDue = Date.parse(resolved.resolvedAt) + DAY;
+    if (Date.parse(events[reopenedAt]!.at) < followUpDue) {
+      expect(events.filter((e) => e.type === 'follow_up_sent')).toEqual([]);
+    }
   });
 });

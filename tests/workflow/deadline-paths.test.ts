@@ -97,8 +97,19 @@ describe('the escalation workflow', () => {
     const breach = ofType(events, 'deadline_breached').find((e) => e.data?.kind === 'update')!;
     expect(Date.parse(reminder.at)).toBeLessThan(Date.parse(breach.at));
     expect(breach.data).toMatchObject({ action: 'escalate_missed_update', tier: 1 });
+    // One reminder for the missed update, before its breach.
+    expect(ofType(events, 'reminder_sent').filter((e) => Date.parse(e.at) < Date.parse(breach.at))).toHaveLength(1);
+    // The cadence goes on after the breach (the next update is due an hour, one real second, later):
+    // pause it, then every reminder and warning the timeline records went out exactly once.
+    await api.call('POST', `/escalations/${opened.id}/pause`, { reason: 'the test has seen enough' });
     const mail = await api.settledMail([opened.id]);
-    expect(mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title))).toHaveLength(1);
+    const recorded = await timeline(opened.id);
+    const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com') && m.subject.includes(opened.title));
+    expect(toOwner.filter((m) => m.subject.startsWith('Customer update due'))).toHaveLength(ofType(recorded, 'reminder_sent').length);
+    // The at-risk warning before each update deadline (75 % of the cadence) is its own email.
+    const updateWarnings = ofType(recorded, 'deadline_warning').filter((e) => e.data?.kind === 'update');
+    expect(updateWarnings.length).toBeGreaterThanOrEqual(1);
+    expect(toOwner.filter((m) => m.subject.includes('left to update the customer on'))).toHaveLength(updateWarnings.length);
   });
 
   it('pause stops every deadline; resume re-arms the workflow with deadlines moved by the pause', async () => {

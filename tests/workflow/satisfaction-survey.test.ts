@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSigningKeys, signSurveyToken } from '../../functions/domain/survey-token';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { fetchChecked } from '../support/contract';
 import { waitFor } from '../support/wait-for';
 
 // Ten hours of case time per real second: the follow-up (+24 h) arrives after 2.4 s, and
@@ -39,12 +40,12 @@ const recorded = async (id: string) => {
 };
 
 const answer = (link: string, score: string) =>
-  fetch(new URL(link).origin + new URL(link).pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score }).toString() });
+  fetchChecked(new URL(link).origin + new URL(link).pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ score }).toString() });
 
 describe('the satisfaction survey', () => {
   it('opening the link (a mail scanner, curl) records nothing; the form records one score; a second answer records nothing more', async () => {
     const { id, link } = await resolvedWithSurvey(`Survey ${Date.now()}`);
-    const opened = await fetch(link);
+    const opened = await fetchChecked(link);
     expect(opened.status).toBe(200);
     expect(opened.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(opened.headers.get('cache-control')).toBe('no-store');
@@ -52,7 +53,7 @@ describe('the satisfaction survey', () => {
     const form = await opened.text();
     expect(form).toMatch(/<html lang="en">/);
     expect(form).toMatch(/<input type="radio" id="score-9" name="score" value="9" required checked>/);
-    expect((await fetch(link)).status).toBe(200);
+    expect((await fetchChecked(link)).status).toBe(200);
     expect(await recorded(id)).toEqual({ satisfaction: undefined, events: 0 });
 
     const thanks = await answer(link, '9');
@@ -63,7 +64,7 @@ describe('the satisfaction survey', () => {
     const second = await answer(link, '3');
     expect(second.status).toBe(409);
     expect(await second.text()).toContain('We already have your answer');
-    const reopened = await fetch(link);
+    const reopened = await fetchChecked(link);
     expect(reopened.status).toBe(200);
     expect(await reopened.text()).toContain('Your score of 9 out of 10 for this escalation is on record');
     expect(await recorded(id)).toMatchObject({ satisfaction: { score: 9 }, events: 1 });
@@ -72,13 +73,13 @@ describe('the satisfaction survey', () => {
   it('an altered link is a 403 page, an expired one a 410 page, and neither records anything', async () => {
     const { id, link, token } = await resolvedWithSurvey(`Survey links ${Date.now()}`);
     const altered = link.replace(token, `${token.slice(0, -3)}abc`);
-    const forbidden = await fetch(altered);
+    const forbidden = await fetchChecked(altered);
     expect(forbidden.status).toBe(403);
     expect(await forbidden.text()).toContain('This survey link is not valid');
     expect((await answer(altered, '5')).status).toBe(403);
 
     const expiredToken = signSurveyToken(id, new Date(api.stack.clock.now().getTime() - 1000), parseSigningKeys(SIGNING_KEY));
-    const expired = await fetch(link.replace(token, expiredToken));
+    const expired = await fetchChecked(link.replace(token, expiredToken));
     expect(expired.status).toBe(410);
     expect(await expired.text()).toContain('This survey link has expired');
     expect((await answer(link.replace(token, expiredToken), '5')).status).toBe(410);
@@ -87,11 +88,11 @@ describe('the satisfaction survey', () => {
 
   it('a score out of range is a 400 naming the field: a page for people, problem+json for clients asking for JSON', async () => {
     const { link } = await resolvedWithSurvey(`Survey range ${Date.now()}`);
-    const page = await fetch(link.replace('score=9', 'score=11'));
+    const page = await fetchChecked(link.replace('score=9', 'score=11'));
     expect(page.status).toBe(400);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('query.score');
-    const json = await fetch(link.replace('score=9', 'score=11'), { headers: { accept: 'application/json' } });
+    const json = await fetchChecked(link.replace('score=9', 'score=11'), { headers: { accept: 'application/json' } });
     expect(json.status).toBe(400);
     expect(((await json.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('query.score');
     const posted = await answer(link, '0');

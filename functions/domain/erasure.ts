@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { Escalation } from './escalation';
+
+// Erasure of an account's personal data (POST /accounts/{accountId}/erase): every stored item of
+// the account is rewritten without it. Which strings are personal is known from the account's
+// contacts and name; free text (messages, notes, descriptions) is dropped whatever it says,
+// since a customer may write anything in it.
+
+export const ERASED = '[erased]';
+
+/** Fields that hold what people wrote: replaced whole, whatever they contain. */
+const FREE_TEXT_FIELDS = new Set(['message', 'text', 'note', 'body', 'description', 'businessImpact', 'alreadyTried', 'guidance', 'reason', 'subject', 'html']);
+/** Attributes that are keys, ids and instants: never personal, and rewriting them would move the item. */
+const STRUCTURAL_FIELDS = new Set(['pk', 'sk', 'seq', 'caseId', 'id', 'type', 'at', 'version', 'generation', 'expiresAt', 'status', 'severity', 'template', 'notificationId', 'accountId']);
+const EMAIL_ADDRESS = /[^\s@<>()"',;:[\]#]+@[^\s@<>()"',;:[\]#]+\.[A-Za-z0-9-]+/;
+const EMAIL_ADDRESSES = new RegExp(EMAIL_ADDRESS.source, 'g');
+
+/**
+ * An id or key with the addresses inside it replaced by a digest of each (an email's id names its
+ * recipient): the same id erased twice reads the same, and nothing of the address is left.
+ */
+export const erasedId = (id: string) => id.replace(EMAIL_ADDRESSES, (address) => `erased-${createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 16)}`);
+
+/** The strings that identify the account's people: each contact's address, name and phone, and the account's name. */
+export function personalStrings(escalations: Pick<Escalation, 'customer'>[], knownAddresses: string[]): string[] {
+  const strings = new Set<string>(knownAddresses.map((address) => address.toLowerCase()));
+  for (const { customer } of escalations) {
+    strings.add(customer.name.toLowerCase());
+    for (const contact of customer.contacts) {
+      strings.add(contact.email.toLowerCase());
+      if (contact.name) strings.add(contact.name.toLowerCase());
+      if (contact.phone) strings.add(contact.phone.toLowerCase());
+    }
+  }
+  return [...strings].filter((value) => value.length >= 3);
+}
+
+/**
+ * The value with its personal data gone: free-text fields replaced whole, and any other string
+ * holding one of the personal strings or an email address replaced (addresses of staff included:
+ * erasure errs on the side of removing). Keys, ids and instants stay, so the item keeps its place.
+ */
+export function erasePersonalData<T>(value: T, personal: readonly string[], field?: string, depth = 0): T {
+  if (typeof value === 'string') {
+    if (field && STRUCTURAL_FIELDS.has(field)) return erasedId(value) as T;
+    const lower = value.toLowerCase();
+    if ((field && FREE_TEXT_FIELDS.has(field)) || EMAIL_ADDRESS.test(value) || personal.some((string) => lower.includes(string))) return ERASED as T;
+    return value;
+  }
+  if (value === null || typeof value !== 'object' || depth > 20) return value;
+  if (Array.isArray(value)) return value.map((entry) => erasePersonalData(entry, personal, field, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, erasePersonalData(entry, personal, key, depth + 1)])) as T;
+}
+
+/** The case as it is kept after an erasure: its shape, deadlines and figures, no one's data. */
+export function erasedCase(escalation: Escalation, personal: readonly string[], at: string): Escalation {
+  const erased = erasePersonalData(escalation, personal);
+  return { ...erased, customer: { ...erased.customer, name: ERASED, contacts: [] }, title: ERASED, erasedAt: at, version: escalation.version + 1, updatedAt: at };
+}
