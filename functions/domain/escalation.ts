@@ -101,8 +101,6 @@ export interface Change {
   events: TimelineEvent[];
   /** Emails the change owes: written with it, sent after it. */
   notifications?: Notification[];
-  /** Contacts the change adds to the case: the contact directory learns them with it. */
-  newContacts?: Customer['contacts'];
   /** The change proposes the case's account for the executive sponsorship programme (functions/domain/sponsorship.ts). */
   sponsorshipProposal?: SponsorshipProposal;
 }
