@@ -105,6 +105,12 @@ function firstInstantAtOrAfter(zone: string, dayNo: number, minutes: number, upp
   return hi * 60_000;
 }
 
+/** The first instant of the day after the civil date `date` (YYYY-MM-DD) in `zone`: its midnight, or the first moment after it where a transition skips midnight. */
+export function startOfDayAfter(date: string, zone: string): number {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return wallInstant(zone, dayNumber(year, month, day) + 1, 0);
+}
+
 function localDayNumber(instant: number, zone: string): number {
   const local = wallClockAt(instant, zone);
   return dayNumber(local.year, local.month, local.day);

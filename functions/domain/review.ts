@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
-import { nextOpenInstant, type Calendar } from './business-calendar';
+import { nextOpenInstant, startOfDayAfter, type Calendar } from './business-calendar';
 import { AlreadyAnsweredError, RuleViolationError } from './errors';
 import type { Change, Context, Escalation, TimelineEvent } from './escalation';
 import type { ImprovementItem, Review } from './review-record';
@@ -52,8 +51,7 @@ export function itemIdOf(caseId: string, index: number): string {
  * moment the calendar counts. Its owner is reminded then, in working hours like every reminder.
  */
 export function overdueInstant(calendar: Calendar, due: string): string {
-  const dayAfter = DateTime.fromISO(due, { zone: calendar.timeZone }).plus({ days: 1 }).startOf('day');
-  return new Date(nextOpenInstant(calendar, dayAfter.toMillis())).toISOString();
+  return new Date(nextOpenInstant(calendar, startOfDayAfter(due, calendar.timeZone))).toISOString();
 }
 
 function assertReviewable(current: Escalation) {

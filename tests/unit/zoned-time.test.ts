@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { startOfDayAfter } from '../../functions/domain/business-calendar';
 import { instantsOfWall, isKnownTimeZone, isoInZone, offsetMinutesAt, textInZone, upperBoundOfSkipped, wallClockAt } from '../../functions/domain/zoned-time';
 
 // Luxon is the reference here: the calendars used it until its size in every bundle moved
@@ -60,6 +61,18 @@ describe('zoned time, against Luxon', () => {
     expect(isoInZone(Date.parse('2026-03-09T11:00:00Z'), 'Europe/Berlin')).toBe('2026-03-09T12:00:00+01:00');
     expect(isoInZone(Date.parse('2026-03-09T11:00:00.250Z'), 'UTC')).toBe('2026-03-09T11:00:00.250Z');
     expect(textInZone(Date.parse('2026-03-09T11:00:00Z'), 'Europe/Berlin')).toBe('Mon 9 Mar 2026 12:00');
+  });
+
+  it('starts the day after a date where Luxon does, midnight or (Sao Paulo\'s old transitions skipped it) the first moment after', () => {
+    fc.assert(
+      fc.property(zone, fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }), (name, at) => {
+        const date = new Date(at).toISOString().slice(0, 10);
+        // A date the zone skipped whole (Samoa's 2011-12-30) has no day after it to speak of; Luxon moves it forward first.
+        fc.pre(DateTime.fromISO(date, { zone: name }).toISODate() === date);
+        expect(startOfDayAfter(date, name)).toBe(DateTime.fromISO(date, { zone: name }).plus({ days: 1 }).startOf('day').toMillis());
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('knows the zones the runtime knows, and no others', () => {
