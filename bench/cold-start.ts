@@ -125,6 +125,11 @@ const FLOOR_CLIENTS: Record<string, { imports: string; create: string; call: str
     create: 'const s3 = new S3Client({});',
     call: 'const object = await s3.send(new GetObjectCommand({ Bucket: process.env.INBOUND_BUCKET, Key: event.id }));',
   },
+  '@aws-sdk/client-eventbridge': {
+    imports: "import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';",
+    create: 'const events = new EventBridgeClient({});',
+    call: "await events.send(new PutEventsCommand({ Entries: [{ EventBusName: process.env.EVENT_BUS_NAME, Source: 'escalation-api', DetailType: 'x', Detail: '{}' }] }));",
+  },
   '@aws-sdk/client-secrets-manager': {
     imports: "import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     create: 'const secrets = new SecretsManagerClient({});',
