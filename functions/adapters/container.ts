@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { ChatPoster } from '../ports/chat';
 import type { Mailer } from '../ports/mailer';
 import type { RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
@@ -28,9 +29,10 @@ export interface Wiring {
   rawMail?: (config: Config) => RawMailStore;
   events?: (config: Config) => EventPublisher;
   webhookSender?: (config: Config) => WebhookSender;
+  chat?: (config: Config) => ChatPoster;
 }
 
-type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery'>>;
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery' | 'publicApiUrl'>>;
 
 type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
 
@@ -67,6 +69,7 @@ export function container(wiring: Wiring = {}): Dependencies {
     rawMail: port('rawMail'),
     events: port('events'),
     webhookSender: port('webhookSender'),
+    chat: port('chat'),
   };
 }
 
@@ -82,6 +85,7 @@ function baseDependencies(): Base {
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
     webhooks: new DynamoDbWebhookStore(dynamo, config.TABLE_NAME),
     webhookTargets: targetRulesOf(config),
+    publicApiUrl: config.PUBLIC_API_URL,
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: loadPlaybook(config.PLAYBOOK_PATH),

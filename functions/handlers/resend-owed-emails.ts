@@ -2,11 +2,12 @@ import * as z from 'zod';
 import { container } from '../adapters/container';
 import { httpsWebhookSender } from '../adapters/https-webhook-sender';
 import { sesMailer } from '../adapters/ses-mailer';
+import { webhookChat } from '../adapters/chat-webhooks';
 import { resendOwedEmails } from '../usecases/outbox';
 import { resendOwedDeliveries } from '../usecases/webhooks';
 import { task } from '../workflow/task';
 
-const deps = container({ mailer: sesMailer, webhookSender: httpsWebhookSender });
+const deps = container({ mailer: sesMailer, webhookSender: httpsWebhookSender, chat: webhookChat });
 
 /**
  * Every minute (EventBridge Scheduler on AWS, a timer on the scaled clock locally): every
