@@ -60,7 +60,7 @@ export interface SentMail {
 export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
 
 export async function startTestApi(
-  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory'>> = {},
+  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory' | 'chatSecrets'>> = {},
 ): Promise<TestApi> {
   // Before the stack's clock starts: the first check's compile would otherwise be case time lost.
   await warmContract();
