@@ -50,14 +50,18 @@ class Receiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  to(channel: string, caseId: string) {
-    return this.posts.filter((post) => post.channel === channel && JSON.stringify(post.body).includes(caseId));
+  /** What a channel received about a case, optionally only the messages whose headline starts so (Slack header or Teams first TextBlock). */
+  to(channel: string, caseId: string, headline = '') {
+    return this.posts.filter((post) => post.channel === channel && JSON.stringify(post.body).includes(caseId) && headlineOf(post.body).startsWith(headline));
   }
 
   stop() {
     return new Promise((resolve) => this.server?.close(resolve));
   }
 }
+
+const headlineOf = (body: any): string => String(body.blocks?.[0]?.text?.text ?? body.attachments?.[0]?.content?.body?.[0]?.text ?? '');
+const BREACH = 'Deadline missed: now with tier 1';
 
 const receiver = new Receiver();
 let api: TestApi;
@@ -96,23 +100,23 @@ describe('chat alerts on the 24×7 playbook at an hour a second', () => {
     const title = `Orders <b>lost</b> & *duplicated* > 3 ${Date.now()}`;
     const id = await open(title);
 
-    const [breach] = await waitFor(async () => receiver.to('support-lead', id).length > 0 && receiver.to('support-lead', id), { timeoutMs: 12 * HOUR_REAL_MS, what: 'the breach in the support lead\'s Slack channel' });
+    const [breach] = await waitFor(async () => receiver.to('support-lead', id, BREACH).length > 0 && receiver.to('support-lead', id, BREACH), { timeoutMs: 12 * HOUR_REAL_MS, what: 'the breach in the support lead\'s Slack channel' });
     const slack = breach!.body;
     expect(slack.blocks.map((block: { type: string }) => block.type)).toEqual(['header', 'section', 'section', 'actions']);
-    expect(slack.blocks[0].text).toEqual({ type: 'plain_text', text: 'Deadline missed: now with tier 1', emoji: false });
+    expect(slack.blocks[0].text).toEqual({ type: 'plain_text', text: BREACH, emoji: false });
     expect(slack.blocks[3].elements[0].url).toBe(`https://support.example.test/cases/${id}`);
     // The title reaches Slack escaped: its <, > and & are text, not markup.
     const caseField = slack.blocks[2].fields.find((field: { text: string }) => field.text.startsWith('*Case*'));
     expect(caseField.text).toBe(`*Case*\n${title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
 
-    const [teams] = await waitFor(async () => receiver.to('csm-managers', id).length > 0 && receiver.to('csm-managers', id), { timeoutMs: 4 * HOUR_REAL_MS, what: 'the breach in the CSM managers\' Teams channel' });
+    const [teams] = await waitFor(async () => receiver.to('csm-managers', id, 'Deadline missed').length > 0 && receiver.to('csm-managers', id, 'Deadline missed'), { timeoutMs: 4 * HOUR_REAL_MS, what: 'the breach in the CSM managers\' Teams channel' });
     const attachment = teams!.body.attachments[0];
     expect(teams!.body.type).toBe('message');
     expect(attachment.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(attachment.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4', actions: [{ type: 'Action.OpenUrl', url: `https://support.example.test/cases/${id}` }] });
 
-    // The warning came first, to the team the case is routed to (high: csm and support; support has a channel).
-    const [warning] = receiver.to('support-team', id);
+    // The warning came first, to the teams the case is routed to (high: csm and support, and the platform-down rule's roles).
+    const [warning] = receiver.to('support-team', id, 'At risk');
     expect(warning?.body.blocks[0].text.text).toBe('At risk: the acknowledgement deadline is near');
     expect(warning!.at).toBeLessThan(breach!.at);
 
@@ -132,20 +136,21 @@ describe('chat alerts on the 24×7 playbook at an hour a second', () => {
     const title = `Chat outage ${Date.now()}`;
     const id = await open(title);
     // The breach happens and is emailed while Slack refuses.
-    await waitFor(async () => receiver.refused.some((post) => post.channel === 'support-lead' && JSON.stringify(post.body).includes(id)), { timeoutMs: 12 * HOUR_REAL_MS, what: 'Slack refusing the breach' });
-    const mail = await waitFor(async () => (await api.sentMail()).find((sent) => sent.destination.to.includes('support-lead@example.com') && sent.subject.includes(title)), { timeoutMs: 4 * HOUR_REAL_MS, what: 'the breach email while Slack is down' });
+    const refusedBreach = () => receiver.refused.filter((post) => post.channel === 'support-lead' && JSON.stringify(post.body).includes(id) && headlineOf(post.body) === BREACH);
+    await waitFor(async () => refusedBreach().length > 0, { timeoutMs: 12 * HOUR_REAL_MS, what: 'Slack refusing the breach' });
+    const mail = await waitFor(async () => (await api.sentMail()).find((sent) => sent.destination.to.includes('support-lead@example.com') && sent.subject.includes(title) && sent.subject.includes('tier 1')), { timeoutMs: 4 * HOUR_REAL_MS, what: 'the breach email while Slack is down' });
     expect(mail.subject).toContain('now with tier 1');
     // Two more hours of case time down: the message is tried again meanwhile (a webhook's pace).
     await new Promise((resolve) => setTimeout(resolve, 2 * HOUR_REAL_MS));
-    expect(receiver.to('support-lead', id)).toEqual([]);
-    expect(receiver.refused.filter((post) => post.channel === 'support-lead' && JSON.stringify(post.body).includes(id)).length).toBeGreaterThan(1);
+    expect(receiver.to('support-lead', id, BREACH)).toEqual([]);
+    expect(refusedBreach().length).toBeGreaterThan(1);
     receiver.down.delete('support-lead');
 
-    const delivered = await waitFor(async () => receiver.to('support-lead', id).length > 0 && receiver.to('support-lead', id), { timeoutMs: 10_000, what: 'the breach once Slack is back' });
-    expect(delivered[0]!.body.blocks[0].text.text).toBe('Deadline missed: now with tier 1');
+    const delivered = await waitFor(async () => receiver.to('support-lead', id, BREACH).length > 0 && receiver.to('support-lead', id, BREACH), { timeoutMs: 10_000, what: 'the breach once Slack is back' });
+    expect(delivered).toHaveLength(1);
     const events = await waitFor(async () => {
       const found = await timeline(id);
-      return found.some((event) => event.type === 'chat_posted' && event.data!.role === 'support_lead') && found;
+      return found.some((event) => event.type === 'chat_posted' && event.data!.role === 'support_lead' && event.data!.template === 'deadline_breach_alert') && found;
     }, { what: 'the late post on the timeline' });
     // The deadline was acted on once, on time, whatever the chat service did.
     const tierOne = events.filter((event) => event.type === 'deadline_breached' && event.data!.tier === 1);
