@@ -69,7 +69,7 @@ const fromSlack = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, 
 
 interface Block {
   type: string;
-  text?: { text: string };
+  text?: { type: string; text: string };
   fields?: { text: string }[];
   elements?: { text?: { text: string }; url?: string }[];
 }
@@ -84,8 +84,8 @@ function render(post: ChatPost): string {
   if (post.kind === 'slack') {
     const blocks = ((post.body as { blocks?: Block[] }).blocks ?? []).map((block) => {
       if (block.type === 'header') return `<h3>${escape(block.text?.text ?? '')}</h3>`;
-      if (block.type === 'section' && block.text) return `<p>${escape(fromSlack(block.text.text))}</p>`;
-      if (block.type === 'section' && block.fields) return `<dl>${block.fields.map((field) => `<div>${escape(fromSlack(field.text)).replace(/\*([^*\n]+)\*\n/, '<dt>$1</dt><dd>')}</dd></div>`).join('')}</dl>`;
+      if (block.type === 'section' && block.text) return `<p>${escape(block.text.type === 'mrkdwn' ? fromSlack(block.text.text) : block.text.text)}</p>`;
+      if (block.type === 'section' && block.fields) return `<dl>${block.fields.map((field) => `<div>${escape(field.text).replace(/^([^\n]*)\n/, '<dt>$1</dt><dd>')}</dd></div>`).join('')}</dl>`;
       if (block.type === 'actions') return block.elements!.map((element) => `<a class="button" href="${escape(element.url ?? '#')}">${escape(element.text?.text ?? '')}</a>`).join(' ');
       return '';
     });

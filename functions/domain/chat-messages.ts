@@ -6,10 +6,10 @@ import type { ChatChannel, ChatTemplate } from './communications';
 // alert's email carries (functions/domain/communications.ts), at send time, so the case link
 // follows the deployment. Pure: no I/O, no clock.
 //
-// Text customers or agents wrote (titles, account names, reasons) never becomes markup: in Slack
-// it goes into plain_text objects, or into mrkdwn with &, < and > escaped as Slack asks (they are
-// its only control characters: `<url|label>` links, `<!channel>` mentions); in an Adaptive Card
-// into FactSet values and TextBlocks whose Markdown characters are backslash-escaped.
+// Text customers or agents wrote (titles, account names, reasons) never becomes markup. In Slack
+// it goes only into plain_text objects, which Slack shows as typed (mrkdwn has no escape for *, _
+// or ~, only entities for its control characters &, < and >, which the notification fallback
+// `text` gets). In an Adaptive Card every Markdown character of it is backslash-escaped.
 
 /** The facts of one alert, as its outbox item holds them. */
 export interface ChatAlert {
@@ -91,8 +91,8 @@ export function slackMessage(alert: ChatAlert, link: string) {
     text: clip(escapeSlack(`${title}: ${caseTitle} (${reference})`), SLACK_TEXT_MAX),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_HEADER_MAX), emoji: false } },
-      { type: 'section', text: { type: 'mrkdwn', text: clip(escapeSlack(lead), SLACK_TEXT_MAX) } },
-      { type: 'section', fields: facts(alert.data).map(([label, value]) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${escapeSlack(value)}`, SLACK_FIELD_MAX) })) },
+      { type: 'section', text: { type: 'plain_text', text: clip(lead, SLACK_TEXT_MAX), emoji: false } },
+      { type: 'section', fields: facts(alert.data).map(([label, value]) => ({ type: 'plain_text', text: clip(`${label}\n${value}`, SLACK_FIELD_MAX), emoji: false })) },
       {
         type: 'actions',
         elements: [{ type: 'button', text: { type: 'plain_text', text: clip(`Open ${reference}`, 75), emoji: false }, url: link, action_id: 'open_case', ...(headline(alert).urgent && { style: 'danger' }) }],
