@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localStageFile, readLocalStage } from '../../local/local-stage';
-import { escalationRequest, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_CHAT_PLAYBOOK, stageOf, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
-// A playbook whose roles name chat channels (tests/fixtures/playbook-24x7-chat.json): the
+// A playbook whose roles name chat channels (tests/fixtures/playbook-24x7-chat.json): among them the
 // support lead a Slack channel, the CSM managers a Teams channel, the support team a Slack
 // channel. On the 24×7 calendar at an hour a second, a high escalation nobody acknowledges is
 // warned of at 3 h (75 % of its 4 h target: the support team's channel hears it) and breaches at
@@ -14,7 +13,6 @@ import { waitFor } from '../support/wait-for';
 // from this same playbook, so the senders' secret reads pass the local IAM check only because
 // CDK granted exactly these secrets.
 
-const CHAT_PLAYBOOK = new URL('../fixtures/playbook-24x7-chat.json', import.meta.url).pathname;
 const SCALE = 3_600;
 const HOUR_REAL_MS = 3_600_000 / SCALE;
 
@@ -68,11 +66,9 @@ let api: TestApi;
 
 beforeAll(async () => {
   await receiver.start();
-  // The stage of this playbook: synthesized once (cached in .cdk/local-stage/ like the repository's).
-  const stage = readLocalStage((await localStageFile({ playbook: CHAT_PLAYBOOK })).file);
   api = await startTestApi({
-    stage,
-    playbookPath: CHAT_PLAYBOOK,
+    stage: await stageOf(ROUND_THE_CLOCK_CHAT_PLAYBOOK),
+    playbookPath: ROUND_THE_CLOCK_CHAT_PLAYBOOK,
     timeScale: SCALE,
     retryIntervalMs: 20,
     owedEmailsEveryMs: 250,

@@ -9,7 +9,7 @@ import { FaultSwitch } from '../../local/faults';
 import { authorize } from '../../local/iam';
 import type { CheckedRequest } from '../../local/iam-enforcement';
 import type { TaskHandler } from '../../local/workflow-engine';
-import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_CHAT_PLAYBOOK, stageOf, startTestApi, type TestApi } from '../support/api';
 import { fetchChecked } from '../support/contract';
 import { codeGrants, withoutGrant } from '../support/grants';
 import { waitFor } from '../support/wait-for';
@@ -37,14 +37,41 @@ const holding = (name: string, handler: TaskHandler): TaskHandler => {
   return handler;
 };
 
+/** Leadership's Slack channel: answers `chatAnswer`, so the tour can have the sweep post a message the channel refused. */
+let chatAnswer = 200;
+const leadershipPosts: string[] = [];
+const leadershipChannel = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    if (chatAnswer < 300) leadershipPosts.push(Buffer.concat(chunks).toString('utf8'));
+    response.writeHead(chatAnswer).end();
+  });
+});
+
 let api: TestApi;
 let smtp: nodemailer.Transporter;
 beforeAll(async () => {
+  await new Promise<void>((resolve) => leadershipChannel.listen(0, '127.0.0.1', resolve));
+  // The playbook with chat channels, and its stage: the senders' grants on the chat secrets are on the tour too.
   // An email is the stream's alone for one claim lease: 2 s here, so the owed-email sweep takes a refused one over soon.
-  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20, emailLeaseRealMs: 2_000, faults, wrapTask: holding, onIamCheck: (check) => checks.push(check) });
+  api = await startTestApi({
+    stage: await stageOf(ROUND_THE_CLOCK_CHAT_PLAYBOOK),
+    playbookPath: ROUND_THE_CLOCK_CHAT_PLAYBOOK,
+    chatSecrets: { 'escalation-api/chat/leadership': `http://127.0.0.1:${(leadershipChannel.address() as AddressInfo).port}/` },
+    timeScale: SCALE,
+    retryIntervalMs: 20,
+    emailLeaseRealMs: 2_000,
+    faults,
+    wrapTask: holding,
+    onIamCheck: (check) => checks.push(check),
+  });
   smtp = nodemailer.createTransport({ host: '127.0.0.1', port: api.stack.smtpPort, secure: false, ignoreTLS: true });
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  await api?.close();
+  await new Promise((resolve) => leadershipChannel.close(resolve));
+});
 
 async function open(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const { status, body } = await api.call('POST', '/escalations', escalationRequest(overrides), headers);
@@ -105,7 +132,13 @@ describe('IAM grants on a tour of every function', () => {
     // the admin's enrolment, the export and the erasure (the accounts function).
     const accountId = `tour-${Date.now()}`;
     const customer = { accountId, name: 'Initech', contacts: [{ email: 'bill@initech.test', name: 'Bill Lumbergh' }] };
+    // Its churn-risk brief goes to leadership's Slack channel too (queued-emails reads the channel's secret); the channel
+    // refuses it at first, so the owed-email sweep posts it again (resend-owed-emails reads the secret too).
+    chatAnswer = 503;
     const executive = await open({ customer, severity: 'high', triggers: ['cancellation_threat'] });
+    await waitFor(async () => calledBy('resend-owed-emails').some((check) => check.action === 'secretsmanager:GetSecretValue'), { timeoutMs: 20_000, what: 'the sweep to read the chat secret for a message the channel refused' });
+    chatAnswer = 200;
+    await waitFor(async () => leadershipPosts.some((post) => post.includes(executive.id) && post.includes('Churn risk')), { timeoutMs: 20_000, what: 'the churn-risk brief in leadership\'s channel' });
     expect((await api.call('POST', `/escalations/${executive.id}/acknowledge`, {})).status).toBe(200);
     expect((await api.call('POST', `/escalations/${executive.id}/resolve`, { rootCause: 'a lost batch', fix: 'replayed it', prevention: 'batches are checksummed' })).status).toBe(200);
     expect((await api.call('GET', `/accounts/${accountId}`)).status).toBe(200);
