@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { caseUrl, chatMessage, clip, escapeCardMarkdown, escapeSlack, slackMessage, teamsMessage, type ChatAlert } from '../../functions/domain/chat-messages';
+import { caseUrl, chatMessage, clip, escapeCardMarkdown, slackMessage, teamsMessage, type ChatAlert } from '../../functions/domain/chat-messages';
 import { breachAlertFacts, deadlineWarningFacts, handoffFacts, intakeNotifications } from '../../functions/domain/communications';
 import { performCheck, scheduledChecks } from '../../functions/domain/deadline-checks';
 import { openEscalation, type Escalation } from '../../functions/domain/escalation';
