@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { ChatChannel, ChatTemplate } from './communications';
 
 // A role's internal alert as a chat message: Slack Block Kit for a Slack incoming webhook, an
@@ -83,7 +84,7 @@ export function caseUrl(caseId: string, { caseLink, publicApiUrl }: { caseLink?:
 }
 
 /** Slack Block Kit, as an incoming webhook takes it: `text` is the notification's fallback, `blocks` the message. */
-export function slackMessage(alert: ChatAlert, link: string) {
+export function slackMessage(alert: ChatAlert, link: string): { text: string; blocks: KnownBlock[] } {
   const { title, lead } = headline(alert);
   const reference = text(alert.data.reference);
   const caseTitle = text(alert.data.title);

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type { HeaderBlock } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { caseUrl, chatMessage, clip, escapeCardMarkdown, slackMessage, teamsMessage, type ChatAlert } from '../../functions/domain/chat-messages';
@@ -31,6 +33,21 @@ function slackTexts(message: ReturnType<typeof slackMessage>): { type: string; t
     texts.push(...(block.fields ?? []), ...(block.elements ?? []).map((element) => element.text));
   }
   return texts;
+}
+
+/** The Adaptive Cards JavaScript SDK, as Teams' renderer reads a card: its CommonJS build (the package's ESM build does not load in Node). */
+const AdaptiveCards = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as {
+  AdaptiveCard: new () => { parse(json: unknown, context: unknown): void; validateProperties(): { validationEvents: { message: string }[] } };
+  SerializationContext: new () => { eventCount: number; getEventAt(index: number): { message: string } };
+};
+
+/** What the SDK finds wrong in a card: unknown elements or properties while parsing, invalid values after. */
+function cardProblems(card: unknown): string[] {
+  const parsed = new AdaptiveCards.AdaptiveCard();
+  const context = new AdaptiveCards.SerializationContext();
+  parsed.parse(card, context);
+  const parsing = Array.from({ length: context.eventCount }, (_, index) => context.getEventAt(index).message);
+  return [...parsing, ...parsed.validateProperties().validationEvents.map((event) => event.message)];
 }
 
 const unescapeSlack = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -107,8 +124,21 @@ describe('messages as Slack and Teams take them', () => {
     expect(unescapeCard(card.body[0]!.text!)).toBe('Resolution target missed');
   });
 
+  it('every alert\'s card is one the Adaptive Cards SDK reads without a complaint (and it does complain)', () => {
+    expect(cardProblems({ type: 'AdaptiveCard', version: '1.4', body: [{ type: 'Bogus' }] })).not.toEqual([]);
+    const alerts: ChatAlert[] = [
+      alertOf(escalation, breachAlertFacts('tier_raised', { tier: 1, reason: 'nobody acknowledged in time' })),
+      alertOf(escalation, breachAlertFacts('top_of_ladder', { tier: 3, reason: 'x' })),
+      alertOf(escalation, breachAlertFacts('resolution_overdue', { tier: 0, reason: 'x' })),
+      alertOf(escalation, breachAlertFacts('routing_rule', { tier: 0, reason: 'x', rule: 'r' })),
+      { template: 'deadline_warning', data: { ...handoffFacts(escalation), ...deadlineWarningFacts('acknowledge', { deadline: '2026-03-02T14:00:00Z', percent: 75, timeLeft: '1 h', timeZone: 'UTC' }) } },
+      { template: 'churn_risk_brief', data: handoffFacts(escalation) },
+    ];
+    for (const alert of alerts) expect(cardProblems(teamsMessage(alert, LINK).attachments[0]!.content), alert.template).toEqual([]);
+  });
+
   it('words each alert its own way', () => {
-    const headline = (alert: ChatAlert) => slackMessage(alert, LINK).blocks[0]!.text!.text;
+    const headline = (alert: ChatAlert) => (slackMessage(alert, LINK).blocks[0] as HeaderBlock).text.text;
     expect(headline(alertOf(escalation, breachAlertFacts('top_of_ladder', { tier: 3, reason: 'x' })))).toBe('Deadline missed at the top of the ladder (tier 3)');
     expect(headline(alertOf(escalation, breachAlertFacts('routing_rule', { tier: 0, reason: 'x', rule: 'stuck-a-day' })))).toBe('Brought in by routing rule "stuck-a-day"');
     const warning = deadlineWarningFacts('update', { deadline: '2026-03-02T14:00:00Z', percent: 75, timeLeft: '1 h', timeZone: 'UTC' });
