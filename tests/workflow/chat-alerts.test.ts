@@ -9,7 +9,8 @@ import { waitFor } from '../support/wait-for';
 // channel. On the 24×7 calendar at an hour a second, a high escalation nobody acknowledges is
 // warned of at 3 h (75 % of its 4 h target: the support team's channel hears it) and breaches at
 // 4 h, which raises it to tier 1: the support lead's Slack gets Block Kit, the CSM managers'
-// Teams an Adaptive Card, each linking to the case. The stack runs the local stage synthesized
+// Teams an Adaptive Card, each linking to the case; the support team's warning, with no URL
+// given for its secret, lands on the local chat page `npm start` shows. The stack runs the local stage synthesized
 // from this same playbook, so the senders' secret reads pass the local IAM check only because
 // CDK granted exactly these secrets.
 
@@ -75,7 +76,6 @@ beforeAll(async () => {
     chatSecrets: {
       'escalation-api/chat/support-lead': `${receiver.url}/support-lead`,
       'escalation-api/chat/csm-managers': `${receiver.url}/csm-managers`,
-      'escalation-api/chat/support-team': `${receiver.url}/support-team`,
     },
   });
 }, 180_000);
@@ -112,9 +112,13 @@ describe('chat alerts on the 24×7 playbook at an hour a second', () => {
     expect(attachment.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4', actions: [{ type: 'Action.OpenUrl', url: `https://support.example.test/cases/${id}` }] });
 
     // The warning came first, to the teams the case is routed to (high: csm and support, and the platform-down rule's roles).
-    const [warning] = receiver.to('support-team', id, 'At risk');
-    expect(warning?.body.blocks[0].text.text).toBe('At risk: the acknowledgement deadline is near');
-    expect(warning!.at).toBeLessThan(breach!.at);
+    // The support team's secret was given no URL here, so it points at the local chat page, as with `npm start`.
+    const warning = api.stack.chatInbox.posts().find((post) => post.role === 'support' && JSON.stringify(post.body).includes(id) && headlineOf(post.body) === 'At risk: the acknowledgement deadline is near');
+    expect(warning?.kind).toBe('slack');
+    expect(Date.parse(warning!.at)).toBeLessThan(breach!.at);
+    const page = await (await fetch(`${api.stack.chatInbox.url}/`)).text();
+    expect(page).toContain('At risk: the acknowledgement deadline is near');
+    expect(page).toContain(title.replace(/&/g, '&#38;').replace(/</g, '&#60;').replace(/>/g, '&#62;'));
 
     // Each post is on the timeline, beside the emails of the same alerts (which went out as ever).
     const events = await waitFor(async () => {
