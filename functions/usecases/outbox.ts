@@ -103,14 +103,16 @@ async function postChatMessage(deps: Dependencies, message: ClaimedEmail, channe
   try {
     const answer = await deps.chat.post(channel, body);
     if (delivered(answer.status)) {
-      deps.metrics.record('ChatMessagesPosted', 1, 'Count', { kind: channel.kind });
-      return (await deps.repository.settlePosted(message, deps.now())) ? 'sent' : 'sent-again';
+      deps.metrics.record('ChatMessagesPosted', 1, 'Count');
+      if (await deps.repository.settlePosted(message, deps.now())) return 'sent';
+      deps.log.warn('chat message posted after its claim had been taken over: the channel may show it twice', { caseId: message.caseId, notificationId: message.id, role: channel.role });
+      return 'sent-again';
     }
     failure = { permanent: false, reason: `${channel.kind} answered ${answer.status}: ${answer.body.slice(0, 200)}` };
   } catch (error) {
     failure = { permanent: error instanceof WebhookTargetRefusedError, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
-  deps.metrics.record('ChatMessagesFailed', 1, 'Count', { kind: channel.kind });
+  deps.metrics.record('ChatMessagesFailed', 1, 'Count');
   return retryOrGiveUp(deps, message, failure);
 }
 
