@@ -97,11 +97,11 @@ async function retryOrGiveUp(deps: Dependencies, email: ClaimedEmail, failure: {
  * is tried again at a webhook's pace; an address the rules refuse is given up at once.
  */
 async function postChatMessage(deps: Dependencies, message: ClaimedEmail, channel: ChatChannel): Promise<SendOutcome> {
-  const link = caseUrl(message.caseId, { caseLink: deps.playbook.caseLink, publicApiUrl: deps.publicApiUrl });
-  const body = chatMessage(channel, { template: message.template as ChatTemplate, data: message.data }, link);
   let failure: { permanent: boolean; reason: string };
+  // Everything a chat message needs happens in here: whatever fails is this message's failure, never the batch's.
   try {
-    const answer = await deps.chat.post(channel, body);
+    const link = caseUrl(message.caseId, { caseLink: deps.playbook.caseLink, publicApiUrl: deps.publicApiUrl });
+    const answer = await deps.chat.post(channel, chatMessage(channel, { template: message.template as ChatTemplate, data: message.data }, link));
     if (delivered(answer.status)) {
       deps.metrics.record('ChatMessagesPosted', 1, 'Count');
       if (await deps.repository.settlePosted(message, deps.now())) return 'sent';
