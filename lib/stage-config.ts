@@ -56,7 +56,7 @@ const StageConfigSchema = z.strictObject({
    * playbook.json when it exists, else the built-in defaults): a staging stage may post its chat
    * alerts to a test channel, for instance.
    */
-  playbook: z.string().regex(/\.json$/, 'must be the path of a JSON playbook file relative to the repository root, e.g. playbook.staging.json').optional(),
+  playbook: z.string().min(1, 'must be the path of a JSON playbook file relative to the repository root, e.g. playbook.staging.json').optional(),
 });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
