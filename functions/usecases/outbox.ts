@@ -97,23 +97,24 @@ async function retryOrGiveUp(deps: Dependencies, email: ClaimedEmail, failure: {
  * is tried again at a webhook's pace; an address the rules refuse is given up at once.
  */
 async function postChatMessage(deps: Dependencies, message: ClaimedEmail, channel: ChatChannel): Promise<SendOutcome> {
-  let failure: { permanent: boolean; reason: string };
-  // Everything a chat message needs happens in here: whatever fails is this message's failure, never the batch's.
+  let failure: { permanent: boolean; reason: string } | undefined;
+  // Building and posting the message: whatever fails is this message's failure, never the batch's.
   try {
     const link = caseUrl(message.caseId, { caseLink: deps.playbook.caseLink, publicApiUrl: deps.publicApiUrl });
     const answer = await deps.chat.post(channel, chatMessage(channel, { template: message.template as ChatTemplate, data: message.data }, link));
-    if (delivered(answer.status)) {
-      deps.metrics.record('ChatMessagesPosted', 1, 'Count');
-      if (await deps.repository.settlePosted(message, deps.now())) return 'sent';
-      deps.log.warn('chat message posted after its claim had been taken over: the channel may show it twice', { caseId: message.caseId, notificationId: message.id, role: channel.role });
-      return 'sent-again';
-    }
-    failure = { permanent: false, reason: `${channel.kind} answered ${answer.status}: ${answer.body.slice(0, 200)}` };
+    if (!delivered(answer.status)) failure = { permanent: false, reason: `${channel.kind} answered ${answer.status}: ${answer.body.slice(0, 200)}` };
   } catch (error) {
     failure = { permanent: error instanceof WebhookTargetRefusedError, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
-  deps.metrics.record('ChatMessagesFailed', 1, 'Count');
-  return retryOrGiveUp(deps, message, failure);
+  if (failure) {
+    deps.metrics.record('ChatMessagesFailed', 1, 'Count');
+    return retryOrGiveUp(deps, message, failure);
+  }
+  deps.metrics.record('ChatMessagesPosted', 1, 'Count');
+  // As for an email, only a table that cannot record the outcome throws from here.
+  if (await deps.repository.settlePosted(message, deps.now())) return 'sent';
+  deps.log.warn('chat message posted after its claim had been taken over: the channel may show it twice', { caseId: message.caseId, notificationId: message.id, role: channel.role });
+  return 'sent-again';
 }
 
 /** From the table's stream: the emails just queued, each tried once now. A failed send is left for `resendOwedEmails`. */
