@@ -214,6 +214,7 @@ export class EscalationDashboard extends Construct {
         'Domain events published; webhook deliveries',
         [
           emfMetric('EventsPublished', {}, { period: Duration.hours(1), label: 'events on the bus' }),
+          emfMetric('EventsAbandoned', {}, { period: Duration.hours(1), label: 'events given up (alarm ≥ 1)' }),
           emfMetric('WebhooksDelivered', {}, { period: Duration.hours(1), label: 'delivered' }),
           emfMetric('WebhookAttemptsFailed', {}, { period: Duration.hours(1), label: 'attempts failed' }),
           emfMetric('WebhooksRegistered', {}, { period: Duration.hours(1), label: 'webhooks registered' }),

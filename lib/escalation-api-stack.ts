@@ -159,6 +159,8 @@ export class EscalationApiStack extends Stack {
     this.resendOwedEmails = newFunction(RESEND_OWED_EMAILS_HANDLER);
     this.resendOwedEmails.useTable(table);
     this.resendOwedEmails.useMailer(this.email);
+    // Events the bus refused are owed to it like webhook deliveries: the sweep puts them again.
+    this.resendOwedEmails.usePublisher(this.eventBus);
     scheduleRuns(this, 'OwedEmailSweep', this.resendOwedEmails, {
       schedule: OWED_EMAIL_SWEEP_SCHEDULE,
       description: 'Sends every owed email that is due again: a retry whose time came, a claim whose lease ran out.',

@@ -118,6 +118,13 @@ export class EscalationMonitoring extends Construct {
       threshold: 1,
     });
 
+    // Domain events: one the bus refused for 24 h of retries was given up.
+    this.alarm('EventsAbandoned', {
+      description: 'EventBridge refused a domain event for 24 h of retries, so it was given up: rules on the bus never saw it. The log line "event given up" names it; the case timeline still has the change (docs/operations.md, "Events given up").',
+      metric: emfMetric('EventsAbandoned', {}, { period: ALARM_PERIOD }),
+      threshold: 1,
+    });
+
     // Every Lambda: unhandled errors; every asynchronous one: its DLQ.
     for (const fn of props.functions) {
       this.alarm(`${fn.handler}-Errors`, {

@@ -13,6 +13,8 @@ import { currentInvocation, newCrash, type Crash } from './invocation';
 export const FaultSettings = z.strictObject({
   /** unavailable: 503 on every send; throttled: 429 TooManyRequests; paused: the account's sending is paused (400). */
   ses: z.enum(['ok', 'unavailable', 'throttled', 'paused']).default('ok'),
+  /** unavailable: 503 on every PutEvents; throttled: the call answers 200 with every entry failed (ThrottlingException), as EventBridge does. */
+  eventbridge: z.enum(['ok', 'unavailable', 'throttled']).default('ok'),
   /** Share of DynamoDB calls (made by handlers) answered as throttled. */
   dynamodbThrottleRate: z.number().min(0).max(1).default(0),
   /** Share of workflow-task and email-sender invocations that die after their first effect, as a Lambda timeout would. */
@@ -33,6 +35,8 @@ const CRASH_POINTS: Record<string, { service: AwsService; operation: string }> =
 
 export interface FaultCounters {
   sesRefused: number;
+  /** PutEvents calls refused whole or with every entry failed. */
+  eventsRefused: number;
   dynamodbThrottled: number;
   tasksCrashed: number;
   /** Crashes after SES accepted an email: each may send that email once more after the lease. */
@@ -41,7 +45,7 @@ export interface FaultCounters {
 
 export class FaultSwitch {
   private current: FaultSettings = FaultSettings.parse({});
-  readonly counters: FaultCounters = { sesRefused: 0, dynamodbThrottled: 0, tasksCrashed: 0, crashedAfterSesAccepted: 0 };
+  readonly counters: FaultCounters = { sesRefused: 0, eventsRefused: 0, dynamodbThrottled: 0, tasksCrashed: 0, crashedAfterSesAccepted: 0 };
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -87,6 +91,15 @@ export class FaultSwitch {
     if (service === 'sesv2' && operation === 'SendEmail' && this.current.ses !== 'ok') {
       this.counters.sesRefused++;
       return SES_REFUSALS[this.current.ses];
+    }
+    if (service === 'events' && operation === 'PutEvents' && this.current.eventbridge !== 'ok') {
+      this.counters.eventsRefused++;
+      if (this.current.eventbridge === 'unavailable') return awsJson(503, 'application/x-amz-json-1.1', { __type: 'ServiceUnavailable', message: 'Service Unavailable (local fault switch)' });
+      const entries = (jsonBody(request).Entries as unknown[] | undefined) ?? [];
+      return awsJson(200, 'application/x-amz-json-1.1', {
+        FailedEntryCount: entries.length,
+        Entries: entries.map(() => ({ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded (local fault switch)' })),
+      });
     }
     if (service === 'dynamodb' && this.current.dynamodbThrottleRate > 0 && this.random() < this.current.dynamodbThrottleRate) {
       this.counters.dynamodbThrottled++;

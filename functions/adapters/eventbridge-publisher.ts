@@ -22,6 +22,7 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   async publish(events: DomainEvent[]) {
+    const refused: { event: DomainEvent; reason: string }[] = [];
     for (let start = 0; start < events.length; start += ENTRIES_PER_CALL) {
       const batch = events.slice(start, start + ENTRIES_PER_CALL);
       const result = await this.events.send(
@@ -29,11 +30,13 @@ export class EventBridgePublisher implements EventPublisher {
           Entries: batch.map((event) => ({ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: event.type, Detail: JSON.stringify(event), Time: new Date(event.timestamp) })),
         }),
       );
-      // PutEvents answers 200 with failed entries inside: each is a throttled or refused event, to be put again by the retried batch.
+      // PutEvents answers 200 with failed entries inside, in the order sent: each a throttled or refused event.
       if (result.FailedEntryCount) {
-        const reasons = (result.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [`${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`] : []));
-        throw new Error(`EventBridge refused ${result.FailedEntryCount} of ${batch.length} events (${[...new Set(reasons)].join('; ')})`);
+        (result.Entries ?? []).forEach((entry, index) => {
+          if (entry.ErrorCode && batch[index]) refused.push({ event: batch[index], reason: `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}` });
+        });
       }
     }
+    return { refused };
   }
 }

@@ -82,7 +82,11 @@ export interface WebhookSender {
   post(request: WebhookRequest): Promise<{ status: number; body: string }>;
 }
 
-/** Puts events on the stack's event bus (EventBridge). */
+/**
+ * Puts events on the stack's event bus (EventBridge). Answers the events the bus refused (a
+ * failed entry: throttled, or an internal error), each with why; throws when the call itself
+ * failed (then none was put).
+ */
 export interface EventPublisher {
-  publish(events: DomainEvent[]): Promise<void>;
+  publish(events: DomainEvent[]): Promise<{ refused: { event: DomainEvent; reason: string }[] }>;
 }

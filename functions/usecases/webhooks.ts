@@ -15,7 +15,13 @@ import type { Dependencies } from './escalations';
 // subscribed to their type. A webhook delivery is owed like an email (usecases/outbox.ts): one
 // item per event and webhook, written claimed by the consumer that then posts it; one the
 // receiver did not take is tried again with backoff by the every-minute sweep for at least 24
-// hours, then given up, the webhook disabled and alarmed. docs/guarantees.md states the promise.
+// hours, then given up, the webhook disabled and alarmed. The bus is put to directly, and an
+// event it refused becomes a delivery owed to the bus (EVENT_BUS_TARGET), tried again by the
+// same sweep on the same terms: an EventBridge outage delays events, it does not lose them.
+// docs/guarantees.md states the promise.
+
+/** The target of events owed to the stack's event bus: not a webhook id (those are UUIDs), so never one. */
+export const EVENT_BUS_TARGET = 'event-bus';
 
 /** How long a rotated-out secret keeps signing beside the new one: receivers switch within it. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
@@ -96,28 +102,59 @@ export function eventsOf(recorded: RecordedEvent[]): PublishedEvent[] {
   return recorded.flatMap(domainEventsOf).map((event) => EVENT_SCHEMAS[event.type].parse(event) as PublishedEvent);
 }
 
+/** Where an owed delivery goes: a registered webhook (undefined when it no longer exists), or the stack's event bus. */
+type Target = { bus: true } | { bus: false; subscription: WebhookSubscription | undefined };
+
+const owedDelivery = (target: string, event: PublishedEvent, queuedAt: string) => ({
+  webhookId: target,
+  key: `${event.timestamp}#${event.id}`,
+  eventId: event.id,
+  eventType: event.type,
+  body: JSON.stringify(event),
+  queuedAt,
+});
+
 /**
  * From the table's stream: the new timeline entries' events go on the bus, and each webhook
- * that wants one is owed a delivery, posted at once. A failure to publish or to queue throws
- * (the batch is retried: events are published at least once, deliveries queued once).
+ * that wants one is owed a delivery, posted at once. An event the bus refused (or all of them,
+ * when the call failed) is owed to the bus, like a delivery the receiver did not take. Only a
+ * failure to queue throws (the batch is retried: events are put at least once, deliveries queued once).
  */
 export async function publishEvents(deps: Dependencies, recorded: RecordedEvent[]) {
   const events = eventsOf(recorded);
   if (events.length === 0) return { events: 0, deliveries: 0 };
-  await deps.events.publish(events);
-  deps.metrics.record('EventsPublished', events.length, 'Count');
+  const refused = await putOnBus(deps, events);
   const subscribers = (await deps.webhooks.list()).filter((subscription) => subscription.status === 'active');
   const now = deps.now();
-  const owed = events.flatMap((event) =>
-    subscribers
-      .filter((subscription) => subscribedTo(subscription.events, event.type))
-      .map((subscription) => ({ webhookId: subscription.id, key: `${event.timestamp}#${event.id}`, eventId: event.id, eventType: event.type, body: JSON.stringify(event), queuedAt: now.toISOString() })),
-  );
+  const queuedAt = now.toISOString();
+  const owed = [
+    ...events.flatMap((event) => subscribers.filter((subscription) => subscribedTo(subscription.events, event.type)).map((subscription) => owedDelivery(subscription.id, event, queuedAt))),
+    ...refused.map(({ event }) => owedDelivery(EVENT_BUS_TARGET, event, queuedAt)),
+  ];
   if (owed.length === 0) return { events: events.length, deliveries: 0 };
   const claimed = await deps.webhooks.queueDeliveries(owed, deps.newId(), new Date(now.getTime() + deps.delivery.claimLeaseMs));
   const byId = new Map(subscribers.map((subscription) => [subscription.id, subscription]));
-  await forEachConcurrently(claimed, CONCURRENCY, async (delivery) => void (await attempt(deps, delivery, byId.get(delivery.webhookId))));
-  return { events: events.length, deliveries: claimed.length };
+  const whyRefused = new Map(refused.map(({ event, reason }) => [event.id, reason]));
+  await forEachConcurrently(claimed, CONCURRENCY, async (delivery) => {
+    // The bus just refused it: record that attempt and leave it to the sweep, after the backoff.
+    if (delivery.webhookId === EVENT_BUS_TARGET) return void (await settleFailure(deps, delivery, { bus: true }, { permanent: false, reason: whyRefused.get(delivery.eventId)! }, { at: queuedAt, durationMs: 0, outcome: whyRefused.get(delivery.eventId)! }));
+    await attempt(deps, delivery, { bus: false, subscription: byId.get(delivery.webhookId) });
+  });
+  return { events: events.length, deliveries: claimed.length, ...(refused.length && { refusedByBus: refused.length }) };
+}
+
+/** Puts the events on the bus; answers those it refused, with why (every one, when the call itself failed). */
+async function putOnBus(deps: Dependencies, events: PublishedEvent[]): Promise<{ event: PublishedEvent; reason: string }[]> {
+  let refused: { event: PublishedEvent; reason: string }[];
+  try {
+    refused = (await deps.events.publish(events)).refused as { event: PublishedEvent; reason: string }[];
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    refused = events.map((event) => ({ event, reason }));
+  }
+  deps.metrics.record('EventsPublished', events.length - refused.length, 'Count');
+  if (refused.length) deps.log.warn('the event bus refused events: owed to it, the sweep puts them again', { refused: refused.length, reason: refused[0]!.reason });
+  return refused;
 }
 
 /** The secrets that sign now: the current one, and a rotated-out one within its overlap. */
@@ -127,19 +164,26 @@ function secretsInForce(subscription: WebhookSubscription, now: Date): string[] 
 
 export type AttemptOutcome = DeliveryOutcome['status'] | 'lost-claim';
 
-/** Posts one claimed delivery, signed, and settles what happened. Throws only when the table cannot record it. */
-async function attempt(deps: Dependencies, delivery: ClaimedDelivery, subscription: WebhookSubscription | undefined): Promise<AttemptOutcome> {
+/** Delivers one claimed delivery (a signed post to its webhook, or a put on the bus) and settles what happened. Throws only when the table cannot record it. */
+async function attempt(deps: Dependencies, delivery: ClaimedDelivery, target: Target): Promise<AttemptOutcome> {
   const now = deps.now();
-  if (!subscription || subscription.status !== 'active') {
-    const reason = subscription ? `the webhook is disabled: ${subscription.disabledReason ?? 'by hand'}` : 'the webhook no longer exists';
+  if (!target.bus && target.subscription?.status !== 'active') {
+    const reason = target.subscription ? `the webhook is disabled: ${target.subscription.disabledReason ?? 'by hand'}` : 'the webhook no longer exists';
     return settle(deps, delivery, { status: 'failed', reason }, now);
   }
-  const headers = { 'content-type': 'application/json', 'user-agent': 'escalation-api-webhooks/1', ...signDelivery(delivery.eventId, deps.wallClock(), delivery.body, secretsInForce(subscription, now)) };
   const started = Date.now();
   let answer: { status: number; body: string } | undefined;
   let failure: { permanent: boolean; reason: string } | undefined;
   try {
-    answer = await deps.webhookSender.post({ url: subscription.url, headers, body: delivery.body, timeoutMs: DELIVERY_TIMEOUT_MS });
+    if (target.bus) {
+      const [refused] = (await deps.events.publish([JSON.parse(delivery.body) as PublishedEvent])).refused;
+      if (refused) failure = { permanent: false, reason: refused.reason };
+      else answer = { status: 200, body: 'put on the event bus' };
+    } else {
+      const subscription = target.subscription!;
+      const headers = { 'content-type': 'application/json', 'user-agent': 'escalation-api-webhooks/1', ...signDelivery(delivery.eventId, deps.wallClock(), delivery.body, secretsInForce(subscription, now)) };
+      answer = await deps.webhookSender.post({ url: subscription.url, headers, body: delivery.body, timeoutMs: DELIVERY_TIMEOUT_MS });
+    }
   } catch (error) {
     // An address we may not connect to stays refused; anything else (refused, reset, timed out) may pass later.
     failure = { permanent: error instanceof WebhookTargetRefusedError, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -147,25 +191,42 @@ async function attempt(deps: Dependencies, delivery: ClaimedDelivery, subscripti
   const at = deps.now();
   const record: DeliveryAttempt = {
     at: now.toISOString(),
-    ...(answer && { status: answer.status }),
+    ...(answer && !target.bus && { status: answer.status }),
     durationMs: Date.now() - started,
     outcome: answer ? answer.body.slice(0, 200) : failure!.reason.slice(0, 500),
   };
+  if (target.bus) {
+    if (answer) {
+      deps.metrics.record('EventsPublished', 1, 'Count');
+      return settle(deps, delivery, { status: 'delivered', attempt: record }, at);
+    }
+    return settleFailure(deps, delivery, target, failure!, record);
+  }
   deps.metrics.record('WebhookDeliveryLag', Math.max(0, at.getTime() - Date.parse(delivery.key.split('#')[0]!)), 'Milliseconds');
   if (answer && delivered(answer.status)) {
     deps.metrics.record('WebhooksDelivered', 1, 'Count');
     return settle(deps, delivery, { status: 'delivered', attempt: record }, at);
   }
   deps.metrics.record('WebhookAttemptsFailed', 1, 'Count');
-  const reason = failure?.reason ?? `the receiver answered ${answer!.status}`;
-  const next = afterFailedDelivery({ queuedAt: delivery.queuedAt, attempts: delivery.attempts }, at, failure ?? { permanent: false, reason }, deps.random());
+  return settleFailure(deps, delivery, target, failure ?? { permanent: false, reason: `the receiver answered ${answer!.status}` }, record);
+}
+
+/** A failed attempt: tried again after the backoff, or, past the retry window, given up (a webhook is then disabled; either is alarmed). */
+async function settleFailure(deps: Dependencies, delivery: ClaimedDelivery, target: Target, failure: { permanent: boolean; reason: string }, record: DeliveryAttempt): Promise<AttemptOutcome> {
+  const at = deps.now();
+  const next = afterFailedDelivery({ queuedAt: delivery.queuedAt, attempts: delivery.attempts }, at, failure, deps.random());
   if ('retryAt' in next) return settle(deps, delivery, { status: 'pending', attempt: record, retryAt: next.retryAt }, at);
   const settled = await settle(deps, delivery, { status: 'failed', attempt: record, reason: next.giveUp }, at);
-  if (settled === 'failed') {
+  if (settled !== 'failed') return settled;
+  if (target.bus) {
+    // The owed-delivery age alarm has been firing for most of a day by now; this line names the event.
+    deps.metrics.record('EventsAbandoned', 1, 'Count');
+    deps.log.error('event given up: the event bus refused it for the whole retry window', { eventId: delivery.eventId, eventType: delivery.eventType, reason: next.giveUp });
+  } else if (target.subscription) {
     // One series, alarmed; which webhook and why is on the webhook itself (GET /webhooks/{id}) and in this log line.
-    await deps.webhooks.disable(subscription.id, `a delivery was given up: ${next.giveUp}`.slice(0, 1000), at);
+    await deps.webhooks.disable(target.subscription.id, `a delivery was given up: ${next.giveUp}`.slice(0, 1000), at);
     deps.metrics.record('WebhooksDisabled', 1, 'Count');
-    deps.log.error('webhook disabled: a delivery was given up', { webhookId: subscription.id, eventId: delivery.eventId, reason: next.giveUp });
+    deps.log.error('webhook disabled: a delivery was given up', { webhookId: target.subscription.id, eventId: delivery.eventId, reason: next.giveUp });
   }
   return settled;
 }
@@ -189,8 +250,9 @@ export async function resendOwedDeliveries(deps: Dependencies) {
   await forEachConcurrently(due, CONCURRENCY, async (ref) => {
     const claimed = await deps.webhooks.claimDelivery(ref, deps.now(), new Date(deps.now().getTime() + lease));
     if (!claimed) return void outcomes['not-due']++;
+    if (ref.webhookId === EVENT_BUS_TARGET) return void outcomes[await attempt(deps, claimed, { bus: true })]++;
     if (!subscriptions.has(ref.webhookId)) subscriptions.set(ref.webhookId, deps.webhooks.get(ref.webhookId));
-    outcomes[await attempt(deps, claimed, await subscriptions.get(ref.webhookId))]++;
+    outcomes[await attempt(deps, claimed, { bus: false, subscription: await subscriptions.get(ref.webhookId) })]++;
   });
   return { owed, tried: due.length, ...outcomes };
 }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultSwitch } from '../../local/faults';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type ApiAnswer, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
-import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, readCases, SCALE, waitForOutboxSettled } from './support';
+import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, SCALE, waitForOutboxSettled } from './support';
+import { readCases } from '../support/stored-cases';
 
 // DynamoDB throttles three calls in ten, for every handler, workflow task and stream consumer.
 // The SDK retries, the transactions retry, and what still fails is a 503 with Retry-After that

@@ -8,7 +8,8 @@ import { freePort } from '../../local/free-port';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, type SentMail } from '../support/api';
 import { fetchChecked, warmContract } from '../support/contract';
 import { waitFor } from '../support/wait-for';
-import { expectEachDeadlineActedOnOnce, HOUR_REAL_MS, readCases, SCALE, waitForOutboxSettled } from './support';
+import { expectEachDeadlineActedOnOnce, HOUR_REAL_MS, SCALE, waitForOutboxSettled } from './support';
+import { readCases } from '../support/stored-cases';
 
 // `npm start` killed with SIGKILL in the middle of a wave of deadlines, then started again on
 // the same data: every case's deadlines resume, every owed email goes out, nothing is acted on

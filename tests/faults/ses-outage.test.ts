@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultSwitch } from '../../local/faults';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
-import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, lagsOf, readCases, SCALE, waitForOutboxSettled } from './support';
+import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, lagsOf, SCALE, waitForOutboxSettled } from './support';
+import { readCases } from '../support/stored-cases';
 
 // SES down (or throttling) for a stretch that covers several deadlines of every case: the
 // deadlines are acted on, on time, whatever email does; the emails wait and all go out,

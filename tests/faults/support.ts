@@ -1,8 +1,7 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { expect } from 'vitest';
-import { caseKey, EVENT_PREFIX, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import type { SentMail } from '../support/api';
+import { readCases, type CaseRecord } from '../support/stored-cases';
 import { waitFor } from '../support/wait-for';
 
 // What every fault test checks once the fault is over: every deadline acted on exactly once,
@@ -15,34 +14,6 @@ export const HOUR_REAL_MS = 3_600_000 / SCALE;
 
 /** Timeline events that record a deadline acted on, with the check each acted on. */
 const ACTIONS = new Set(['deadline_breached', 'reminder_sent', 'routed', 'follow_up_sent']);
-
-export interface CaseRecord {
-  id: string;
-  title: string;
-  events: { type: string; at: string; data?: Record<string, any> }[];
-  outbox: { id: string; status: string; messageId?: string; to: string[]; template: string; attempts: number }[];
-}
-
-/** Reads cases straight from the table (consistent), as the fault left them. */
-export async function readCases(client: DynamoDBClient, tableName: string, cases: { id: string; title: string }[]): Promise<CaseRecord[]> {
-  return Promise.all(
-    cases.map(async ({ id, title }) => {
-      const items: Record<string, any>[] = [];
-      let startKey: Record<string, any> | undefined;
-      do {
-        const page = await client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: caseKey(id).pk } }, ConsistentRead: true, ExclusiveStartKey: startKey }));
-        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return {
-        id,
-        title,
-        events: items.filter((item) => String(item.sk).startsWith(EVENT_PREFIX)).map((item) => ({ type: item.type, at: item.at, data: item.data })),
-        outbox: items.filter((item) => String(item.sk).startsWith(OUTBOX_PREFIX)).map((item) => ({ id: item.id, status: item.status, messageId: item.messageId, to: item.to, template: item.template, attempts: item.attempts })),
-      };
-    }),
-  );
-}
 
 /** Each check (the same action at the same deadline) acted on once at most, per case. */
 export function expectEachDeadlineActedOnOnce(cases: CaseRecord[]) {

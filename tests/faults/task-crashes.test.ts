@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultSwitch } from '../../local/faults';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
-import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, readCases, SCALE, waitForOutboxSettled } from './support';
+import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, SCALE, waitForOutboxSettled } from './support';
+import { readCases } from '../support/stored-cases';
 
 // One in five invocations of the deadline task and of the email senders dies right after its
 // first effect, as a Lambda timeout would: the deadline task after its write, a sender after SES

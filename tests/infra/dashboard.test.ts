@@ -42,6 +42,7 @@ const EMF_METRICS = [
   'WorkflowsRearmed',
   'WorkflowsStartedBySweep',
   'EventsPublished',
+  'EventsAbandoned',
   'WebhooksRegistered',
   'WebhooksDelivered',
   'WebhookAttemptsFailed',

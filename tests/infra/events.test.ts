@@ -2,11 +2,13 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/http/routes';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
-import { QUEUED_EMAILS_HANDLER } from '../../lib/escalation-api-stack';
+import { QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER } from '../../lib/escalation-api-stack';
 import { actionsOf, inspect, logicalIdOf, resourcesOf, synthesize, type Statement } from './synthesized';
 
-// Domain events on the stack's own EventBridge bus: one bus, put on by the outbox consumer alone,
-// on that bus alone; webhooks behind the admin scope; an alarm when one is disabled.
+// Domain events on the stack's own EventBridge bus: one bus, put on by the outbox consumer and
+// (events the bus refused) the owed-delivery sweep, on that bus alone; webhooks behind the admin
+// scope; an alarm when one is disabled, and when an event is given up.
+const PUTTERS = [QUEUED_EMAILS_HANDLER, RESEND_OWED_EMAILS_HANDLER];
 
 describe('domain events and webhooks in the template', () => {
   let template: Template;
@@ -27,17 +29,19 @@ describe('domain events and webhooks in the template', () => {
     expect(template.toJSON().Outputs.EventBusName.Value).toEqual({ Ref: busId });
   });
 
-  it('lets the outbox consumer, and no other function, put events, on that bus only', () => {
+  it('lets the outbox consumer and the owed-delivery sweep, and no other function, put events, on that bus only', () => {
     const putters = view.handlers.filter((handler) => actionsOf(view.statementsOf(handler)).some((action) => action.startsWith('events:')));
-    expect(putters).toEqual([QUEUED_EMAILS_HANDLER]);
-    const statements = view.statementsWith(QUEUED_EMAILS_HANDLER, 'events:') as Statement[];
-    expect(statements).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }]);
+    expect([...putters].sort()).toEqual([...PUTTERS].sort());
+    for (const putter of PUTTERS) {
+      const statements = view.statementsWith(putter, 'events:') as Statement[];
+      expect(statements).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }]);
+    }
   });
 
-  it('tells the outbox consumer, and no other function, the bus name', () => {
+  it('tells those two, and no other function, the bus name', () => {
     for (const handler of view.handlers) {
       const variables = view.environmentOf(handler);
-      if (handler === QUEUED_EMAILS_HANDLER) expect(variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
+      if (PUTTERS.includes(handler)) expect(variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
       else expect(variables, handler).not.toHaveProperty('EVENT_BUS_NAME');
     }
   });
@@ -55,8 +59,8 @@ describe('domain events and webhooks in the template', () => {
     for (const route of webhookRoutes) expect(route, `${route.method} ${route.path}`).toMatchObject({ handler: 'webhooks', scope: 'admin' });
   });
 
-  it('alarms when a webhook is disabled after its deliveries were given up', () => {
-    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.MetricName === 'WebhooksDisabled');
+  it.each(['WebhooksDisabled', 'EventsAbandoned'])('alarms on %s: a webhook disabled after its deliveries were given up, an event the bus refused for 24 h', (metric) => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.MetricName === metric);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Sum' });
   });

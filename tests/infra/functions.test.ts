@@ -84,7 +84,7 @@ describe('the handler Lambdas', () => {
   it('reads the wiring from the handler files it checks', () => {
     expect(wiredPorts('get-escalation')).toEqual([]);
     expect(wiredPorts('act-on-deadline')).toEqual(['survey']);
-    expect(wiredPorts('resend-owed-emails')).toEqual(['mailer', 'webhookSender', 'chat']);
+    expect(wiredPorts('resend-owed-emails')).toEqual(['mailer', 'events', 'webhookSender', 'chat']);
     expect(wiredPorts('queued-emails')).toEqual(['mailer', 'events', 'webhookSender', 'chat']);
     expect(wiredPorts('health')).toBeUndefined();
   });

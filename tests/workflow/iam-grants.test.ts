@@ -187,7 +187,8 @@ describe('IAM grants on a tour of every function', () => {
 
     // An email SES refused goes out with the owed-email sweep once SES is back.
     await api.stack.caseChanges.drained();
-    faults.set({ ses: 'unavailable' });
+    // Paused sending: a refusal the SDK does not retry, so the email is left to the sweep.
+    faults.set({ ses: 'paused' });
     const owed = await open({ severity: 'low', triggers: [] });
     // Down until queued-emails has put the acknowledgment back as owed: back at its first refusal, the SDK's own retry
     // of the same send could go through, and the sweep would find nothing to send.
@@ -216,6 +217,13 @@ describe('IAM grants on a tour of every function', () => {
       answer = 204;
       await waitFor(async () => (await deliveries()).every((delivery) => delivery.status === 'sent'), { timeoutMs: 30_000, what: 'the sweep to deliver it' });
       expect(calledBy('queued-emails').some((check) => check.action === 'events:PutEvents')).toBe(true);
+      // An event the bus refused is owed to it: the sweep puts it again. (Throttled: failed entries, which the SDK does not retry.)
+      faults.set({ eventbridge: 'throttled' });
+      await open({ severity: 'low', triggers: [] });
+      await waitFor(async () => faults.counters.eventsRefused > 0, { what: 'EventBridge refusing an event' });
+      await api.stack.caseChanges.drained();
+      faults.set({});
+      await waitFor(async () => calledBy('resend-owed-emails').some((check) => check.action === 'events:PutEvents'), { timeoutMs: 30_000, what: 'the sweep to put the refused event' });
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
