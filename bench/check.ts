@@ -4,13 +4,18 @@
  * over budget or missing. It does not re-run the benches (they take minutes and need
  * Java): run `npm run bench && npm run bench:check` to measure and judge in one go.
  */
-import { formatValue, judge, LATEST, loadResults } from './lib/budgets';
+import { formatValue, judge, LATEST, loadResults, overloaded } from './lib/budgets';
 import { printTable, say } from './lib/report';
 
 const results = loadResults();
 if (!results) {
   say(`bench:check: no results at ${LATEST}; run \`npm run bench\` first.`);
   process.exit(1);
+}
+const busy = overloaded(results);
+if (busy.length) {
+  say(`bench:check: refusing to judge: these benches started while the 1-minute load average exceeded the machine's ${results.cores ?? '?'} cores, so their figures measure other work as much as the code: ${busy.join('; ')}. Run \`npm run bench\` again on an idle machine.`);
+  process.exit(2);
 }
 const verdicts = judge(results);
 const ages = Object.entries(results.benches).map(([name, result]) => `${name} ${result.at ?? results.startedAt}`);

@@ -1,27 +1,34 @@
 /**
- * Cold start: every Lambda's bundle built as CDK builds it (esbuild with the options of
- * lib/handler-function.ts), its size, what dominates it (esbuild's metafile), and its
- * init time: a fresh Node process importing the bundle with the Lambda's environment,
- * median of many runs, against a hello-world bundle built the same way.
+ * Cold start against each function's floor. Every Lambda's bundle is built as CDK builds it
+ * (esbuild with the options of lib/handler-function.ts), and so is its FLOOR: a bundle that
+ * creates, at module load, the very AWS SDK clients the function's bundle holds (the DynamoDB
+ * one wrapped in the document client when the function uses it, and the MIME parser for the
+ * function that parses mail), whose handler sends one command through each. The floor is what
+ * any function doing that function's job must load; what the function adds above it (bytes,
+ * init time) is what this repository controls, and what the budgets hold.
+ *
+ * Init = a fresh Node process from start until the bundle is imported (bench/lib/init-probe.mjs),
+ * median of BENCH_INIT_RUNS (≥ 13), under this Node (20) and under the Lambda runtime's Node
+ * (24, the npm package tests/artifacts installs), all bundles round-robin so that each
+ * function and its floor see the same machine.
  *
  *   npx tsx bench/cold-start.ts
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { HANDLERS } from '../functions/http/routes';
 import { WORKFLOW_TASKS } from '../functions/workflow/definition';
+import { lambdaNode, TierCannotRun } from '../tests/artifacts/lambda-node';
 import { emitResult, kb, printTable, say } from './lib/report';
 import { round, summarize } from './lib/stats';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 13);
+const RUNS = Math.max(1, Number(process.env.BENCH_INIT_RUNS ?? 13));
 const WARMUP_RUNS = 2;
 const HANDLER_DIR = path.join(ROOT, 'functions', 'handlers');
-const HELLO = path.join(ROOT, 'bench', 'fixtures', 'hello-world.ts');
 const PROBE = path.join(ROOT, 'bench', 'lib', 'init-probe.mjs');
 
 /**
@@ -71,22 +78,6 @@ function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: 
   };
 }
 
-/**
- * What-if (measured, not the code as it is): the same source with `import { z } from 'zod'`
- * rewritten to `import * as z from 'zod'`. The named import binds zod's whole namespace
- * object, so every locale it re-exports is bundled; the namespace import lets esbuild keep
- * only what is used.
- */
-const zodNamespaceImport: Plugin = {
-  name: 'what-if-zod-namespace-import',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"),
-      loader: 'ts',
-    }));
-  },
-};
-
 interface Lambda {
   name: string;
   role: string;
@@ -109,39 +100,95 @@ function lambdas(): Lambda[] {
   return list;
 }
 
-/** node_modules/@scope/name/… → "@scope/name"; project files → their top directory. */
+/**
+ * What each SDK client of a floor is: how the function creates it (container() and the
+ * adapters in functions/adapters) and the one command the floor sends through it.
+ */
+const FLOOR_CLIENTS: Record<string, { imports: string; create: string; call: string }> = {
+  '@aws-sdk/client-dynamodb': {
+    imports: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';",
+    create: 'const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });',
+    call: "await dynamodb.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: { pk: event.id, sk: 'CASE' } }));",
+  },
+  '@aws-sdk/client-sfn': {
+    imports: "import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';",
+    create: 'const sfn = new SFNClient({});',
+    call: 'await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name: event.id }));',
+  },
+  '@aws-sdk/client-sesv2': {
+    imports: "import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';",
+    create: 'const ses = new SESv2Client({});',
+    call: "await ses.send(new SendEmailCommand({ FromEmailAddress: process.env.SENDER_EMAIL, Destination: { ToAddresses: [event.to] }, Content: { Template: { TemplateName: 't', TemplateData: '{}' } } }));",
+  },
+  '@aws-sdk/client-s3': {
+    imports: "import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';",
+    create: 'const s3 = new S3Client({});',
+    call: 'const object = await s3.send(new GetObjectCommand({ Bucket: process.env.INBOUND_BUCKET, Key: event.id }));',
+  },
+  '@aws-sdk/client-secrets-manager': {
+    imports: "import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    create: 'const secrets = new SecretsManagerClient({});',
+    call: 'await secrets.send(new GetSecretValueCommand({ SecretId: process.env.SURVEY_SIGNING_KEY_SECRET_ARN }));',
+  },
+};
+/** The MIME parser inbound-email uses (functions/adapters/mime.ts), parsing what S3 returned. */
+const FLOOR_MIME = {
+  imports: "import { simpleParser } from 'mailparser';",
+  call: "await simpleParser(Buffer.from(event.raw ?? ''), { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });",
+};
+
+interface Floor {
+  /** "dynamodb+sfn", "none"… */
+  name: string;
+  clients: string[];
+  mime: boolean;
+}
+
+function floorOf(metafile: Metafile): Floor {
+  const inputs = Object.keys(metafile.inputs);
+  const clients = Object.keys(FLOOR_CLIENTS).filter((client) => inputs.some((input) => input.includes(`node_modules/${client}/`)));
+  const unknown = [...new Set(inputs.map((input) => /node_modules\/(@aws-sdk\/client-[^/]+)\//.exec(input)?.[1]).filter((client): client is string => !!client && !(client in FLOOR_CLIENTS)))];
+  if (unknown.length) throw new Error(`no floor recipe for ${unknown.join(', ')}: add it to FLOOR_CLIENTS`);
+  const mime = inputs.some((input) => input.includes('node_modules/mailparser/'));
+  const name = [...clients.map((client) => client.replace('@aws-sdk/client-', '')), ...(mime ? ['mailparser'] : [])].join('+') || 'none';
+  return { name, clients, mime };
+}
+
+function floorSource(floor: Floor): string {
+  const parts = floor.clients.map((client) => FLOOR_CLIENTS[client]!);
+  return [
+    ...parts.map((part) => part.imports),
+    ...(floor.mime ? [FLOOR_MIME.imports] : []),
+    ...parts.map((part) => part.create),
+    'export const handler = async (event) => {',
+    ...parts.map((part) => `  ${part.call}`),
+    ...(floor.mime ? [`  ${FLOOR_MIME.call}`] : []),
+    "  return { statusCode: 200, body: 'ok' };",
+    '};',
+  ].join('\n');
+}
+
+/** node_modules/@scope/name/… → "@scope/name"; the AWS SDK's packages as one; project files as "this repo". */
 function packageOf(input: string): string {
   const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-  if (match) return match[1]!;
-  return `${input.split('/')[0]}/ (this repo)`;
+  if (!match) return 'this repo (functions/)';
+  return /^@(aws-sdk|smithy|aws-crypto)\//.test(match[1]!) ? 'AWS SDK (more commands than the floor)' : match[1]!;
 }
 
-const SDK_FAMILY = /^@(aws-sdk|smithy|aws-crypto)\//;
-
-interface Attribution {
-  topPackages: { name: string; bytes: number; share: number }[];
-  awsSdkBytes: number;
-  awsSdkShare: number;
-  sdkClients: string[];
-}
-
-function attribute(metafile: Metafile, outfile: string): Attribution {
-  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(path.basename(outfile)))?.[1];
-  if (!output) throw new Error(`no ${outfile} in the metafile`);
+function bytesByPackage(metafile: Metafile): Map<string, number> {
+  const output = Object.values(metafile.outputs).find((out) => out.entryPoint !== undefined) ?? Object.values(metafile.outputs)[0]!;
   const byPackage = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const name = packageOf(input);
-    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
-  }
-  const total = [...byPackage.values()].reduce((sum, bytes) => sum + bytes, 0);
-  const sorted = [...byPackage.entries()].sort((a, b) => b[1] - a[1]);
-  const awsSdkBytes = sorted.filter(([name]) => SDK_FAMILY.test(name)).reduce((sum, [, bytes]) => sum + bytes, 0);
-  return {
-    topPackages: sorted.slice(0, 10).map(([name, bytes]) => ({ name, bytes, share: round(bytes / total, 3) })),
-    awsSdkBytes,
-    awsSdkShare: round(awsSdkBytes / total, 3),
-    sdkClients: sorted.map(([name]) => name).filter((name) => name.startsWith('@aws-sdk/client-')),
-  };
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+  return byPackage;
+}
+
+/** What the function's bundle holds beyond its floor's, by package, largest first. */
+function addedOverFloor(own: Metafile, floor: Metafile) {
+  const floorBytes = bytesByPackage(floor);
+  return [...bytesByPackage(own)]
+    .map(([name, bytes]) => ({ name, bytes: bytes - (floorBytes.get(name) ?? 0) }))
+    .filter((entry) => entry.bytes > 512)
+    .sort((a, b) => b.bytes - a.bytes);
 }
 
 /** What a deployed function's environment holds at INIT (Lambda's own variables plus what CDK sets). */
@@ -176,8 +223,8 @@ interface ProbeResult {
   network: string[];
 }
 
-function probe(bundle: string, env: NodeJS.ProcessEnv): ProbeResult {
-  const child = spawnSync(process.execPath, [PROBE, bundle], { env, encoding: 'utf8', timeout: 30_000 });
+function probe(node: string, bundle: string, env: NodeJS.ProcessEnv): ProbeResult {
+  const child = spawnSync(node, [PROBE, bundle], { env, encoding: 'utf8', timeout: 30_000 });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as ProbeResult;
@@ -186,17 +233,37 @@ function probe(bundle: string, env: NodeJS.ProcessEnv): ProbeResult {
   }
 }
 
-interface Row {
+interface Built {
   name: string;
-  role: string;
+  file: string;
   bytes: number;
-  gzipBytes: number;
-  mapBytes: number;
-  zodNamespaceBytes?: number;
-  zodNamespaceSdkExternalBytes?: number;
-  attribution?: Attribution;
-  init?: { totalMs: number; importMs: number; bootMs: number; runs: number; p90TotalMs: number };
-  error?: string;
+  metafile: Metafile;
+}
+
+interface Runtime {
+  label: 'node20' | 'node24';
+  node: string;
+  version: string;
+}
+
+interface InitFigure {
+  ms: number;
+  p90Ms: number;
+  importMs: number;
+  runs: number;
+}
+
+/** The Nodes to measure under: this one (20, the development Node) and the Lambda runtime's (24). */
+function runtimes(): { list: Runtime[]; missing?: string } {
+  const list: Runtime[] = [{ label: 'node20', node: process.execPath, version: process.version }];
+  try {
+    const lambda = lambdaNode(24);
+    list.push({ label: 'node24', node: lambda.path, version: lambda.version });
+    return { list };
+  } catch (error) {
+    if (!(error instanceof TierCannotRun)) throw error;
+    return { list, missing: error.message };
+  }
 }
 
 async function main() {
@@ -204,130 +271,112 @@ async function main() {
   if (cdk.drift.length) say(`cold-start: WARNING lib/handler-function.ts no longer shows ${cdk.drift.join(', ')}; the bench's esbuild options may be stale`);
   const outDir = mkdtempSync(path.join(tmpdir(), 'escalation-bench-'));
   try {
-    const targets: Lambda[] = [{ name: 'hello-world', role: 'baseline', entry: HELLO }, ...lambdas()];
-    const rows: Row[] = [];
-    say(`cold-start: bundling ${targets.length} functions with CDK's esbuild options…`);
+    const targets = lambdas();
+    say(`cold-start: bundling ${targets.length} functions and their floors with CDK's esbuild options…`);
+    const functions: (Built & { role: string; floor: Floor })[] = [];
+    const floors = new Map<string, Built & { floor: Floor }>();
+    const failed: { name: string; role: string; error: string }[] = [];
     for (const target of targets) {
-      const outfile = path.join(outDir, target.name, 'index.mjs');
+      const file = path.join(outDir, target.name, 'index.mjs');
       try {
-        const result = await build({ ...cdk.options, entryPoints: [target.entry], outfile, absWorkingDir: ROOT });
-        // What-ifs (sizes only): zod imported as a namespace; and that plus the AWS SDK taken
-        // from the Lambda runtime instead of bundled (not the design: see docs/performance.md).
-        const whatIf = async (label: string, extra: BuildOptions) => {
-          const other = await build({ ...cdk.options, entryPoints: [target.entry], outfile: path.join(outDir, `${target.name}-${label}`, 'index.mjs'), absWorkingDir: ROOT, plugins: [zodNamespaceImport], ...extra });
-          return Object.entries(other.metafile!.outputs).find(([file]) => file.endsWith('index.mjs'))![1].bytes;
-        };
-        const code = readFileSync(outfile);
-        rows.push({
-          name: target.name,
-          role: target.role,
-          bytes: code.length,
-          gzipBytes: gzipSync(code).length,
-          mapBytes: statSync(`${outfile}.map`).size,
-          zodNamespaceBytes: await whatIf('zod-namespace', {}),
-          zodNamespaceSdkExternalBytes: await whatIf('zod-namespace-sdk-external', { external: ['@aws-sdk/*', '@smithy/*'] }),
-          attribution: attribute(result.metafile!, outfile),
-        });
-      } catch (error) {
-        rows.push({ name: target.name, role: target.role, bytes: NaN, gzipBytes: NaN, mapBytes: NaN, error: String((error as Error).message).slice(0, 300) });
-      }
-    }
-
-    const built = rows.filter((row) => !row.error);
-    say(`cold-start: ${RUNS} fresh-process imports per bundle (+${WARMUP_RUNS} warm-up), round-robin, NODE_OPTIONS="${cdk.nodeOptions}"…`);
-    const samples = new Map<string, ProbeResult[]>(built.map((row) => [row.name, []]));
-    for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
-      for (const row of built) {
-        const result = probe(path.join(outDir, row.name, 'index.mjs'), lambdaEnvironment(row.name, cdk.nodeOptions));
-        if (result.error || result.network.length || result.handlerType !== 'function') {
-          row.error = result.error ?? (result.network.length ? `reached the network at import: ${result.network.join(', ')}` : `exports no handler function (${result.handlerType})`);
+        const result = await build({ ...cdk.options, entryPoints: [target.entry], outfile: file, absWorkingDir: ROOT });
+        const floor = floorOf(result.metafile!);
+        if (!floors.has(floor.name)) {
+          const floorFile = path.join(outDir, `floor-${floor.name}`, 'index.mjs');
+          const floorBuild = await build({
+            ...cdk.options,
+            stdin: { contents: floorSource(floor), resolveDir: ROOT, sourcefile: `floor-${floor.name}.mjs`, loader: 'js' },
+            outfile: floorFile,
+            absWorkingDir: ROOT,
+          });
+          floors.set(floor.name, { name: `floor ${floor.name}`, file: floorFile, bytes: readFileSync(floorFile).length, metafile: floorBuild.metafile!, floor });
         }
-        if (run >= WARMUP_RUNS) samples.get(row.name)!.push(result);
+        functions.push({ name: target.name, role: target.role, file, bytes: readFileSync(file).length, metafile: result.metafile!, floor });
+      } catch (error) {
+        failed.push({ name: target.name, role: target.role, error: String((error as Error).message).slice(0, 300) });
       }
     }
-    for (const row of built) {
-      if (row.error) continue;
-      const results = samples.get(row.name)!;
-      const total = summarize(results.map((r) => r.totalMs));
-      row.init = {
-        totalMs: round(total.p50),
-        p90TotalMs: round(total.p90),
-        importMs: round(summarize(results.map((r) => r.importMs)).p50),
-        bootMs: round(summarize(results.map((r) => r.bootMs)).p50),
-        runs: results.length,
-      };
-    }
 
-    const hello = rows.find((row) => row.name === 'hello-world')!;
-    const functions = rows.filter((row) => row !== hello);
-    const ratio = (row: Row) => (row.init && hello.init ? round(row.init.totalMs / hello.init.totalMs) : undefined);
-    const importRatio = (row: Row) => (row.init && hello.init ? round(row.init.importMs / Math.max(hello.init.importMs, 0.01), 1) : undefined);
-    const top = (row: Row) => row.attribution?.topPackages[0];
+    const { list: nodes, missing } = runtimes();
+    if (missing) say(`cold-start: WARNING no Node 24 to measure under: ${missing}`);
+    const bundles: Built[] = [...floors.values(), ...functions];
+    say(`cold-start: ${RUNS} fresh-process imports per bundle and Node (+${WARMUP_RUNS} warm-up), ${bundles.length} bundles round-robin, under ${nodes.map((n) => n.version).join(' and ')}, NODE_OPTIONS="${cdk.nodeOptions}"…`);
+    const samples = new Map<string, ProbeResult[]>();
+    const errors = new Map<string, string>();
+    for (let run = 0; run < WARMUP_RUNS + RUNS; run++) {
+      for (const runtime of nodes) {
+        for (const bundle of bundles) {
+          const result = probe(runtime.node, bundle.file, lambdaEnvironment(bundle.name, cdk.nodeOptions));
+          if (result.error || result.network.length || result.handlerType !== 'function') {
+            errors.set(bundle.name, result.error ?? (result.network.length ? `reached the network at import: ${result.network.join(', ')}` : `exports no handler function (${result.handlerType})`));
+          }
+          const key = `${runtime.label}|${bundle.name}`;
+          if (run >= WARMUP_RUNS) samples.set(key, [...(samples.get(key) ?? []), result]);
+        }
+      }
+    }
+    const init = (runtime: Runtime, bundle: Built): InitFigure | undefined => {
+      const results = samples.get(`${runtime.label}|${bundle.name}`);
+      if (!results || errors.has(bundle.name)) return undefined;
+      const total = summarize(results.map((r) => r.totalMs));
+      return { ms: round(total.p50), p90Ms: round(total.p90), importMs: round(summarize(results.map((r) => r.importMs)).p50), runs: results.length };
+    };
+
+    const rows = functions.map((fn) => {
+      const floor = floors.get(fn.floor.name)!;
+      const byNode = Object.fromEntries(
+        nodes.map((runtime) => {
+          const own = init(runtime, fn);
+          const base = init(runtime, floor);
+          return [runtime.label, { ...own, floorMs: base?.ms, floorImportMs: base?.importMs, ratio: own && base ? round(own.ms / base.ms) : undefined }];
+        }),
+      ) as Record<Runtime['label'], Partial<InitFigure> & { floorMs?: number; floorImportMs?: number; ratio?: number }>;
+      return {
+        name: fn.name,
+        role: fn.role,
+        floor: fn.floor.name,
+        bytes: fn.bytes,
+        floorBytes: floor.bytes,
+        overFloorBytes: fn.bytes - floor.bytes,
+        added: addedOverFloor(fn.metafile, floor.metafile).slice(0, 6),
+        init: byNode,
+        initRatio: Object.fromEntries(Object.entries(byNode).map(([label, figure]) => [label, figure.ratio])),
+        ...((errors.get(fn.name) ?? errors.get(floor.name)) && { error: errors.get(fn.name) ?? `its floor: ${errors.get(floor.name)}` }),
+      };
+    });
+
+    const show = (label: Runtime['label'], row: (typeof rows)[number]) => [row.init[label]?.floorMs, row.init[label]?.ms, row.init[label]?.ratio];
     printTable(
-      `Lambda bundles (minified ESM as CDK builds them) and init time: fresh Node ${process.version} process, median of ${RUNS}`,
-      ['function', 'role', 'KiB', 'gzip KiB', 'map KiB', 'init ms', '× hello', 'import ms', 'AWS SDK share', 'largest package', 'its share', 'KiB if zod ns', '…and SDK external'],
+      `Bundles and init against each function's floor (minified ESM as CDK builds it; init = fresh process start → handler imported, median of ${RUNS})`,
+      ['function', 'floor (its SDK clients)', 'floor KiB', 'KiB', '+ KiB', 'largest additions (KiB)', ...nodes.flatMap((n) => [`${n.label} floor ms`, `${n.label} ms`, '÷ floor'])],
       rows.map((row) => [
         row.name,
-        row.role,
+        row.floor,
+        kb(row.floorBytes),
         kb(row.bytes),
-        kb(row.gzipBytes),
-        kb(row.mapBytes),
-        row.init?.totalMs,
-        row === hello ? 1 : ratio(row),
-        row.init?.importMs,
-        row.attribution ? `${Math.round(row.attribution.awsSdkShare * 100)}%` : row.error,
-        top(row)?.name,
-        top(row) ? `${Math.round(top(row)!.share * 100)}%` : undefined,
-        row.zodNamespaceBytes === undefined ? undefined : kb(row.zodNamespaceBytes),
-        row.zodNamespaceSdkExternalBytes === undefined ? undefined : kb(row.zodNamespaceSdkExternalBytes),
+        kb(row.overFloorBytes),
+        row.added.slice(0, 3).map((entry) => `${entry.name} ${kb(entry.bytes)}`).join(', '),
+        ...nodes.flatMap((n) => show(n.label, row)),
       ]),
-      'init ms = process start → handler module imported (Node bootstrap + module load and top-level code: SDK clients, config, playbook), the part of Lambda INIT a bundle controls plus the runtime start it cannot. ' +
-        'import ms = the module load alone. AWS SDK share = @aws-sdk/* + @smithy/* + @aws-crypto/* bytes in the output. ' +
-        'The last two columns are what-ifs, measured on rewritten builds: `import * as z from "zod"` instead of `import { z }`, and that with the AWS SDK left to the Lambda runtime.',
+      `Floors: the function's own SDK clients made at module load (the DynamoDB one in the document client), a handler sending one command through each, and for mail the MIME parser; "+ KiB" and "÷ floor" are what this repository adds. Node versions: ${nodes.map((n) => `${n.label} = ${n.version}`).join(', ')}.`,
     );
-    const example = functions.find((row) => row.name === 'get-escalation' && row.attribution) ?? functions.find((row) => row.attribution);
-    if (example?.attribution) {
-      printTable(
-        `What a typical bundle is made of: ${example.name} (${kb(example.bytes)} KiB), largest inputs by package (esbuild metafile)`,
-        ['package', 'KiB', 'share'],
-        [
-          ...example.attribution.topPackages.map((p) => [p.name, kb(p.bytes), `${Math.round(p.share * 1000) / 10}%`]),
-          ['AWS SDK v3 in total (@aws-sdk/*, @smithy/*, @aws-crypto/*)', kb(example.attribution.awsSdkBytes), `${Math.round(example.attribution.awsSdkShare * 1000) / 10}%`],
-        ],
-      );
-    }
-    const clientSets = new Map<string, string[]>();
-    for (const row of functions) {
-      const key = row.attribution?.sdkClients.join(', ') || '(none)';
-      clientSets.set(key, [...(clientSets.get(key) ?? []), row.name]);
-    }
-    printTable('AWS SDK clients inside each bundle', ['clients bundled', 'functions'], [...clientSets.entries()].map(([clients, names]) => [clients, names.join(', ')]));
-    for (const row of rows.filter((r) => r.error)) say(`cold-start: ${row.name}: ${row.error}`);
+    for (const [name, error] of errors) say(`cold-start: ${name}: ${error}`);
+    for (const row of failed) say(`cold-start: ${row.name} did not build: ${row.error}`);
 
     emitResult('cold-start', {
-      node: process.version,
       runs: RUNS,
+      nodes: Object.fromEntries(nodes.map((n) => [n.label, n.version])),
+      ...(missing && { node24Missing: missing }),
       nodeOptions: cdk.nodeOptions,
-      lambdaMemoryMB: cdk.memoryMB,
       optionsDrift: cdk.drift,
-      helloWorld: { bytes: hello.bytes, init: hello.init },
-      functions: functions.map((row) => ({
-        name: row.name,
-        role: row.role,
-        bytes: row.bytes,
-        gzipBytes: row.gzipBytes,
-        mapBytes: row.mapBytes,
-        whatIfBytes: { zodNamespaceImport: row.zodNamespaceBytes, zodNamespaceImportAndSdkExternal: row.zodNamespaceSdkExternalBytes },
-        initMs: row.init?.totalMs,
-        initP90Ms: row.init?.p90TotalMs,
-        importMs: row.init?.importMs,
-        initRatio: ratio(row),
-        importRatio: importRatio(row),
-        awsSdkShare: row.attribution?.awsSdkShare,
-        topPackages: row.attribution?.topPackages,
-        sdkClients: row.attribution?.sdkClients,
-        ...(row.error && { error: row.error }),
+      floors: [...floors.values()].map((floor) => ({
+        name: floor.floor.name,
+        clients: floor.floor.clients,
+        mime: floor.floor.mime,
+        bytes: floor.bytes,
+        init: Object.fromEntries(nodes.map((n) => [n.label, init(n, floor)])),
       })),
+      functions: [...rows, ...failed.map((row) => ({ ...row, bytes: NaN }))],
     });
   } finally {
     rmSync(outDir, { recursive: true, force: true });

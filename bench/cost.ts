@@ -301,6 +301,8 @@ async function main() {
     );
 
     emitResult('cost', {
+      // The budget asks for the cost with at-risk warnings on and off; the code measured has no such warnings yet.
+      atRiskWarnings: 'not in this code: the lifecycle costs as measured, without them',
       pricesChecked: PRICES_CHECKED,
       region: PRICE_REGION,
       timeScale: SCALE,

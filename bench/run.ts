@@ -4,18 +4,25 @@
  * bench/results/latest.json (plus a timestamped copy) and prints the figures against
  * bench/budgets.json. Over-budget figures are reported here and fail `npm run bench:check`.
  *
- *   npm run bench                     all benches (about 7 minutes on 2 cores)
+ *   npm run bench                     all benches (under 15 minutes on 2 cores)
  *   npm run bench -- intake cost      only these; their results replace those in latest.json
+ *
+ * deadline-lag runs three times (BENCH_LAG_REPEATS), each in a fresh process and stack with
+ * its own load average; the run with the median p99 is the result, the others are kept beside it (repetitions).
  */
 import { execSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_DIR, formatValue, judge, LATEST, loadResults, RESULTS_DIR, type Results } from './lib/budgets';
+import { BENCH_DIR, formatValue, judge, LATEST, loadResults, overloaded, RESULTS_DIR, type LoadAverage, type Results } from './lib/budgets';
 import { JSON_LINE_PREFIX, printTable, say } from './lib/report';
 
 const BENCHES = ['intake', 'cold-start', 'deadline-lag', 'cost'] as const;
+/** Benches whose figure is judged on the median of several runs (the issue's budget table says which). */
+const REPEATS: Partial<Record<(typeof BENCHES)[number], { runs: number; figure: (result: Record<string, unknown>) => number }>> = {
+  'deadline-lag': { runs: Number(process.env.BENCH_LAG_REPEATS ?? 3), figure: (result) => Number((result.lagMs as { p99?: number } | undefined)?.p99) },
+};
 
 function runBench(name: string): Promise<{ result?: Record<string, unknown>; seconds: number; code: number | null }> {
   const started = performance.now();
@@ -65,25 +72,46 @@ async function main() {
     git: git(),
     node: process.version,
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1024 ** 3)} GB, ${os.platform()} ${os.release()}`,
+    cores: os.cpus().length,
     benches: { ...(previous?.benches ?? {}) },
   };
   const failures: string[] = [];
   const timings: [string, number, number?, number?][] = [];
+  const load = () => Math.round(os.loadavg()[0]! * 100) / 100;
   for (const name of selected) {
-    say(`\n━━ bench: ${name} ━━`);
-    // Other work on the machine moves the tails: the load average is kept with each result.
-    const loadBefore = Math.round(os.loadavg()[0]! * 100) / 100;
-    const { result, seconds, code } = await runBench(name);
-    const loadAfter = Math.round(os.loadavg()[0]! * 100) / 100;
-    timings.push([name, Math.round(seconds), loadBefore, loadAfter]);
-    if (!result || code !== 0) {
-      failures.push(`${name} (exit ${code}${result ? '' : ', no result line'})`);
+    const repeat = REPEATS[name];
+    const runs: Record<string, unknown>[] = [];
+    for (let run = 1; run <= (repeat?.runs ?? 1); run++) {
+      say(`\n━━ bench: ${name}${repeat ? ` (run ${run} of ${repeat.runs})` : ''} ━━`);
+      // Other work on the machine moves the tails: the load average is kept with each result.
+      const loadBefore = load();
+      const { result, seconds, code } = await runBench(name);
+      const loadAfter = load();
+      timings.push([repeat ? `${name} #${run}` : name, Math.round(seconds), loadBefore, loadAfter]);
+      if (!result || code !== 0) {
+        failures.push(`${name}${repeat ? ` run ${run}` : ''} (exit ${code}${result ? '' : ', no result line'})`);
+        continue;
+      }
+      const { bench: _bench, ...figures } = result;
+      runs.push({ ...figures, at: new Date().toISOString(), seconds: Math.round(seconds), loadAverage: { before: loadBefore, after: loadAfter } });
+    }
+    if (!runs.length) continue;
+    if (!repeat) {
+      results.benches[name] = runs[0]!;
       continue;
     }
-    const { bench: _bench, ...figures } = result;
-    results.benches[name] = { ...figures, at: new Date().toISOString(), seconds: Math.round(seconds), loadAverage: { before: loadBefore, after: loadAfter } };
+    // The run whose figure is the median stands for the bench; every run is kept with its load.
+    const sorted = [...runs].sort((a, b) => repeat.figure(a) - repeat.figure(b));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    results.benches[name] = {
+      ...median,
+      judgedOn: `the median of ${runs.length} runs`,
+      repetitions: runs.map((run) => ({ figure: repeat.figure(run), at: run.at, seconds: run.seconds, loadAverage: run.loadAverage as LoadAverage })),
+    };
   }
   const totalSeconds = Math.round((performance.now() - started) / 1000);
+  // The whole suite's duration is a budget too; only a run of every bench (and every repetition) counts.
+  if (selected.length === BENCHES.length && !failures.length) results.benches.run = { totalSeconds, complete: 1, at: new Date().toISOString(), loadAverage: { before: Number(timings[0]?.[2] ?? load()), after: load() } };
 
   // Results describe one machine at one moment: .gitignore keeps bench/results/ out of git.
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -98,6 +126,8 @@ async function main() {
     `Results: ${path.relative(process.cwd(), LATEST)}. ${os.cpus().length} CPUs: a load average above that means other work competed with the bench.`,
   );
   const verdicts = judge(results);
+  const busy = overloaded(results);
+  if (busy.length) say(`\nbench: no verdicts: the machine was busy with other work when these started: ${busy.join('; ')}. Run again on an idle machine (npm run bench:check refuses these results).`);
   printTable(
     'Budgets (bench/budgets.json)',
     ['budget', 'subject', 'figure', 'budget max', 'verdict'],

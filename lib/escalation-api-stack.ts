@@ -13,7 +13,7 @@ import { EscalationHttpApi } from './api';
 import { EscalationDashboard } from './dashboard';
 import { EscalationEmail } from './email';
 import { HandlerFunction } from './handler-function';
-import { EscalationInbound, rawMailRetention } from './inbound';
+import { EscalationInbound, INBOUND_PREFIX, rawMailRetention } from './inbound';
 import { EscalationMonitoring } from './monitoring';
 import { NotificationsKey } from './notifications-key';
 import { playbookBundle } from './playbook-bundle';
@@ -31,6 +31,8 @@ export const INBOUND_EMAIL_HANDLER = 'inbound-email';
 export const CASE_WORKFLOWS_HANDLER = 'case-workflows' satisfies StreamConsumer;
 export const QUEUED_EMAILS_HANDLER = 'queued-emails' satisfies StreamConsumer;
 export const RESEND_OWED_EMAILS_HANDLER = 'resend-owed-emails';
+/** The API handler of the account routes; with an inbound domain it also deletes raw mail (erasure). */
+export const ACCOUNTS_HANDLER = 'accounts';
 export const OWED_EMAIL_SWEEP_SCHEDULE = ScheduleExpression.rate(Duration.minutes(1));
 /** A stream batch that keeps failing is retried this often (bisected), then described in the consumer's queue. */
 export const STREAM_RETRY_ATTEMPTS = 5;
@@ -180,6 +182,8 @@ export class EscalationApiStack extends Stack {
         handler: this.inboundEmail,
         retention: rawMailRetention(playbook.playbook.retention.closedCaseDays),
       });
+      // An account's erasure deletes the raw mail of its cases too.
+      handlers.get(ACCOUNTS_HANDLER)!.useRawMailErasure({ bucket: this.inbound.bucket, prefix: INBOUND_PREFIX });
     }
 
     this.api = new EscalationHttpApi(this, 'Api', {

@@ -85,6 +85,8 @@ export const SEND_EMAIL_ACTIONS = ['ses:SendEmail'];
 export const READ_SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
 /** functions/adapters/s3-raw-mail-store.ts: GetObject of one key. */
 export const READ_RAW_MAIL_ACTIONS = ['s3:GetObject'];
+/** What an erasure does to the raw inbound mail of an account's cases. */
+export const ERASE_RAW_MAIL_ACTIONS = ['s3:DeleteObject'];
 
 // esbuild's ESM output has no `require`; some bundled CommonJS code (the AWS SDK's deps) calls it.
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -279,6 +281,18 @@ export class HandlerFunction extends Construct {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`,
       reason: 'Object keys are "<prefix><SES message id>", known only when a message arrives; the grant is GetObject under the receipt rule\'s prefix of this one bucket.',
+    });
+  }
+
+  /** Lets the handler delete raw inbound messages under the receipt rule's prefix (an account's erasure), and tells it where they are. */
+  useRawMailErasure(location: RawMailLocation): void {
+    this.function.addEnvironment('INBOUND_BUCKET', location.bucket.bucketName);
+    this.function.addEnvironment('INBOUND_PREFIX', location.prefix);
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ERASE_RAW_MAIL_ACTIONS, resources: [location.bucket.arnForObjects(`${location.prefix}*`)] }));
+
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`,
+      reason: 'An erasure deletes the messages of the account\'s cases, keys "<prefix><SES message id>" read from their timelines; the grant is DeleteObject under the receipt rule\'s prefix of this one bucket.',
     });
   }
 }

@@ -48,8 +48,8 @@ export const TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
   // Pages through the open cases (a list), reads and re-arms a case without an execution.
   'reconcile-workflows': { table: ['GetItem', 'BatchGetItem', 'PutItem'], indexes: ['Query'] },
   // Stream consumers and email
-  // Everything it needs is in the stream's images: it reads the stream (its event source mapping's grant), never the table.
-  'case-workflows': { table: [] },
+  // Everything it needs is in the stream's images (its event source mapping's grant); it writes the contact directory entries of new contacts.
+  'case-workflows': { table: ['PutItem'] },
   // Claims an email (a conditional UpdateItem), then settles it with its timeline event (a transaction of an Update and Puts);
   // an email settled after its case closed reads the case (GetItem) for the deletion date of its entry;
   // lists the webhooks (a Query of their partition), writes each delivery an event owes (a conditional Put) and settles it.

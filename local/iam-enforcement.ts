@@ -2,7 +2,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import { SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { SFNServiceException } from '@aws-sdk/client-sfn';
 import type { AwsClient, AwsService } from '../functions/adapters/aws-clients';
-import type { RawMailStore } from '../functions/ports/raw-mail-store';
+import type { RawMailEraser, RawMailStore } from '../functions/ports/raw-mail-store';
 import { executionName, type WorkflowEngine } from '../functions/ports/workflow';
 import { awsAnswer, awsJson, header, interpose, jsonBody, jsonTarget, type HttpRequest } from './aws-wire';
 import { resolver, type LocalWorld } from './cloudformation';
@@ -168,6 +168,19 @@ export class LocalIam {
         const denied = this.check(this.caller('s3:GetObject'), [{ action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${prefix}${sesMessageId}` }]);
         if (denied) throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denialMessage(denied) });
         return store.get(sesMessageId);
+      },
+    };
+  }
+
+  /** Deleting stored messages (an erasure), checked as S3 checks DeleteObject on each key. */
+  guardRawMailEraser(store: RawMailEraser, bucket: string, prefix: string): RawMailEraser {
+    return {
+      delete: async (sesMessageIds) => {
+        for (const id of sesMessageIds) {
+          const denied = this.check(this.caller('s3:DeleteObject'), [{ action: 's3:DeleteObject', resource: `arn:aws:s3:::${bucket}/${prefix}${id}` }]);
+          if (denied) throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denialMessage(denied) });
+        }
+        return store.delete(sesMessageIds);
       },
     };
   }

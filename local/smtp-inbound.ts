@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import type { RawMailStore } from '../functions/ports/raw-mail-store';
+import type { RawMailEraser, RawMailStore } from '../functions/ports/raw-mail-store';
 import type { SesReceiptEvent } from '../functions/handlers/inbound-email';
 
 type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED' | 'DISABLED';
@@ -14,7 +14,7 @@ const CHECKS = ['spf', 'dkim', 'dmarc', 'spam', 'virus'] as const;
 export const VERDICT_HEADER = 'x-local-verdicts';
 
 /** Raw messages kept in memory by SES message id, as the receipt rule's S3 action would. */
-export class MemoryRawMailStore implements RawMailStore {
+export class MemoryRawMailStore implements RawMailStore, RawMailEraser {
   private readonly messages = new Map<string, Buffer>();
   put(id: string, raw: Buffer) {
     this.messages.set(id, raw);
@@ -23,6 +23,14 @@ export class MemoryRawMailStore implements RawMailStore {
     const raw = this.messages.get(id);
     if (!raw) throw new Error(`no inbound message ${id}`);
     return raw;
+  }
+  async delete(ids: string[]) {
+    for (const id of ids) this.messages.delete(id);
+    return ids.length;
+  }
+  /** The ids of the messages still stored. */
+  ids(): string[] {
+    return [...this.messages.keys()];
   }
 }
 

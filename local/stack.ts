@@ -99,6 +99,8 @@ export interface LocalStack {
   resendOwedEmails(): Promise<unknown>;
   /** What the stack's event bus received (EventBridge's part, local/eventbridge.ts). */
   eventBus: LocalEventBus;
+  /** The inbound bucket's stand-in: raw MIME of the mail the local SMTP server took, by message id. */
+  rawMail: MemoryRawMailStore;
   /** Every webhook delivery attempt, and the page that shows them. */
   webhookLog: WebhookLog;
   webhooksUrl: string;
@@ -220,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       webhookSender: webhookLog.record(new HttpsWebhookSender({ httpsOnly: false, allowPrivate: true })),
       workflow: iam.guardWorkflow(engine, stateMachineArn),
       rawMail: iam.guardRawMail(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
+      rawMailEraser: iam.guardRawMailEraser(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
       survey,
       now: clock.now,
       metrics: { record: () => undefined },
@@ -277,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reconcile,
       resendOwedEmails,
       eventBus,
+      rawMail,
       webhookLog,
       webhooksUrl: webhookPage.url,
       chatInbox,

@@ -1,5 +1,6 @@
 /** Reads bench/budgets.json and judges a results file against it (bench/run.ts and bench/check.ts). */
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const BENCH_DIR = path.resolve(import.meta.dirname, '..');
@@ -17,12 +18,35 @@ export interface Budget {
   requires?: Record<string, number>;
 }
 
+export interface LoadAverage {
+  before: number;
+  after: number;
+}
+
 export interface Results {
   startedAt: string;
   git?: { commit?: string; dirty?: boolean };
   node?: string;
   machine?: string;
-  benches: Record<string, Record<string, unknown> & { at?: string }>;
+  /** CPUs of the machine the benches ran on: a 1-minute load average above it means other work competed. */
+  cores?: number;
+  benches: Record<string, Record<string, unknown> & { at?: string; loadAverage?: LoadAverage; repetitions?: { loadAverage?: LoadAverage }[] }>;
+}
+
+/**
+ * The benches (and repetitions) that started while the 1-minute load average exceeded the
+ * machine's cores: their figures measure the other work as much as the code, so no verdict
+ * is given on them.
+ */
+export function overloaded(results: Results): string[] {
+  const cores = results.cores ?? os.cpus().length;
+  const found: string[] = [];
+  for (const [name, result] of Object.entries(results.benches)) {
+    const starts = [result.loadAverage?.before, ...(result.repetitions ?? []).map((run) => run.loadAverage?.before)].filter((load): load is number => typeof load === 'number');
+    const worst = Math.max(...starts);
+    if (worst > cores) found.push(`${name} (1-minute load average ${worst} before it, on ${cores} cores)`);
+  }
+  return found;
 }
 
 export interface Verdict {

@@ -37,6 +37,8 @@ export interface SdkCall {
   ms: number;
   /** The metered handler the call came from, if any. */
   from?: string;
+  /** TransactWriteItems / TransactGetItems: how many items the transaction held. */
+  items?: number;
   /** Capacity units on the table itself, and per GSI; undefined when the call failed. */
   table?: number;
   indexes?: Record<string, number>;
@@ -63,6 +65,7 @@ export class SdkMeter {
         const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
         const kind = READS.test(command) ? 'read' : 'write';
         const from = invoker.getStore();
+        const transactItems = (args.input.TransactItems as unknown[] | undefined)?.length;
         if (this.options.consumedCapacity) args.input.ReturnConsumedCapacity = 'INDEXES';
         const started = performance.now();
         try {
@@ -77,7 +80,7 @@ export class SdkMeter {
             total += entry.CapacityUnits ?? 0;
             for (const [name, value] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) indexes[name] = (indexes[name] ?? 0) + (value.CapacityUnits ?? 0);
           }
-          this.calls.push({ command, kind, start: started, ms: performance.now() - started, from, table, indexes, total });
+          this.calls.push({ command, kind, start: started, ms: performance.now() - started, from, items: transactItems, table, indexes, total });
           return result;
         } catch (error) {
           this.calls.push({ command, kind, start: started, ms: performance.now() - started, from, error: (error as Error).name });

@@ -4,8 +4,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
 import type { ChatPoster } from '../ports/chat';
+import type { Playbook } from '../playbook/schema';
 import type { Mailer } from '../ports/mailer';
-import type { RawMailStore } from '../ports/raw-mail-store';
+import type { RawMailEraser, RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { EventPublisher, WebhookSender } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
@@ -27,6 +28,7 @@ export interface Wiring {
   workflow?: (config: Config) => WorkflowEngine;
   survey?: (config: Config) => SurveyLinks;
   rawMail?: (config: Config) => RawMailStore;
+  rawMailEraser?: (config: Config) => RawMailEraser;
   events?: (config: Config) => EventPublisher;
   webhookSender?: (config: Config) => WebhookSender;
   chat?: (config: Config) => ChatPoster;
@@ -34,7 +36,7 @@ export interface Wiring {
 
 type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery' | 'publicApiUrl'>>;
 
-type Base = Omit<Dependencies, keyof Wiring> & { config: Config };
+type Base = Omit<Dependencies, keyof Wiring | 'playbook'> & { config: Config; playbook: () => Playbook };
 
 let base: Base | undefined;
 let localOverrides: LocalOverrides = {};
@@ -55,7 +57,7 @@ export function provideLocalAdapters(overrides: LocalOverrides) {
  * table, the playbook, metrics and logs; other ports only as wired.
  */
 export function container(wiring: Wiring = {}): Dependencies {
-  const { config, ...shared } = (base ??= baseDependencies());
+  const { config, playbook, ...shared } = (base ??= baseDependencies());
   const port = <K extends keyof Wiring>(name: K): Dependencies[K] => {
     const factory = wiring[name];
     if (!factory) return unwired(name) as Dependencies[K];
@@ -63,10 +65,14 @@ export function container(wiring: Wiring = {}): Dependencies {
   };
   return {
     ...shared,
+    get playbook() {
+      return playbook();
+    },
     mailer: port('mailer'),
     workflow: port('workflow'),
     survey: port('survey'),
     rawMail: port('rawMail'),
+    rawMailEraser: port('rawMailEraser'),
     events: port('events'),
     webhookSender: port('webhookSender'),
     chat: port('chat'),
@@ -88,7 +94,7 @@ function baseDependencies(): Base {
     publicApiUrl: config.PUBLIC_API_URL,
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
-    playbook: loadPlaybook(config.PLAYBOOK_PATH),
+    playbook: parsedOnFirstUse(config.PLAYBOOK_PATH),
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
     wallClock: () => new Date(),
@@ -97,6 +103,18 @@ function baseDependencies(): Base {
     randomBytes: (count) => randomBytes(count),
     ...(config.INBOUND_ADDRESS && { inboundAddress: config.INBOUND_ADDRESS }),
   };
+}
+
+/**
+ * The playbook, parsed the first time a rule reads it rather than at cold start: most handlers
+ * read a case or a list and never consult it, and the parse builds its schema and checks every
+ * calendar's time zone (Intl's zone data is loaded then), which cost more than the rest of a
+ * cold start (docs/performance.md). It cannot fail late: CDK parsed the very file with this
+ * loader at synth (lib/playbook-bundle.ts) and ships nothing else, and the defaults are tested.
+ */
+function parsedOnFirstUse(path: string | undefined): () => Playbook {
+  let playbook: Playbook | undefined;
+  return () => (playbook ??= loadPlaybook(path));
 }
 
 /** A port this handler did not wire: any call says so, instead of an undefined property deep in a use case. */

@@ -255,23 +255,14 @@ const THROTTLED_TRANSACTION_ATTEMPTS = 6;
  * The contact directory inbound mail consults: an entry per address and account, so an address
  * known in two accounts is seen to be (inbound mail then opens nothing by guessing).
  */
-function contactPuts(table: string, escalation: Escalation, contacts: Contact[]) {
-  return contacts.flatMap((contact) => [
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...contactKey(contact.email, escalation.customer.accountId),
-          accountId: escalation.customer.accountId,
-          accountName: escalation.customer.name,
-          ...(escalation.customer.segment && { segment: escalation.customer.segment }),
-          ...(contact.name && { name: contact.name }),
-        },
-      },
-    },
-    // The account's own list of the addresses the directory learnt for it: export and erasure read it.
-    { Put: { TableName: table, Item: { ...accountContactKey(escalation.customer.accountId, contact.email), email: contact.email.toLowerCase() } } },
-  ]);
+function contactEntry(escalation: Escalation, contact: Contact) {
+  return {
+    ...contactKey(contact.email, escalation.customer.accountId),
+    accountId: escalation.customer.accountId,
+    accountName: escalation.customer.name,
+    ...(escalation.customer.segment && { segment: escalation.customer.segment }),
+    ...(contact.name && { name: contact.name }),
+  };
 }
 
 interface TimelineCursor {
@@ -353,7 +344,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async create(change: Change, claim?: IdempotencyClaim): Promise<Written> {
     const caseItem = { Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'attribute_not_exists(pk)' } };
-    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.next.customer.contacts), claim, () => {
+    return this.writeChange(change, caseItem, claim, () => {
       throw new Error(`case ${change.next.id} already exists`);
     });
   }
@@ -362,7 +353,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     const caseItem = {
       Put: { TableName: this.table, Item: toItem(change.next), ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
     };
-    return this.writeChange(change, caseItem, contactPuts(this.table, change.next, change.newContacts ?? []), claim, (cause) => {
+    return this.writeChange(change, caseItem, claim, (cause) => {
       throw new VersionConflictError(`escalation ${change.next.id} changed since version ${expectedVersion}`, { cause });
     });
   }
@@ -371,15 +362,17 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
    * One change in one transaction: the idempotency record (when the caller sent a key), the
    * case, its events and its owed emails. Retried requests race for the record: the loser
    * replays the winner's answer. Any other condition failing is the case's own (`onConflict`).
+   * The contact directory is not in it: it follows the case item through the table's stream
+   * (rememberContacts), which keeps an intake at four items, six with an Idempotency-Key (the
+   * record and its reference, which erasure reads) (docs/guarantees.md).
    */
-  private async writeChange(change: Change, caseItem: object, extra: object[], claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
+  private async writeChange(change: Change, caseItem: object, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     const items = [
       ...(claim ? [idempotencyPut(this.table, claim, change.next), idempotencyRefPut(this.table, claim, change.next)] : []),
       caseItem,
       ...eventPuts(this.table, change),
       ...outboxPuts(this.table, change, this.options.owedEmailGraceMs),
       ...proposalPuts(this.table, change),
-      ...extra,
     ];
     return this.writeItems(items, change.next, claim, onConflict);
   }
@@ -698,6 +691,17 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
 
   async caseForSentMessage(sesMessageId: string) {
     return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
+  }
+
+  async rememberContacts(escalation: Escalation, contacts: Contact[]) {
+    // Plain puts: an entry says the same whoever writes it, so a repeated batch changes nothing.
+    // Each contact twice: the directory entry inbound mail looks up, and the account's own list of
+    // the addresses the directory learnt for it (export and erasure read it).
+    const items = contacts.flatMap((contact) => [
+      contactEntry(escalation, contact),
+      { ...accountContactKey(escalation.customer.accountId, contact.email), email: contact.email.toLowerCase() },
+    ]);
+    await Promise.all(items.map((item) => this.db.send(new PutCommand({ TableName: this.table, Item: item }))));
   }
 
   async accountsForContact(email: string): Promise<KnownContact[]> {

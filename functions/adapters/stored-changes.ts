@@ -9,17 +9,20 @@ import { caseFromItem } from './dynamodb-repository';
 import type { RecordedEvent } from '../domain/domain-events';
 import { CASE_PARTITION_PREFIX, EVENT_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
 
+// Schemas are z.lazy: built on first use, not at cold start (docs/performance.md).
 type Image = Record<string, AttributeValue>;
 
 /** The table's stream (NEW_AND_OLD_IMAGES) as Lambda's event source mapping delivers it: checked for shape, records kept whole. */
-export const StreamEvent = z.object({
-  Records: z.array(
-    z.looseObject({
-      eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
-      dynamodb: z.looseObject({ Keys: z.record(z.string(), z.unknown()) }),
-    }),
-  ),
-});
+export const StreamEvent = z.lazy(() =>
+  z.object({
+    Records: z.array(
+      z.looseObject({
+        eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+        dynamodb: z.looseObject({ Keys: z.record(z.string(), z.unknown()) }),
+      }),
+    ),
+  }),
+);
 
 export const recordsOf = (event: z.output<typeof StreamEvent>) => event.Records as DynamoDBRecord[];
 

@@ -10,28 +10,33 @@ import { UnreadableStoredItemError } from '../ports/errors';
 // without its unit, a calendar without a zone) stops the read with the key named, instead of
 // turning into wrong deadlines later.
 
-const Target = z.strictObject({ amount: z.number().int().positive(), unit: z.enum(TARGET_UNITS) }) satisfies z.ZodType<SlaTarget>;
-const WallTime = z.string().regex(/^\d\d:\d\d$/);
-const StoredCalendar = z.strictObject({
-  name: z.string().min(1),
-  alwaysOpen: z.literal(true).optional(),
-  timeZone: z.string().min(1),
-  week: z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(z.tuple([WallTime, WallTime])).optional()]))),
-  holidays: z.array(z.iso.date()),
-}) satisfies z.ZodType<Calendar>;
-const perSeverity = <T extends z.ZodType>(schema: T) => z.strictObject(Object.fromEntries(SEVERITIES.map((severity) => [severity, schema])) as Record<(typeof SEVERITIES)[number], T>);
+// Built on the first read of a case (z.lazy), not at cold start.
+function storedPolicy() {
+  const Target = z.strictObject({ amount: z.number().int().positive(), unit: z.enum(TARGET_UNITS) }) satisfies z.ZodType<SlaTarget>;
+  const WallTime = z.string().regex(/^\d\d:\d\d$/);
+  const StoredCalendar = z.strictObject({
+    name: z.string().min(1),
+    alwaysOpen: z.literal(true).optional(),
+    timeZone: z.string().min(1),
+    week: z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, z.array(z.tuple([WallTime, WallTime])).optional()]))),
+    holidays: z.array(z.iso.date()),
+  }) satisfies z.ZodType<Calendar>;
+  const perSeverity = <T extends z.ZodType>(schema: T) => z.strictObject(Object.fromEntries(SEVERITIES.map((severity) => [severity, schema])) as Record<(typeof SEVERITIES)[number], T>);
 
-export const StoredPolicy = z.strictObject({
-  takenAt: z.iso.datetime(),
-  timeZone: z.string().min(1),
-  timeZoneSource: z.enum(['account', 'team']),
-  targets: perSeverity(z.strictObject({ acknowledgeWithin: Target, updateEvery: Target, resolveWithin: Target })),
-  calendarOf: perSeverity(z.string().min(1)),
-  calendars: z.record(z.string(), StoredCalendar),
-  followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
-  review: z.strictObject({ within: Target, calendar: z.string().min(1) }),
-  calendarsInAccountZone: z.array(z.string().min(1)),
-}) satisfies z.ZodType<SlaPolicy>;
+  return z.strictObject({
+    takenAt: z.iso.datetime(),
+    timeZone: z.string().min(1),
+    timeZoneSource: z.enum(['account', 'team']),
+    targets: perSeverity(z.strictObject({ acknowledgeWithin: Target, updateEvery: Target, resolveWithin: Target })),
+    calendarOf: perSeverity(z.string().min(1)),
+    calendars: z.record(z.string(), StoredCalendar),
+    followUp: z.strictObject({ after: Target, recoveryCallAfter: Target, healthCheckAfter: Target }),
+    review: z.strictObject({ within: Target, calendar: z.string().min(1) }),
+    calendarsInAccountZone: z.array(z.string().min(1)),
+  }) satisfies z.ZodType<SlaPolicy>;
+}
+
+const StoredPolicy = z.lazy(storedPolicy);
 
 /** The policy of a stored case, checked; `caseId` names the case when it cannot be read. */
 export function policyFromItem(caseId: string, stored: unknown): SlaPolicy {

@@ -1,8 +1,9 @@
-import { DateTime, IANAZone } from 'luxon';
+import { instantsOfWall, isKnownTimeZone, isoInZone, textInZone, upperBoundOfSkipped, wallClockAt } from './zoned-time';
 
 // Working calendars: which instants an SLA clock counts. Every conversion between a wall
-// time in a zone and an instant goes through Luxon; this module only walks civil dates
-// (plain day counting, no zone involved) and caches what Luxon answered.
+// time in a zone and an instant goes through ./zoned-time (the runtime's Intl zone data);
+// this module only walks civil dates (plain day counting, no zone involved) and caches what
+// those conversions answered.
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -31,7 +32,7 @@ export interface Span {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  return isKnownTimeZone(zone);
 }
 
 /** No working time for this many days in a row means the calendar can never reach a deadline. */
@@ -57,7 +58,7 @@ export function minutesOf(hhmm: string): number {
   return hours * 60 + minutes;
 }
 
-// Luxon is exact but not cheap (tens of µs per conversion); calendars ask the same
+// Zone conversions are exact but not cheap (microseconds each, several per answer); calendars ask the same
 // questions again and again, so answers are remembered. Bounded: cleared when full.
 const wallCache = new Map<string, number>();
 const WALL_CACHE_LIMIT = 50_000;
@@ -77,13 +78,9 @@ function wallInstant(zone: string, dayNo: number, minutes: number): number {
     instant = wallInstant(zone, dayNo + 1, 0);
   } else {
     const wanted = { year, month, day, hour: Math.floor(minutes / 60), minute: minutes % 60 };
-    const candidate = DateTime.fromObject(wanted, { zone });
-    if (candidate.hour === wanted.hour && candidate.minute === wanted.minute && candidate.day === day) {
-      // A repeated wall time has two instants: the clock first shows it at the earlier one.
-      instant = Math.min(...candidate.getPossibleOffsets().map((dt) => dt.toMillis()), candidate.toMillis());
-    } else {
-      instant = firstInstantAtOrAfter(zone, dayNo, minutes, candidate.toMillis());
-    }
+    // A repeated wall time has two instants: the clock first shows it at the earlier one.
+    const [first] = instantsOfWall(wanted, zone);
+    instant = first ?? firstInstantAtOrAfter(zone, dayNo, minutes, upperBoundOfSkipped(wanted, zone));
   }
   if (wallCache.size >= WALL_CACHE_LIMIT) wallCache.clear();
   wallCache.set(key, instant);
@@ -94,8 +91,8 @@ function wallInstant(zone: string, dayNo: number, minutes: number): number {
 function firstInstantAtOrAfter(zone: string, dayNo: number, minutes: number, upper: number): number {
   const { iso } = civil(dayNo);
   const reached = (instant: number) => {
-    const local = DateTime.fromMillis(instant, { zone });
-    const date = local.toISODate()!;
+    const local = wallClockAt(instant, zone);
+    const date = civil(dayNumber(local.year, local.month, local.day)).iso;
     return date > iso || (date === iso && local.hour * 60 + local.minute >= minutes);
   };
   let lo = Math.floor((upper - DAY_MS) / 60_000);
@@ -109,7 +106,7 @@ function firstInstantAtOrAfter(zone: string, dayNo: number, minutes: number, upp
 }
 
 function localDayNumber(instant: number, zone: string): number {
-  const local = DateTime.fromMillis(instant, { zone });
+  const local = wallClockAt(instant, zone);
   return dayNumber(local.year, local.month, local.day);
 }
 
@@ -261,7 +258,7 @@ export function addWorkingDays(calendar: Calendar, from: number, days: number): 
   }
   const countedFrom = nextOpenInstant(calendar, from);
   const zone = calendar.timeZone;
-  const local = DateTime.fromMillis(countedFrom, { zone });
+  const local = wallClockAt(countedFrom, zone);
   const wallMinutes = local.hour * 60 + local.minute;
   const holidays = new Set(calendar.holidays);
   let dayNo = dayNumber(local.year, local.month, local.day);
@@ -277,7 +274,7 @@ export function addWorkingDays(calendar: Calendar, from: number, days: number): 
   // The minute is found through the zone; seconds and milliseconds carry over unless that
   // minute does not exist that day (skipped by spring-forward), when the clock first passes it.
   const minuteStart = wallInstant(zone, dayNo, wallMinutes);
-  const shown = DateTime.fromMillis(minuteStart, { zone });
+  const shown = wallClockAt(minuteStart, zone);
   const exists = shown.hour * 60 + shown.minute === wallMinutes;
   const sameTime = exists ? minuteStart + local.second * 1000 + local.millisecond : minuteStart;
   return { countedFrom, day: civil(dayNo).iso, sameTime, at: nextOpenInstant(calendar, sameTime) };
@@ -322,12 +319,12 @@ export function clearCalendarCaches() {
 
 /** An instant as ISO 8601 with the zone's offset, e.g. 2026-03-09T12:00:00+01:00. */
 export function localIso(instant: number, zone: string): string {
-  return remembered(`iso|${zone}|${instant}`, () => DateTime.fromMillis(instant, { zone }).toISO({ suppressMilliseconds: true })!);
+  return remembered(`iso|${zone}|${instant}`, () => isoInZone(instant, zone));
 }
 
 /** An instant as a person reads it: "Mon 9 Mar 2026 12:00". */
 export function localText(instant: number, zone: string): string {
-  return remembered(`text|${zone}|${instant}`, () => DateTime.fromMillis(instant, { zone }).toFormat('ccc d LLL yyyy HH:mm'));
+  return remembered(`text|${zone}|${instant}`, () => textInZone(instant, zone));
 }
 
 const DAY_NAMES: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };

@@ -57,3 +57,17 @@ export function erasedCase(escalation: Escalation, personal: readonly string[], 
   const erased = erasePersonalData(escalation, personal);
   return { ...erased, customer: { ...erased.customer, name: ERASED, contacts: [] }, title: ERASED, erasedAt: at, version: escalation.version + 1, updatedAt: at };
 }
+
+/**
+ * The inbound messages stored for a case, from its items: every timeline entry of an email the
+ * customer sent (a reply, a quarantined message, the mail that opened the case) names SES's id
+ * for it, the key of its raw MIME in the inbound bucket. (`messageId` is the sender's
+ * Message-ID header, and on an email we sent, SES's id of that: neither is a key of the bucket.)
+ */
+export function inboundMessagesOf(items: readonly Record<string, unknown>[]): string[] {
+  const ids = items.flatMap((item) => {
+    const data = item.data as Record<string, unknown> | undefined;
+    return typeof data?.sesMessageId === 'string' && data.sesMessageId.length > 0 ? [data.sesMessageId] : [];
+  });
+  return [...new Set(ids)];
+}

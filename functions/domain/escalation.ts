@@ -101,8 +101,6 @@ export interface Change {
   events: TimelineEvent[];
   /** Emails the change owes: written with it, sent after it. */
   notifications?: Notification[];
-  /** Contacts the change adds to the case: the contact directory learns them with it. */
-  newContacts?: Customer['contacts'];
   /** The change proposes the case's account for the executive sponsorship programme (functions/domain/sponsorship.ts). */
   sponsorshipProposal?: SponsorshipProposal;
 }
@@ -138,12 +136,15 @@ export function reportedAtFor(reportedAt: string | undefined, now: Date): string
 }
 
 /** What intake knows of the account beyond the request: its executive sponsor, when it is in the programme. */
-export interface AccountAtIntake {
+/** What intake knows besides the request: the account's sponsor, and the email that opened the case. */
+export interface IntakeFacts {
   sponsor?: string;
+  /** SES's id for the customer's email, when mail opened the case: its raw MIME is stored under it (erasure deletes it). */
+  sesMessageId?: string;
 }
 
 /** Intake: classify, take the SLA policy, compute deadlines from when the customer raised it, route. */
-export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context, account: AccountAtIntake = {}): Change {
+export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context, account: IntakeFacts = {}): Change {
   const createdAt = now.toISOString();
   const reportedAt = reportedAtFor(input.reportedAt, now);
   const sla: SlaClock = { startedAt: reportedAt, updateClockFrom: reportedAt, pausedMs: 0, pauses: [] };
@@ -178,6 +179,7 @@ export function openEscalation(id: string, input: CreateEscalationInput, { now, 
         summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}${account.sponsor ? ` and to the account's executive sponsor ${account.sponsor}` : ''}`,
         data: {
           ...(account.sponsor && { sponsor: account.sponsor }),
+          ...(account.sesMessageId && { sesMessageId: account.sesMessageId }),
           severity: input.severity,
           triggers: input.triggers,
           routedTo: routing.roles,

@@ -104,6 +104,8 @@ export function accountToOpenFor(sender: string, verdicts: ReceiptVerdicts, know
 export interface InboundMessage {
   /** RFC 5322 Message-ID, or a hash of the raw message when it has none. */
   messageId: string;
+  /** SES's id for the message: the key of its raw MIME in the inbound bucket (what an erasure deletes). */
+  sesMessageId?: string;
   from: { address: string; name?: string };
   recipients: string[];
   subject: string;
@@ -163,7 +165,7 @@ export function quarantineMessage(current: Escalation, message: InboundMessage, 
         at: now,
         actor: 'inbound-email',
         summary: `message from ${message.from.address || '(no sender)'} quarantined: ${reasons.join('; ')}`,
-        data: { messageId: message.messageId, from: message.from, subject: message.subject, text, attachments: message.attachments, reasons },
+        data: { messageId: message.messageId, ...(message.sesMessageId && { sesMessageId: message.sesMessageId }), from: message.from, subject: message.subject, text, attachments: message.attachments, reasons },
       },
     ],
   };
@@ -185,6 +187,7 @@ export function recordCustomerReply(current: Escalation, message: InboundMessage
       summary: `reply from ${message.from.name ? `${message.from.name} <${message.from.address}>` : message.from.address}: ${message.subject}`,
       data: {
         messageId: message.messageId,
+        ...(message.sesMessageId && { sesMessageId: message.sesMessageId }),
         from: message.from,
         subject: message.subject,
         text: newText(message.text),

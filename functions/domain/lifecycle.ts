@@ -318,9 +318,8 @@ export function editEscalation(current: Escalation, patch: PatchEscalationInput,
   }
   const edited = Object.keys(changed).filter((key) => !['severity', 'routedTo', 'customer', 'policy'].includes(key));
   if (edited.length) events.push(event('edited', ctx, `edited ${edited.join(', ')}`, { fields: edited, ...(reason && { reason }) }));
-  const newContacts = customerChanged.contacts ? contactsAddedTo(current.customer.contacts, customerChanged.contacts) : [];
   if (Object.keys(customerChanged).length) events.push(customerChangedEvent(current, next, customerChanged, reason, ctx));
-  return { next, events, ...(newContacts.length && { newContacts }) };
+  return { next, events };
 }
 
 /** The fields of `proposed` whose value differs from the one stored. */
@@ -332,8 +331,8 @@ function differing(proposed: object, stored: object): Record<string, unknown> {
 
 const addressesOf = (contacts: Customer['contacts']) => new Set(contacts.map((contact) => contact.email.toLowerCase()));
 
-/** Contacts in `after` whose address `before` did not list (addresses compared without case). */
-function contactsAddedTo(before: Customer['contacts'], after: Customer['contacts']): Customer['contacts'] {
+/** Contacts in `after` whose address `before` did not list (addresses compared without case): what the contact directory learns from a change. */
+export function contactsAddedTo(before: Customer['contacts'], after: Customer['contacts']): Customer['contacts'] {
   const known = addressesOf(before);
   return after.filter((contact) => !known.has(contact.email.toLowerCase()));
 }

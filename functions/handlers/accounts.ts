@@ -1,9 +1,10 @@
 import { container } from '../adapters/container';
+import { s3RawMailEraser } from '../adapters/s3-raw-mail-store';
 import { byRoute, endpoint } from '../http/endpoint';
 import { AccountPath, BriefQuery, ErasureRequest, SponsorshipDecisionRequest } from '../schemas/account';
 import { decideAccountSponsorship, eraseAccount, exportAccount, getAccount, getAccountBrief } from '../usecases/accounts';
 
-const deps = container();
+const deps = container({ rawMailEraser: s3RawMailEraser });
 
 /** Accounts: the history of one customer account across its escalations, its brief, its executive sponsorship, and its personal data. One Lambda, five routes. */
 export const handler = byRoute({

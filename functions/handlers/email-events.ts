@@ -5,40 +5,45 @@ import { task } from '../workflow/task';
 
 const deps = container();
 
+// Schemas are z.lazy: built on first use, not at cold start (docs/performance.md).
 /** The SES configuration set's event destination (SNS) delivers the events lib/email.ts subscribes to. */
-const Recipients = z.array(z.object({ emailAddress: z.string() }));
-const SesEvent = z.discriminatedUnion('eventType', [
-  z.object({
-    eventType: z.literal('Bounce'),
-    mail: z.object({ messageId: z.string().min(1) }),
-    bounce: z.object({ bounceType: z.string(), bounceSubType: z.string().optional(), bouncedRecipients: Recipients }),
-  }),
-  z.object({
-    eventType: z.literal('Complaint'),
-    mail: z.object({ messageId: z.string().min(1) }),
-    complaint: z.object({ complainedRecipients: Recipients, complaintFeedbackType: z.string().optional() }),
-  }),
-  z.object({
-    eventType: z.literal('Rendering Failure'),
-    mail: z.object({ messageId: z.string().min(1), destination: z.array(z.string()).optional() }),
-    failure: z.object({ errorMessage: z.string(), templateName: z.string().optional() }),
-  }),
-  z.object({
-    eventType: z.literal('Reject'),
-    mail: z.object({ messageId: z.string().min(1), destination: z.array(z.string()).optional() }),
-    reject: z.object({ reason: z.string() }),
-  }),
-  z.object({
-    eventType: z.literal('DeliveryDelay'),
-    mail: z.object({ messageId: z.string().min(1) }),
-    deliveryDelay: z.object({ delayType: z.string(), expirationTime: z.string().optional(), delayedRecipients: z.array(z.object({ emailAddress: z.string(), diagnosticCode: z.string().optional() })) }),
-  }),
-]);
+const Recipients = z.lazy(() => z.array(z.object({ emailAddress: z.string() })));
+const SesEvent = z.lazy(() =>
+  z.discriminatedUnion('eventType', [
+    z.object({
+      eventType: z.literal('Bounce'),
+      mail: z.object({ messageId: z.string().min(1) }),
+      bounce: z.object({ bounceType: z.string(), bounceSubType: z.string().optional(), bouncedRecipients: Recipients }),
+    }),
+    z.object({
+      eventType: z.literal('Complaint'),
+      mail: z.object({ messageId: z.string().min(1) }),
+      complaint: z.object({ complainedRecipients: Recipients, complaintFeedbackType: z.string().optional() }),
+    }),
+    z.object({
+      eventType: z.literal('Rendering Failure'),
+      mail: z.object({ messageId: z.string().min(1), destination: z.array(z.string()).optional() }),
+      failure: z.object({ errorMessage: z.string(), templateName: z.string().optional() }),
+    }),
+    z.object({
+      eventType: z.literal('Reject'),
+      mail: z.object({ messageId: z.string().min(1), destination: z.array(z.string()).optional() }),
+      reject: z.object({ reason: z.string() }),
+    }),
+    z.object({
+      eventType: z.literal('DeliveryDelay'),
+      mail: z.object({ messageId: z.string().min(1) }),
+      deliveryDelay: z.object({ delayType: z.string(), expirationTime: z.string().optional(), delayedRecipients: z.array(z.object({ emailAddress: z.string(), diagnosticCode: z.string().optional() })) }),
+    }),
+  ]),
+);
 type SesEvent = z.infer<typeof SesEvent>;
 
-const SnsEvent = z.object({
-  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).min(1),
-});
+const SnsEvent = z.lazy(() =>
+  z.object({
+    Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).min(1),
+  }),
+);
 
 /** One SES event as the problem the case records. */
 function problemOf(ses: SesEvent): DeliveryProblem {

@@ -8,29 +8,32 @@ import { task } from '../workflow/task';
 
 const deps = container({ rawMail: s3RawMailStore });
 
-const VerdictStatus = z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) });
+// Schemas are z.lazy: built on first use, not at cold start (docs/performance.md).
+const VerdictStatus = z.lazy(() => z.object({ status: z.enum(['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED', 'DISABLED']) }));
 
 /** The event an SES receipt rule's Lambda action delivers (the raw message is already in S3). */
-export const SesReceiptEvent = z.object({
-  Records: z
-    .array(
-      z.object({
-        eventSource: z.literal('aws:ses'),
-        ses: z.object({
-          mail: z.object({ messageId: z.string().min(1), source: z.string() }),
-          receipt: z.object({
-            recipients: z.array(z.string()),
-            spfVerdict: VerdictStatus,
-            dkimVerdict: VerdictStatus,
-            dmarcVerdict: VerdictStatus,
-            spamVerdict: VerdictStatus,
-            virusVerdict: VerdictStatus,
+export const SesReceiptEvent = z.lazy(() =>
+  z.object({
+    Records: z
+      .array(
+        z.object({
+          eventSource: z.literal('aws:ses'),
+          ses: z.object({
+            mail: z.object({ messageId: z.string().min(1), source: z.string() }),
+            receipt: z.object({
+              recipients: z.array(z.string()),
+              spfVerdict: VerdictStatus,
+              dkimVerdict: VerdictStatus,
+              dmarcVerdict: VerdictStatus,
+              spamVerdict: VerdictStatus,
+              virusVerdict: VerdictStatus,
+            }),
           }),
         }),
-      }),
-    )
-    .min(1),
-});
+      )
+      .min(1),
+  }),
+);
 export type SesReceiptEvent = z.infer<typeof SesReceiptEvent>;
 
 export const handler = task(SesReceiptEvent, async (event) => {
@@ -51,7 +54,7 @@ export const handler = task(SesReceiptEvent, async (event) => {
       results.push({ outcome: 'refused', reason: `failed checks: ${refused.join(', ')}` });
       continue;
     }
-    const message = await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients);
+    const message = { ...(await parseMime(await deps.rawMail.get(mail.messageId), receipt.recipients)), sesMessageId: mail.messageId };
     const result = await takeInEmail(deps, message, verdicts);
     if (result.outcome === 'refused') deps.log.warn('inbound email refused', { sesMessageId: mail.messageId, reason: result.reason });
     if (result.outcome === 'quarantined') deps.log.warn('inbound email quarantined on its case', { sesMessageId: mail.messageId, caseId: result.caseId, reasons: result.reasons });

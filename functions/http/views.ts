@@ -3,7 +3,7 @@ import type { Escalation } from '../domain/escalation';
 import type { ImprovementItem } from '../domain/review';
 import { calendarFor } from '../domain/sla-policy';
 import { formatTarget } from '../domain/sla-target';
-import type { EscalationBody } from '../schemas/escalation';
+import type { EscalationBody } from '../schemas/views';
 
 /**
  * What the API shows of a case, field by field: the workflow's bookkeeping (generation, policy,

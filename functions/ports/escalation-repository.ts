@@ -120,8 +120,14 @@ export interface EscalationRepository {
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
   /**
+   * Adds the case's account to each contact's directory entry (the table's stream calls it for
+   * contacts a stored case lists that its previous version did not). Repeating it is harmless.
+   */
+  rememberContacts(escalation: Escalation, contacts: Escalation['customer']['contacts']): Promise<void>;
+  /**
    * Every account an address is a customer contact of, learnt from the escalations that listed
-   * it (at intake, or added later). An address stays known once learnt.
+   * it (at intake, or added later), once the table's stream has followed that write (within
+   * seconds). An address stays known once learnt.
    */
   accountsForContact(email: string): Promise<KnownContact[]>;
   /** Takes in an inbound email once: false when it was already taken in (or is being). */
@@ -187,4 +193,6 @@ export interface ErasureRecord {
   reason: string;
   cases: string[];
   itemsRewritten: number;
+  /** Inbound emails of those cases whose raw MIME was deleted from the bucket. */
+  rawMailDeleted: number;
 }

@@ -3,28 +3,13 @@ import { IDEMPOTENCY_KEY } from '../http/preconditions';
 import { oauthScope, ROUTES, type Route } from '../http/routes';
 import { API_VERSION } from '../http/version';
 import { AccountBriefView, AccountExport, AccountPath, AccountProfileView, AccountView, BriefQuery, ErasureRecordView, ErasureRequest, SponsorshipDecisionRequest } from './account';
-import {
-  ACTION_NAMES,
-  ActionRequests,
-  CreateEscalationRequest,
-  DeadlineExplanation,
-  EscalationView,
-  ImprovementItemPatch,
-  ImprovementItemView,
-  ListEscalationsQuery,
-  ListEscalationsResponse,
-  PatchEscalationRequest,
-  ResourceId,
-  TimelineEventView,
-  TimelineQuery,
-  TimelineResponse,
-  type ActionName,
-} from './escalation';
+import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, ImprovementItemPatch, ListEscalationsQuery, PatchEscalationRequest, ResourceId, TimelineQuery, type ActionName } from './escalation';
 import { HealthView } from './health';
 import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
 import { MetricsQuery, MetricsReport } from './metrics';
 import { GatewayRefusal, Problem } from './problem';
 import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
+import { DeadlineExplanation, EscalationView, ImprovementItemView, ListEscalationsResponse, TimelineEventView, TimelineResponse } from './views';
 import { DeliveriesQuery, DeliveryList, RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, WebhookView } from './webhooks';
 
 type JsonSchema = Record<string, unknown>;
@@ -152,7 +137,8 @@ const ifNoneMatch = {
 interface Operation {
   summary: string;
   body?: { schema: JsonSchema; mediaType?: 'application/json' | 'application/x-www-form-urlencoded' };
-  query?: z.ZodObject;
+  /** Built on first use, like every schema (functions/schemas/escalation.ts). */
+  query?: z.ZodObject | z.ZodLazy<z.ZodObject>;
   headers?: JsonSchema[];
   /** The answers when all went well, by status. */
   answers: Record<number, { description: string; schema?: JsonSchema; mediaType?: 'application/json' | 'text/html'; headers?: HeaderName[] }>;
@@ -443,7 +429,7 @@ const UNROUTED = {
 };
 
 /** The path parameters parsed by a schema, by name; any other is the survey link's token. */
-const PATH_PARAMETERS: Record<string, JsonSchema> = { id: inline(ResourceId), itemId: inline(ResourceId), accountId: inline(AccountPath.shape.accountId) };
+const PATH_PARAMETERS: Record<string, JsonSchema> = { id: inline(ResourceId), itemId: inline(ResourceId), accountId: inline(AccountPath.unwrap().shape.accountId) };
 
 const operationId = (route: Route) => `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_, c: string) => c.toUpperCase())}`;
 
@@ -463,7 +449,8 @@ export function buildOpenApiDocument() {
       required: true,
       schema: PATH_PARAMETERS[name!] ?? { type: 'string', description: 'the signed token of the survey link' },
     }));
-    const queryParameters = Object.entries(op.query?.shape ?? {}).map(([name, field]) => ({ name, in: 'query', required: false, schema: inline(field as z.ZodType) }));
+    const query = op.query instanceof z.ZodLazy ? op.query.unwrap() : op.query;
+    const queryParameters = Object.entries(query?.shape ?? {}).map(([name, field]) => ({ name, in: 'query', required: false, schema: inline(field as z.ZodType) }));
     const parameters = [...pathParameters, ...queryParameters, ...(op.headers ?? [])];
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {

@@ -1,7 +1,7 @@
 import { accountBrief, accountSummary } from '../domain/account';
 import type { Escalation } from '../domain/escalation';
 import { decideSponsorship } from '../domain/sponsorship';
-import { erasedCase, erasePersonalData, personalStrings } from '../domain/erasure';
+import { erasedCase, erasePersonalData, inboundMessagesOf, personalStrings } from '../domain/erasure';
 import { VersionConflictError } from '../ports/errors';
 import type { SponsorshipDecisionInput } from '../schemas/account';
 import { retrying } from '../support/retrying';
@@ -92,7 +92,8 @@ const ERASE_WRITE_ATTEMPTS = 5;
  * Erases the account's personal data (admin). Each case is first written erased (`erasedAt`),
  * which ends its workflow (the stream stops the execution and nothing re-arms an erased case)
  * and refuses further changes; then every other item stored with it, the account's own items
- * and its contact directory entries are rewritten or deleted; last, an audit record says who
+ * and its contact directory entries are rewritten or deleted, and the raw inbound mail of its
+ * cases deleted from the bucket; last, an audit record says who
  * erased what and when. Running it again on the same account finds nothing personal left.
  */
 export async function eraseAccount(deps: Dependencies, accountId: string, reason: string, principal: string) {
@@ -101,6 +102,10 @@ export async function eraseAccount(deps: Dependencies, accountId: string, reason
   if (!escalations.length && !records.profile && !records.proposals.length && !records.contacts.length) throw new NotFoundError(`nothing is stored for account ${accountId}`);
   const personal = personalStrings(escalations, records.contacts);
   const addresses = [...records.contacts, ...escalations.flatMap((escalation) => escalation.customer.contacts.map((contact) => contact.email))];
+  // The raw inbound mail of the account's cases goes first: the message ids are read from the
+  // case items, which the rewrite below keeps, so a run that fails here can simply be repeated.
+  const messages = (await Promise.all(escalations.map(async ({ id }) => inboundMessagesOf(await deps.repository.caseItems(id))))).flat();
+  const rawMailDeleted = messages.length ? await deps.rawMailEraser.delete(messages) : 0;
   let itemsRewritten = 0;
   for (const { id } of escalations) {
     await retrying(
@@ -125,8 +130,9 @@ export async function eraseAccount(deps: Dependencies, accountId: string, reason
     reason: erasePersonalData(reason, personal),
     cases: escalations.map((escalation) => escalation.id),
     itemsRewritten,
+    rawMailDeleted,
   };
   await deps.repository.recordErasure(accountId, record);
-  deps.log.info('account erased', { accountId, cases: record.cases.length, itemsRewritten });
+  deps.log.info('account erased', { accountId, cases: record.cases.length, itemsRewritten, rawMailDeleted });
   return record;
 }

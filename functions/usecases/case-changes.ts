@@ -1,10 +1,12 @@
 import { phaseOf } from '../domain/deadline-checks';
+import { contactsAddedTo } from '../domain/lifecycle';
 import type { Escalation } from '../domain/escalation';
 import { forEachConcurrently } from '../support/concurrently';
 import type { Dependencies } from './escalations';
 
 // What follows a stored case write, off the request path, from the table's stream (the other
-// consumer, for queued emails, is usecases/outbox.ts). Everything here is idempotent, so a
+// consumer, for queued emails, is usecases/outbox.ts): the contact directory learns the case's
+// new contacts, and the case's workflow is started or stopped. Everything here is idempotent, so a
 // retried batch is harmless. A failure throws: the batch is retried, then described in an
 // alarmed queue, and the daily sweep starts any workflow still missing.
 
@@ -34,6 +36,8 @@ export async function followCaseWrites(deps: Dependencies, writes: CaseWrite[]) 
 }
 
 async function followCase(deps: Dependencies, before: Escalation | undefined, after: Escalation) {
+  const learnt = before ? contactsAddedTo(before.customer.contacts, after.customer.contacts) : after.customer.contacts;
+  if (learnt.length) await deps.repository.rememberContacts(after, learnt);
   if (!before || after.generation !== before.generation) {
     try {
       await deps.workflow.start(after.id, after.generation);

@@ -14,7 +14,7 @@ import { VersionConflictError } from '../ports/errors';
 import type { Log } from '../ports/log';
 import type { Mailer } from '../ports/mailer';
 import type { Metrics } from '../ports/metrics';
-import type { RawMailStore } from '../ports/raw-mail-store';
+import type { RawMailEraser, RawMailStore } from '../ports/raw-mail-store';
 import type { SurveyLinks } from '../ports/survey';
 import type { EventPublisher, WebhookSender, WebhookStore } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
@@ -32,6 +32,8 @@ export interface Dependencies {
   log: Log;
   survey: SurveyLinks;
   rawMail: RawMailStore;
+  /** Removes an erased account's inbound messages. */
+  rawMailEraser: RawMailEraser;
   /** Domain events onto the stack's bus (functions/usecases/webhooks.ts). */
   events: EventPublisher;
   /** Registered webhooks and the deliveries owed to them. */
@@ -73,6 +75,8 @@ export interface Caller {
   ifMatch?: number;
   /** The client's Idempotency-Key: a retry gets the first answer and changes nothing more. */
   idempotencyKey?: string;
+  /** Intake from an email: SES's id for the mail that opens the case (its raw MIME's key). */
+  sesMessageId?: string;
 }
 
 /**
@@ -93,7 +97,7 @@ export async function createEscalation(deps: Dependencies, input: CreateEscalati
   // An account in the executive sponsorship programme routes its new escalations to its sponsor from intake.
   const profile = await deps.repository.accountProfile(input.customer.accountId);
   const sponsor = isEnrolled(profile) ? profile?.sponsorship?.sponsor : undefined;
-  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, deps.now()), { ...(sponsor && { sponsor }) });
+  const change = openEscalation(deps.newId(), input, context(deps, caller.principal, deps.now()), { ...(sponsor && { sponsor }), ...(caller.sesMessageId && { sesMessageId: caller.sesMessageId }) });
   // The write is the whole request: the table's stream starts the workflow and sends the
   // emails the change queued (usecases/case-changes.ts, usecases/outbox.ts).
   const created = await deps.repository.create(change, claim);

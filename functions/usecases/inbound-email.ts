@@ -62,6 +62,7 @@ async function routeEmail(deps: Dependencies, message: InboundMessage, verdicts:
   const { escalation } = await createEscalation(deps, input, {
     principal: 'inbound-email',
     idempotencyKey: createHash('sha256').update(message.messageId).digest('hex').slice(0, 64),
+    ...(message.sesMessageId && { sesMessageId: message.sesMessageId }),
   });
   return { outcome: 'opened', caseId: escalation.id };
 }

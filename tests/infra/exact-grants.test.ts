@@ -97,7 +97,7 @@ describe('exact grants: every function may make exactly the AWS calls its code c
     expect([...list.calls].sort()).toEqual(['dynamodb:BatchGetItem on table', 'dynamodb:Query on index']);
     expect(list.origins.get('dynamodb:BatchGetItem on table')!.join()).toMatch(/functions\/adapters\/table-reads\.ts:\d+/);
     expect([...derived.get('health')!.calls]).toEqual([]);
-    expect([...derived.get('case-workflows')!.calls].sort()).toEqual(['states:StartExecution on stateMachine', 'states:StopExecution on execution']);
+    expect([...derived.get('case-workflows')!.calls].sort()).toEqual(['dynamodb:PutItem on table', 'states:StartExecution on stateMachine', 'states:StopExecution on execution']);
     expect([...derived.get('queued-emails')!.calls]).toContain('ses:SendEmail on template');
   });
 

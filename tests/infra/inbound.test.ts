@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INBOUND_EMAIL_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
+import { ACCOUNTS_HANDLER, INBOUND_EMAIL_HANDLER, type EscalationApiStack } from '../../lib/escalation-api-stack';
 import { INBOUND_PREFIX, rawMailRetention } from '../../lib/inbound';
 import { DEFAULT_PLAYBOOK } from '../../functions/playbook/defaults';
 import { INBOUND_CONTEXT, actionsOf, inspect, logicalIdOf, resourcesIn, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
@@ -162,11 +162,18 @@ describe('inbound email', () => {
       expect(view.environmentOf(INBOUND_EMAIL_HANDLER)).toMatchObject({ TABLE_NAME: expect.anything(), INBOUND_BUCKET: expect.anything() });
     });
 
-    it('is the only function told where raw mail is', () => {
-      for (const handler of view.handlers.filter((name) => name !== INBOUND_EMAIL_HANDLER)) {
+    it('is, with the accounts function (erasure deletes raw mail), the only function told where raw mail is', () => {
+      for (const handler of view.handlers.filter((name) => name !== INBOUND_EMAIL_HANDLER && name !== ACCOUNTS_HANDLER)) {
         expect(view.environmentOf(handler).INBOUND_BUCKET, handler).toBeUndefined();
         expect(view.statementsWith(handler, 's3:'), handler).toEqual([]);
       }
+    });
+
+    it('lets the accounts function delete raw mail under the prefix of the mail bucket, and read nothing there', () => {
+      const statements = view.statementsWith(ACCOUNTS_HANDLER, 's3:');
+      expect(actionsOf(statements)).toEqual(['s3:DeleteObject']);
+      expect(resourcesIn(statements)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [mailBucketId, 'Arn'] }, `/${INBOUND_PREFIX}*`]] }]);
+      expect(view.environmentOf(ACCOUNTS_HANDLER)).toMatchObject({ INBOUND_BUCKET: { Ref: mailBucketId }, INBOUND_PREFIX });
     });
   });
 

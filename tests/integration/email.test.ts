@@ -20,6 +20,8 @@ const uniqueAccount = () => `acct-${Math.random().toString(36).slice(2)}`;
 async function open(overrides: Record<string, unknown> = {}) {
   const { status, body } = await api.call('POST', '/escalations', escalationRequest(overrides));
   expect(status).toBe(201);
+  // The contact directory learns the case's contacts from the table's stream, right after the write.
+  await api.stack.caseChanges.drained();
   return body;
 }
 
@@ -157,6 +159,7 @@ describe('inbound email (SMTP standing in for SES receiving)', () => {
     const patched = await api.call('PATCH', `/escalations/${opened.id}`, { customer: { contacts: [{ email: `first@${account}.test` }, { email: added }] } }, { 'if-match': paused.headers.get('etag')! });
     expect(patched.status).toBe(200);
     await smtp.sendMail({ from: added, to: replyAddress(opened.id), subject: 'Re: access', text: 'You have access now.' });
+    await api.stack.caseChanges.drained();
     expect((await api.call('GET', `/escalations/${opened.id}`)).body.status).toBe('in_progress');
     await smtp.sendMail({ from: added, to: api.stack.inboundAddress, subject: 'A second problem', text: 'Exports fail too.' });
     const cases = (await api.call('GET', `/escalations?accountId=${account}`)).body.items;

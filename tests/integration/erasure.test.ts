@@ -1,13 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 // Erasure through the API on the local stack (each call checked against the accounts function's
 // IAM policy): whatever the contacts are called, once their account is erased no item of the
-// table holds their address, name or phone, their workflows are stopped, and the audit record is there.
+// table and no raw message of the mail bucket holds their address, name or phone, their
+// workflows are stopped, and the audit record is there.
 
 let api: TestApi;
 beforeAll(async () => {
@@ -48,6 +50,13 @@ describe('erasure', () => {
         const { body: open } = await api.call('POST', '/escalations', escalationRequest({ customer, severity: 'high', triggers: ['cancellation_threat'], title: `Outage for ${contacts[0]!.name}` }), { 'idempotency-key': `${accountId}-open` });
         await api.call('POST', `/escalations/${open.id}/acknowledge`, { owner: 'owner@example.com', message: `Hello ${contacts[0]!.name}` });
         await api.call('POST', `/escalations/${open.id}/notes`, { text: `called ${contacts[1]!.name} at ${contacts[1]!.phone}` });
+        // A reply by email: its raw MIME is stored (the bucket, locally a map) and named on the timeline.
+        const storedBefore = new Set(api.stack.rawMail.ids());
+        const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: api.stack.smtpPort, secure: false, ignoreTLS: true });
+        await smtp.sendMail({ from: `"${contacts[0]!.name}" <${contacts[0]!.email}>`, to: api.stack.inboundAddress.replace('@', `+${open.id}@`), subject: `Re: ${open.title}`, text: `Call me on ${contacts[0]!.phone}.` });
+        const reply = api.stack.rawMail.ids().filter((id) => !storedBefore.has(id));
+        expect(reply).toHaveLength(1);
+        expect((await api.stack.rawMail.get(reply[0]!)).toString('utf8')).toContain(contacts[0]!.email);
         const { body: done } = await api.call('POST', '/escalations', escalationRequest({ customer, severity: 'low', triggers: [] }));
         await api.call('POST', `/escalations/${done.id}/acknowledge`, {});
         await api.call('POST', `/escalations/${done.id}/resolve`, { rootCause: 'a', fix: 'b', prevention: `ask ${contacts[0]!.email}` });
@@ -69,6 +78,9 @@ describe('erasure', () => {
           for (const personal of [contact.email, contact.name, contact.phone]) expect(stored, `a stored item holds "${personal}"`).not.toContain(personal.toLowerCase());
         }
         expect(stored).not.toContain(customer.name.toLowerCase());
+        // The bucket half: the raw message of the reply, which held the contact's address, name and phone, is gone.
+        expect(erased.body.rawMailDeleted).toBe(1);
+        expect(api.stack.rawMail.ids().filter((id) => reply.includes(id))).toEqual([]);
         // The audit record is stored; the case keeps its figures and refuses changes.
         expect(stored).toContain(`"sk":"erasure#${erased.body.requestedAt}#${erased.body.id}"`.toLowerCase());
         const { body: kept } = await api.call('GET', `/escalations/${done.id}`);

@@ -1,5 +1,5 @@
 // An independent, slow reference for working-time arithmetic, used to check the real one
-// (functions/domain/business-calendar.ts, built on Luxon). It shares no code with it: it
+// (functions/domain/business-calendar.ts, on functions/domain/zoned-time.ts). It shares no code with it: it
 // reads wall clocks through Intl.DateTimeFormat and walks time in fixed steps.
 import type { Calendar, Span } from '../../functions/domain/business-calendar';
 

@@ -65,8 +65,10 @@ describe('case-workflows', () => {
       describe: async () => undefined,
     };
     const metrics: string[] = [];
-    const deps = { workflow, metrics: { record: (name: string) => void metrics.push(name) } } as unknown as Dependencies;
-    return { deps, calls, metrics };
+    const learnt: string[] = [];
+    const repository = { rememberContacts: async (escalation: Escalation, contacts: Escalation['customer']['contacts']) => void learnt.push(`${escalation.customer.accountId}: ${contacts.map((c) => c.email).join(', ')}`) };
+    const deps = { workflow, repository, metrics: { record: (name: string) => void metrics.push(name) } } as unknown as Dependencies;
+    return { deps, calls, metrics, learnt };
   }
   const as = (id: string, changes: Partial<Escalation> = {}): Escalation => ({ ...open(), id, ...changes });
 
@@ -88,6 +90,14 @@ describe('case-workflows', () => {
     await followCaseWrites(deps, [{ after: slow }, { after: as('fast') }, { before: slow, after: { ...slow, generation: 2 } }]);
     expect(calls.indexOf('start fast-g1')).toBeLessThan(calls.indexOf('start slow-g1'));
     expect(calls.filter((call) => call.includes('slow'))).toEqual(['start slow-g1', 'start slow-g2', 'stop slow-g1 (superseded by generation 2)']);
+  });
+
+  it('the contact directory learns every contact of a new case, then only the contacts a change adds', async () => {
+    const { deps, learnt } = recordingWorkflow();
+    const created = as('a', { customer: { ...open().customer, accountId: 'acme', contacts: [{ email: 'cto@acme.test' }, { email: 'ops@acme.test' }] } });
+    const added = { ...created, version: 2, customer: { ...created.customer, contacts: [{ email: 'CTO@acme.test' }, { email: 'new@acme.test' }] } };
+    await followCaseWrites(deps, [{ after: created }, { before: created, after: added }, { before: added, after: { ...added, version: 3, status: 'acknowledged' } }]);
+    expect(learnt).toEqual(['acme: cto@acme.test, ops@acme.test', 'acme: new@acme.test']);
   });
 
   it('a start that fails is counted and fails the batch, after the other cases were followed', async () => {

@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
 import { DEFAULT_PLAYBOOK } from '../../functions/playbook/defaults';
 import { formatTarget } from '../../functions/domain/sla-target';
-import { ElapsedTime, Target } from '../../functions/playbook/duration';
+import { elapsedTime, target } from '../../functions/playbook/duration';
+
+const Target = target();
+const ElapsedTime = elapsedTime();
 import { holidayFilesOf, loadPlaybook, parsePlaybook, PlaybookConfigError } from '../../functions/playbook/load';
 import { HOUR, MINUTE } from './fixtures';
 

@@ -3,7 +3,8 @@ import { openEscalation } from '../../functions/domain/escalation';
 import { applyAction } from '../../functions/domain/lifecycle';
 import { toView } from '../../functions/http/views';
 import { parsePlaybook } from '../../functions/playbook/load';
-import { CreateEscalationRequest, EscalationView } from '../../functions/schemas/escalation';
+import { CreateEscalationRequest } from '../../functions/schemas/escalation';
+import { EscalationView } from '../../functions/schemas/views';
 import { ctxAt, validBody } from './fixtures';
 
 // The acceptance example: high, default calendar, reported Friday 16:00 in Europe/Berlin.

@@ -151,8 +151,12 @@ describe('IAM grants on a tour of every function', () => {
     expect((await api.call('GET', `/accounts/${accountId}/brief`)).status).toBe(200);
     expect((await api.call('POST', `/accounts/${accountId}/sponsorship`, { decision: 'enrol', sponsor: 'cro@example.com', reason: 'threatened to leave' })).status).toBe(200);
     expect((await api.call('GET', `/accounts/${accountId}/export`)).status).toBe(200);
+    // A reply by email first: the erasure deletes its raw message from the bucket.
+    await smtp.sendMail({ from: 'bill@initech.test', to: api.stack.inboundAddress.replace('@', `+${executive.id}@`), subject: 'Re: the batch', text: 'Thanks.' });
     await api.settledMail([executive.id]);
-    expect((await api.call('POST', `/accounts/${accountId}/erase`, { reason: 'the customer asked for erasure' })).status).toBe(200);
+    const erased = await api.call('POST', `/accounts/${accountId}/erase`, { reason: 'the customer asked for erasure' });
+    expect(erased.status).toBe(200);
+    expect(erased.body.rawMailDeleted).toBe(1);
 
     // SES reports a bounce of A's acknowledgment (email-events), and a customer replies to B (inbound-email reads the stored mail).
     const acknowledgment = (await api.sentMail()).find((mail) => mail.subject.includes(a.id))!;

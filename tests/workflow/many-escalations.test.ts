@@ -5,7 +5,10 @@ import { readCases } from '../support/stored-cases';
 import { waitFor } from '../support/wait-for';
 
 const SCALE = 3600;
-const COUNT = 200;
+// A hundred at once: every deadline acted on once and alerted once, with the workflow, the
+// stream and DynamoDB Local all busy. The bench (bench/deadline-lag.ts) takes 1,000 and measures
+// the lag; a test beside the rest of the suite on 2 cores cannot afford that many emails.
+const COUNT = 100;
 
 let api: TestApi;
 const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -42,9 +45,9 @@ describe('many escalations at once', () => {
     await api.stack.engine.stopAll();
 
     expect(firstBreaches.map((list) => list.length)).toEqual(Array(COUNT).fill(1));
-    // The alert is queued with the breach; the table's stream sends it, behind some 1,400 other emails
+    // The alert is queued with the breach; the table's stream sends it, behind some 700 other emails
     // (the at-risk warnings among them) and the domain events of every entry, on a saturated DynamoDB Local.
-    const tierOneAlerts = async () => (await api.sentMail()).filter((m) => m.subject.includes(`Load ${run} #`) && m.subject.includes('tier 1'));
+    const tierOneAlerts = async () => (await api.sentMail()).filter((m) => m.subject.includes(`Load ${run} #`) && m.subject.endsWith(': now with tier 1'));
     await waitFor(async () => new Set((await tierOneAlerts()).map((m) => m.subject)).size === COUNT, { timeoutMs: 300_000, what: 'an alert for every case' });
     await api.stack.caseChanges.drained();
     const perCase = new Map<string, number>();
