@@ -36,10 +36,12 @@ const ConfigSchema = z.object({
    * on 127.0.0.1 over http).
    */
   WEBHOOK_TARGETS: z.enum(['public-https', 'any']).default('public-https'),
-  /** Only for the local stack: where DynamoDB Local and local SES listen. */
+  /** Only for the local stack: where DynamoDB Local, local SES and the local event bus listen. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
+  /** Only for the local stack: what stands in for Secrets Manager (the chat webhook URLs). */
+  SECRETS_MANAGER_ENDPOINT: z.url().optional(),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

@@ -223,6 +223,15 @@ export class EscalationDashboard extends Construct {
         { width: 8 },
       ),
       graph(
+        'Chat alerts (Slack, Teams): posted, attempts failed, given up',
+        [
+          emfMetric('ChatMessagesPosted', {}, { period: Duration.hours(1), label: 'posted' }),
+          emfMetric('ChatMessagesFailed', {}, { period: Duration.hours(1), label: 'attempts failed' }),
+          emfMetric('ChatMessagesAbandoned', {}, { period: Duration.hours(1), label: 'given up' }),
+        ],
+        { width: 8 },
+      ),
+      graph(
         'Webhook delivery lag, event to answer (s)',
         ['p50', 'p99'].map(
           (percentile) =>

@@ -74,7 +74,7 @@ export class EscalationApiStack extends Stack {
     const { config } = props;
     this.table = new EscalationTable(this, 'Escalations');
     const { table } = this.table;
-    const playbook = playbookBundle(props.projectRoot);
+    const playbook = playbookBundle(props.projectRoot, config.playbook, { bundling: this.bundlingRequired });
     const placeholders = Object.values(playbook.playbook.contacts).flat().filter((address) => address.endsWith('@example.com'));
     if (placeholders.length) {
       // Alerts to example.com bounce, and bounces count against the account's SES reputation.
@@ -192,6 +192,10 @@ export class EscalationApiStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
     });
+
+    // Chat alerts: the two senders of the outbox may read exactly the secrets the playbook names (none without chat).
+    const chatSecrets = [...new Set(Object.values(playbook.playbook.chat).map((channel) => channel.secret))];
+    if (chatSecrets.length) for (const sender of [this.queuedEmails, this.resendOwedEmails]) sender.useChat(chatSecrets, this.api.url);
 
     // Survey links point at this API; the signer and the verifier read the same key.
     const survey = { signingKey: this.surveySigningKey, publicApiUrl: this.api.url };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -252,6 +252,18 @@ export class HandlerFunction extends Construct {
     this.function.addEnvironment('SURVEY_SIGNING_KEY_SECRET_ARN', survey.signingKey.secretArn);
     this.function.addEnvironment('PUBLIC_API_URL', survey.publicApiUrl);
     this.function.addToRolePolicy(new PolicyStatement({ actions: READ_SECRET_ACTIONS, resources: [survey.signingKey.secretArn] }));
+  }
+
+  /**
+   * Lets the handler read the chat channels' secrets (incoming-webhook URLs) by name, and tells it
+   * the API's URL, where a message links to the case when the playbook has no caseLink. A secret
+   * read by name is authorized on its ARN, which ends in "-" and six random characters.
+   */
+  useChat(secretNames: readonly string[], publicApiUrl: string): void {
+    this.function.addEnvironment('PUBLIC_API_URL', publicApiUrl);
+    const stack = Stack.of(this);
+    const resources = secretNames.map((name) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    this.function.addToRolePolicy(new PolicyStatement({ actions: READ_SECRET_ACTIONS, resources }));
   }
 
   /** Lets the handler put events on the stack's bus, and tells it the bus's name, in one step. */

@@ -51,6 +51,12 @@ const StageConfigSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/[^/\s]+$/, 'must be an SES identity ARN, e.g. arn:aws:ses:eu-west-1:123456789012:identity/example.com')
     .optional(),
+  /**
+   * The playbook this stage runs, a JSON file relative to the repository root (default
+   * playbook.json when it exists, else the built-in defaults): a staging stage may post its chat
+   * alerts to a test channel, for instance.
+   */
+  playbook: z.string().min(1, 'must be the path of a JSON playbook file relative to the repository root, e.g. playbook.staging.json').optional(),
 });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
@@ -78,6 +84,7 @@ const PLACEHOLDERS: Record<string, string> = {
   alarmEmail: 'oncall@example.com',
   sesSandbox: 'true',
   senderIdentityArn: 'arn:aws:ses:<region>:<account>:identity/example.com',
+  playbook: 'playbook.json',
 };
 const EXAMPLE =
   'cdk synth -c stage=dev -c jwtIssuer=https://auth.example.com/ -c jwtAudience=escalation-api -c senderEmail=escalations@example.com\n' +

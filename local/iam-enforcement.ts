@@ -8,6 +8,7 @@ import { awsAnswer, awsJson, header, interpose, jsonBody, jsonTarget, type HttpR
 import { resolver, type LocalWorld } from './cloudformation';
 import { authorize, type AuthorizationRequest, type Decision, type PolicyStatement, type RequestContext } from './iam';
 import { currentInvocation } from './invocation';
+import { localSecretArn } from './secrets-manager';
 import type { LocalStage } from './local-stage';
 
 /**
@@ -206,7 +207,7 @@ function requestsOf(service: AwsService, request: HttpRequest, world: LocalWorld
     case 'sfn':
       return sfnRequests(request);
     case 'secrets-manager':
-      return secretsRequests(request);
+      return secretsRequests(request, world);
     case 's3':
       return s3Requests(request);
     case 'events':
@@ -290,13 +291,12 @@ function sfnRequests(request: HttpRequest): Asked[] {
   return [{ action: `states:${operation}`, resource }];
 }
 
-function secretsRequests(request: HttpRequest): Asked[] {
+function secretsRequests(request: HttpRequest, world: LocalWorld): Asked[] {
   const operation = jsonTarget(request);
   const secret = jsonBody(request).SecretId;
   if (!operation || typeof secret !== 'string') throw new Unrecognized(`Secrets Manager ${operation || request.path} without a SecretId`);
-  // By name, a secret's ARN ends in six random characters the local world does not know.
-  if (!secret.startsWith('arn:')) throw new Unrecognized(`Secrets Manager ${operation} of secret "${secret}" by name (the code reads secrets by ARN)`);
-  return [{ action: `secretsmanager:${operation}`, resource: secret }];
+  // By name (the chat secrets the playbook names): authorized on the secret's ARN, whose random suffix is fixed locally.
+  return [{ action: `secretsmanager:${operation}`, resource: secret.startsWith('arn:') ? secret : localSecretArn(world.region, world.account, secret) }];
 }
 
 const S3_OBJECT_ACTIONS: Record<string, string> = { GET: 's3:GetObject', HEAD: 's3:GetObject', PUT: 's3:PutObject', DELETE: 's3:DeleteObject' };

@@ -56,14 +56,15 @@ function filesUnder(entry: string): string[] {
     .flatMap((name) => filesUnder(path.join(entry, name)));
 }
 
-/** A hash of every input's path and content (a few hundred small files: milliseconds). */
-export function stageInputsHash(): string {
+/** A hash of every input's path and content (a few hundred small files: milliseconds), and of the playbook the stage runs. */
+export function stageInputsHash(playbook?: string): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(LOCAL_STAGE_CONTEXT));
   for (const file of INPUTS.flatMap(filesUnder)) {
     hash.update(`\0${file}\0`);
     hash.update(readFileSync(path.join(PROJECT_ROOT, file)));
   }
+  if (playbook) hash.update(`\0playbook:${playbook}\0`).update(readFileSync(path.resolve(PROJECT_ROOT, playbook)));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -74,17 +75,25 @@ export function readLocalStage(file: string): LocalStage {
 /**
  * The local stage's extract, as a file: the one cached under .cdk/local-stage/ for the current
  * inputs, or synthesized now (some 6 s of CPU) in a child process, so the caller can start DynamoDB
- * Local meanwhile. Older extracts are removed.
+ * Local meanwhile. Older extracts of the same playbook are removed.
+ *
+ * `playbook` (a file, absolute or relative to the current directory): the stage's playbook, as
+ * the stage key of that name gives it to CDK, so the grants derived from it (the chat secrets
+ * the senders may read) are those of the playbook the local stack runs with. Absent: the
+ * repository's playbook.json, or the defaults.
  */
-export async function localStageFile(): Promise<{ file: string; synthesized: boolean; ms: number }> {
+export async function localStageFile({ playbook }: { playbook?: string } = {}): Promise<{ file: string; synthesized: boolean; ms: number }> {
   const started = Date.now();
-  const file = path.join(CACHE_DIR, `${stageInputsHash()}.json`);
+  const stagePlaybook = playbook === undefined ? undefined : path.relative(PROJECT_ROOT, path.resolve(playbook));
+  // One extract per playbook: test files running different playbooks side by side keep each other's.
+  const variant = stagePlaybook === undefined ? 'repository' : createHash('sha256').update(stagePlaybook).digest('hex').slice(0, 8);
+  const file = path.join(CACHE_DIR, `${variant}-${stageInputsHash(stagePlaybook)}.json`);
   if (existsSync(file)) return { file, synthesized: false, ms: Date.now() - started };
   mkdirSync(CACHE_DIR, { recursive: true });
   const tsx = createRequire(import.meta.url).resolve('tsx/cli');
   const script = path.join(PROJECT_ROOT, 'local', 'synth-local-stage.ts');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, script, file], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [tsx, script, file, ...(stagePlaybook === undefined ? [] : [stagePlaybook])], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
     child.once('error', reject);
@@ -93,7 +102,7 @@ export async function localStageFile(): Promise<{ file: string; synthesized: boo
       reject(new LocalStackError(`synthesizing the local stage for its IAM policies failed (exit ${code}):\n${errors.trim()}`));
     });
   });
-  for (const stale of readdirSync(CACHE_DIR)) if (stale.endsWith('.json') && path.join(CACHE_DIR, stale) !== file) rmSync(path.join(CACHE_DIR, stale), { force: true });
+  for (const stale of readdirSync(CACHE_DIR)) if (stale.startsWith(`${variant}-`) && stale.endsWith('.json') && path.join(CACHE_DIR, stale) !== file) rmSync(path.join(CACHE_DIR, stale), { force: true });
   return { file, synthesized: true, ms: Date.now() - started };
 }
 

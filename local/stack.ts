@@ -23,6 +23,9 @@ import { ScaledClock } from './scaled-clock';
 import { MemoryRawMailStore, startSmtpInbound, type InboundResult } from './smtp-inbound';
 import { startLocalSes } from './ses';
 import { startLocalEventBus, type LocalEventBus } from './eventbridge';
+import { startChatInbox, type ChatInbox } from './chat-inbox';
+import { startLocalSecretsManager, type LocalSecretsManager } from './secrets-manager';
+import { loadPlaybook } from '../functions/playbook/load';
 import { WebhookLog } from './webhook-log';
 import { HttpsWebhookSender } from '../functions/adapters/https-webhook-sender';
 import { followTableStream, type TableStream } from './table-stream';
@@ -71,6 +74,13 @@ export interface LocalStackOptions {
   onIamCheck?: (request: CheckedRequest) => void;
   /** The webhook deliveries page (default: a free port). */
   webhooksPort?: number;
+  /**
+   * The values of the chat secrets the playbook names (secret name → incoming-webhook URL), as
+   * the local Secrets Manager serves them. A secret without one points at the local chat page.
+   */
+  chatSecrets?: Record<string, string>;
+  /** The page of chat messages, standing in for Slack and Teams (default: a free port). */
+  chatPort?: number;
 }
 
 export interface LocalStack {
@@ -94,6 +104,10 @@ export interface LocalStack {
   /** Every webhook delivery attempt, and the page that shows them. */
   webhookLog: WebhookLog;
   webhooksUrl: string;
+  /** The stand-in for Slack and Teams incoming webhooks, and its page of messages. */
+  chatInbox: ChatInbox;
+  /** What stands in for Secrets Manager: the chat secrets' values (a test may rotate one). */
+  secretsManager: LocalSecretsManager;
   /** What SES's event destination does through SNS: hands email-events a bounce or complaint notice. */
   reportDeliveryEvent(notice: object): Promise<unknown>;
   /** Lambda's Invoke: runs one function (a file of functions/handlers) on an event, as an invocation of it. */
@@ -136,6 +150,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const webhookPage = await webhookLog.serve(options.webhooksPort ?? 0);
     stoppers.push(webhookPage.stop);
 
+    // Chat: every secret the playbook names, served by the local Secrets Manager; those not given a URL post to the local page.
+    const chatInbox = await startChatInbox(options.chatPort ?? 0);
+    stoppers.push(chatInbox.stop);
+    const chatSecrets = Object.fromEntries(Object.entries(loadPlaybook(options.playbookPath).chat).map(([role, channel]) => [channel.secret, chatInbox.channelUrl(channel.kind, role)]));
+    const secretsManager = await startLocalSecretsManager(world.region, world.account, { ...chatSecrets, ...options.chatSecrets });
+    stoppers.push(secretsManager.stop);
+
     const clock = options.clock ?? new ScaledClock(options.timeScale);
     // The public base URL goes into emails, so the port must be known before the handlers load.
     const port = options.port || (await freePort());
@@ -152,6 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DYNAMODB_ENDPOINT: options.dynamo.endpoint,
       SES_ENDPOINT: ses.url,
       EVENTBRIDGE_ENDPOINT: eventBus.url,
+      SECRETS_MANAGER_ENDPOINT: secretsManager.url,
       ...(names.EVENT_BUS_NAME && { EVENT_BUS_NAME: names.EVENT_BUS_NAME }),
       // Local receivers run on 127.0.0.1 over http; on AWS only https to public addresses.
       WEBHOOK_TARGETS: 'any',
@@ -261,6 +283,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rawMail,
       webhookLog,
       webhooksUrl: webhookPage.url,
+      chatInbox,
+      secretsManager,
       reportDeliveryEvent,
       invoke,
       iam,

@@ -17,6 +17,10 @@ const HELP = `Usage: npm start -- [options]
   --ses-port N       local SES API and mail viewer port (default 8005)
   --smtp-port N      inbound email (SMTP, standing in for SES receiving) port (default 2525)
   --webhooks-port N  the page of webhook deliveries (default 8006)
+  --chat-port N      the page of chat messages, standing in for Slack and Teams (default 8007)
+  --chat-secrets F   a JSON file of chat secrets' values, {"<secret name>": "<incoming-webhook URL>"}:
+                     post to a real Slack or Teams channel; a secret the playbook names and the
+                     file does not goes to the chat page
   --dynamodb-port N  DynamoDB Local port (default 8000)
   --data-dir DIR     where DynamoDB Local keeps its data (default .data)
   --in-memory        keep nothing on disk
@@ -51,6 +55,8 @@ function parseOptions() {
       'ses-port': { type: 'string', default: '8005' },
       'smtp-port': { type: 'string', default: '2525' },
       'webhooks-port': { type: 'string', default: '8006' },
+      'chat-port': { type: 'string', default: '8007' },
+      'chat-secrets': { type: 'string' },
       'dynamodb-port': { type: 'string', default: '8000' },
       'data-dir': { type: 'string', default: '.data' },
       'in-memory': { type: 'boolean', default: false },
@@ -65,11 +71,26 @@ function parseOptions() {
     sesPort: positiveInteger('ses-port', values['ses-port']),
     smtpPort: positiveInteger('smtp-port', values['smtp-port']),
     webhooksPort: positiveInteger('webhooks-port', values['webhooks-port']),
+    chatPort: positiveInteger('chat-port', values['chat-port']),
+    chatSecrets: values['chat-secrets'] === undefined ? undefined : readChatSecrets(values['chat-secrets']),
     dynamoPort: positiveInteger('dynamodb-port', values['dynamodb-port']),
     dataDir: values['in-memory'] ? undefined : resolve(values['data-dir']),
     timeScale: positiveInteger('time-scale', values['time-scale'], 1_000_000),
     faults: values.faults,
   };
+}
+
+/** The chat secrets' local values: one JSON object of secret name → incoming-webhook URL. */
+function readChatSecrets(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new LocalStackError(`--chat-secrets ${file}: ${(error as Error).message}`);
+  }
+  const valid = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((value) => typeof value === 'string');
+  if (!valid) throw new LocalStackError(`--chat-secrets ${file} must hold one JSON object of secret name → webhook URL, e.g. {"escalation-api/chat/support-lead": "https://hooks.slack.com/services/..."}`);
+  return parsed as Record<string, string>;
 }
 
 /** What a token of this scope opens, for the start-up banner: the routes (or how many), and the fault switch. */
@@ -98,7 +119,8 @@ async function main() {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     // Each function's IAM policy comes from the synthesized template: cached in .cdk/local-stage/,
     // or synthesized in a child process while DynamoDB Local starts.
-    const stageReady = localStageFile();
+    const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
+    const stageReady = localStageFile(playbookPath ? { playbook: playbookPath } : {});
     stageReady.catch(() => undefined); // awaited below, once DynamoDB Local is up
     const dynamo: LocalDynamo = await startDynamoDbLocal(options.dynamoPort, options.dataDir);
     stoppers.push(dynamo.stop);
@@ -106,7 +128,6 @@ async function main() {
     const stageFile = await stageReady;
     const iamWait = Date.now() - dynamoReadyAt;
     const tableName = 'escalations';
-    const playbookPath = process.env.PLAYBOOK_PATH ?? (existsSync('playbook.json') ? resolve('playbook.json') : undefined);
     const token = process.env.API_TOKEN ?? randomBytes(18).toString('base64url');
     // Data kept on disk was written on the case clock of the last run: go on from there.
     const clock = options.dataDir ? ScaledClock.resume(resolve(options.dataDir, 'clock.json'), options.timeScale) : new ScaledClock(options.timeScale);
@@ -120,6 +141,8 @@ async function main() {
       sesPort: options.sesPort,
       smtpPort: options.smtpPort,
       webhooksPort: options.webhooksPort,
+      chatPort: options.chatPort,
+      ...(options.chatSecrets && { chatSecrets: options.chatSecrets }),
       token,
       principal: process.env.API_USER ?? 'local-user',
       timeScale: options.timeScale,
@@ -146,6 +169,7 @@ Escalation API is running locally (ready in ${seconds}s)
   Health          ${gateway.url}/health
   Sent email UI   ${ses.url}/   (local SES; GET /store lists messages)
   Webhooks sent   ${stack.webhooksUrl}/   (every delivery: request, signature, answer; GET /deliveries as JSON)
+  Chat messages   ${stack.chatInbox.url}/   (alerts posted to the playbook's Slack and Teams channels; GET /messages as JSON)
   Event bus       ${stack.eventBus.url}/events   (what went on the EventBridge bus)
   Inbound email   smtp://127.0.0.1:${stack.smtpPort}   replies to ${stack.inboundAddress.replace('@', '+<case id>@')}
   DynamoDB Local  ${dynamo.endpoint}   table "${tableName}", ${options.dataDir ? `data in ${options.dataDir}` : 'in memory'}
@@ -171,7 +195,7 @@ main().catch((error: unknown) => {
   if (error instanceof Error && (error.name === 'LocalStackError' || error.name === 'PlaybookConfigError' || error.name === 'ConfigurationError')) {
     console.error(`\n${error.message}\n`);
   } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-    console.error(`\nA port is already in use (${error.message}). Pick another with --port, --ses-port, --smtp-port, --webhooks-port or --dynamodb-port.\n`);
+    console.error(`\nA port is already in use (${error.message}). Pick another with --port, --ses-port, --smtp-port, --webhooks-port, --chat-port or --dynamodb-port.\n`);
   } else {
     console.error(error);
   }

@@ -51,12 +51,13 @@ function stageFunction(template: CfnTemplate, logicalId: string): StageFunction 
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const target = process.argv[2];
-  if (!target) throw new Error('usage: tsx local/synth-local-stage.ts <output file>');
+  if (!target) throw new Error('usage: tsx local/synth-local-stage.ts <output file> [<playbook, relative to the repository root>]');
   // CDK's built-in CloudFormation validation (a WASM rule engine) takes some 10 s of the 12 a
   // synth takes here; `cdk synth` and the infra tests run it, the local stage needs only the
   // template. This process synthesizes nothing else.
   process.env.CDK_VALIDATION = 'false';
-  const stage = synthesizeLocalStage();
+  const playbook = process.argv[3];
+  const stage = synthesizeLocalStage(playbook ? { playbook } : {});
   // Written aside and renamed, so a concurrent reader never sees half a file.
   const partial = `${target}.${process.pid}.partial`;
   writeFileSync(partial, JSON.stringify(stage));

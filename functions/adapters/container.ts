@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig, type Config } from '../config';
 import { loadPlaybook } from '../playbook/load';
+import type { ChatPoster } from '../ports/chat';
 import type { Playbook } from '../playbook/schema';
 import type { Mailer } from '../ports/mailer';
 import type { RawMailEraser, RawMailStore } from '../ports/raw-mail-store';
@@ -30,9 +31,10 @@ export interface Wiring {
   rawMailEraser?: (config: Config) => RawMailEraser;
   events?: (config: Config) => EventPublisher;
   webhookSender?: (config: Config) => WebhookSender;
+  chat?: (config: Config) => ChatPoster;
 }
 
-type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery'>>;
+type LocalOverrides = Partial<Omit<Dependencies, 'repository' | 'webhooks' | 'playbook' | 'delivery' | 'publicApiUrl'>>;
 
 type Base = Omit<Dependencies, keyof Wiring | 'playbook'> & { config: Config; playbook: () => Playbook };
 
@@ -73,6 +75,7 @@ export function container(wiring: Wiring = {}): Dependencies {
     rawMailEraser: port('rawMailEraser'),
     events: port('events'),
     webhookSender: port('webhookSender'),
+    chat: port('chat'),
   };
 }
 
@@ -88,6 +91,7 @@ function baseDependencies(): Base {
     repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
     webhooks: new DynamoDbWebhookStore(dynamo, config.TABLE_NAME),
     webhookTargets: targetRulesOf(config),
+    publicApiUrl: config.PUBLIC_API_URL,
     metrics: localOverrides.metrics ?? new EmbeddedMetrics(),
     log: localOverrides.log ?? log,
     playbook: parsedOnFirstUse(config.PLAYBOOK_PATH),

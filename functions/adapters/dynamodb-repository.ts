@@ -524,6 +524,46 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     }
   }
 
+  async settlePosted(message: ClaimedEmail, at: Date): Promise<boolean> {
+    const sentAt = at.toISOString();
+    const seq = notificationSeq(message.version, message.id);
+    const channel = message.chat!;
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(message.caseId, message.id),
+            UpdateExpression: `SET #status = :sent, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt, ':claim': message.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(message.caseId, seq),
+              seq,
+              type: 'chat_posted',
+              at: sentAt,
+              actor: 'workflow',
+              summary: `${message.template} posted to the ${channel.role} ${channel.kind === 'slack' ? 'Slack' : 'Teams'} channel`,
+              data: { template: message.template, role: channel.role, kind: channel.kind, notificationId: message.id, attempts: message.attempts },
+              ...(message.expiresAt !== undefined && { expiresAt: message.expiresAt }),
+            },
+          },
+        },
+      ]);
+      if (message.expiresAt === undefined) await this.expireWithClosedCase(message.caseId, eventKey(message.caseId, seq));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
   async deferEmail(email: ClaimedEmail, retryAt: string, error: string) {
     try {
       await this.db.send(
@@ -570,11 +610,19 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
             Item: {
               ...eventKey(email.caseId, seq),
               seq,
-              type: 'email_failed',
+              ...(email.chat
+                ? {
+                    type: 'chat_failed',
+                    summary: `${email.template} could not be posted to the ${email.chat.role} ${email.chat.kind === 'slack' ? 'Slack' : 'Teams'} channel: ${reason}`.slice(0, 2000),
+                    data: { template: email.template, role: email.chat.role, kind: email.chat.kind, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+                  }
+                : {
+                    type: 'email_failed',
+                    summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
+                    data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+                  }),
               at: failedAt,
               actor: 'workflow',
-              summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
-              data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
               ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },

@@ -33,7 +33,24 @@ export interface Notification {
   audience: 'customer' | 'internal';
   to: string[];
   data: Record<string, unknown>;
+  /**
+   * Posted to a role's chat channel instead of emailed (`to` is empty): the role, its kind of
+   * channel and the secret holding the incoming-webhook URL, as the playbook named them when the
+   * alert was queued.
+   */
+  chat?: ChatChannel;
 }
+
+/** A role's chat channel, as an owed message names it. */
+export interface ChatChannel {
+  role: string;
+  kind: 'slack' | 'teams';
+  secret: string;
+}
+
+/** The internal alerts a role's chat channel receives (issue: breach, tier raised, at-risk, churn-risk brief). */
+export const CHAT_TEMPLATES = ['deadline_breach_alert', 'deadline_warning', 'churn_risk_brief'] as const satisfies readonly TemplateName[];
+export type ChatTemplate = (typeof CHAT_TEMPLATES)[number];
 
 /** The case reference customers see in subjects; inbound mail is matched by it. */
 export const caseReference = (caseId: string) => `ESC-${caseId}`;
@@ -140,6 +157,18 @@ export function toInternal(escalation: Escalation, template: TemplateName, key: 
   return [{ id: `${key}:${template}`, template, audience: 'internal', to, data: { ...handoffFacts(escalation), ...extra } }];
 }
 
+/**
+ * The same alert posted to the chat channel of each of these roles that has one: one message per
+ * role, each its own outbox item, so a chat service that is down delays only its own message.
+ */
+export function toChat(escalation: Escalation, template: ChatTemplate, key: string, roles: string[], playbook: Playbook, extra: Record<string, unknown> = {}): Notification[] {
+  return [...new Set(roles)].flatMap((role) => {
+    const channel = playbook.chat[role];
+    if (!channel) return [];
+    return [{ id: `${key}:${template}:chat:${role}`, template, audience: 'internal' as const, to: [], data: { ...handoffFacts(escalation), ...extra }, chat: { role, ...channel } }];
+  });
+}
+
 /** What a deadline-breach alert is about; the template words each kind its own way. */
 export type BreachAlert = 'tier_raised' | 'top_of_ladder' | 'resolution_overdue' | 'routing_rule';
 
@@ -228,7 +257,7 @@ export function intakeNotifications(escalation: Escalation, playbook: Playbook):
   return [
     ...toCustomer(escalation, 'customer_acknowledgment', key, { nextUpdateLocal: customerTime(escalation.deadlines.acknowledgeBy, escalation.customer.timezone) }),
     ...toInternal(escalation, 'internal_handoff', key, [...new Set([...team, ...sponsor])]),
-    ...(isChurnRisk(escalation) ? toInternal(escalation, 'churn_risk_brief', key, leadership) : []),
+    ...(isChurnRisk(escalation) ? [...toInternal(escalation, 'churn_risk_brief', key, leadership), ...toChat(escalation, 'churn_risk_brief', key, leadershipRoles, playbook)] : []),
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { Playbook } from '../playbook/schema';
-import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toCustomer, toInternal, type Notification, type TemplateName } from './communications';
+import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toChat, toCustomer, toInternal, type ChatTemplate, type Notification, type TemplateName } from './communications';
 import { retainUntilFor, type Change, type Escalation, type TimelineEvent } from './escalation';
 import { aftercareChecks, pendingAftercare } from './aftercare';
 import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';
@@ -154,12 +154,20 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
   const notify = (template: TemplateName, to: string[], extra: Record<string, unknown>) => {
     notifications.push(...toInternal(escalation, template, check.key, to, { deadline: check.at, ...extra }));
   };
+  /** An alert to roles: emailed to their contacts, and posted to the chat channel of each role that has one. */
+  const alert = (template: ChatTemplate, roles: string[], extra: Record<string, unknown>) => {
+    notify(template, recipientsFor(roles, playbook), extra);
+    postToChat(template, roles, extra);
+  };
+  const postToChat = (template: ChatTemplate, roles: string[], extra: Record<string, unknown>) => {
+    notifications.push(...toChat(escalation, template, check.key, roles, playbook, { deadline: check.at, ...extra }));
+  };
 
   const climb = (reason: string, restartClock: 'acknowledge' | 'update') => {
     const top = topTier(playbook);
     if (escalation.tier >= top) {
       events.push(breachEvent(check, now, `${check.kind} deadline missed at the top of the ladder (tier ${escalation.tier})`, { tier: escalation.tier }));
-      notify('deadline_breach_alert', recipientsFor(rolesForTier(top, playbook), playbook), breachAlertFacts('top_of_ladder', { tier: escalation.tier, reason }));
+      alert('deadline_breach_alert', rolesForTier(top, playbook), breachAlertFacts('top_of_ladder', { tier: escalation.tier, reason }));
       return;
     }
     const tier = escalation.tier + 1;
@@ -168,7 +176,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
     const sla = restartClock === 'acknowledge' ? { ...next.sla, acknowledgeClockFrom: nowIso } : restartUpdateClock(next.sla, now);
     next = { ...next, tier, routedTo: unique([...next.routedTo, ...roles]), sla };
     events.push(breachEvent(check, now, `${reason}; escalated to tier ${tier} (${roles.join(', ')})`, { tier, roles }));
-    notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('tier_raised', { tier, reason }));
+    alert('deadline_breach_alert', roles, breachAlertFacts('tier_raised', { tier, reason }));
   };
 
   switch (check.action) {
@@ -185,7 +193,10 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       });
       // Before acknowledgement nobody owns the case: the team it is routed to hears it.
       const to = phaseOf(escalation) === 'awaiting_acknowledgement' ? recipientsFor(escalation.routedTo, playbook) : ownerAddresses(escalation, playbook);
-      notify('deadline_warning', to, { ...deadlineWarningFacts(check.kind as WarnedKind, { deadline, percent, timeLeft, timeZone: playbook.teamTimeZone }), deadline });
+      const facts = { ...deadlineWarningFacts(check.kind as WarnedKind, { deadline, percent, timeLeft, timeZone: playbook.teamTimeZone }), deadline };
+      notify('deadline_warning', to, facts);
+      // A channel is where the team the case is routed to watches its cases: it sees the warning whoever the email goes to.
+      postToChat('deadline_warning', escalation.routedTo, facts);
       break;
     }
     case 'escalate_unacknowledged':
@@ -206,11 +217,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       break;
     case 'alert_resolution_overdue':
       events.push(breachEvent(check, now, 'resolution target missed', {}));
-      notify(
-        'deadline_breach_alert',
-        recipientsFor([...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)], playbook),
-        breachAlertFacts('resolution_overdue', { tier: escalation.tier, reason: 'resolution target missed' }),
-      );
+      alert('deadline_breach_alert', unique([...escalation.routedTo, ...rolesForTier(escalation.tier, playbook)]), breachAlertFacts('resolution_overdue', { tier: escalation.tier, reason: 'resolution target missed' }));
       break;
     case 'route_by_rule': {
       const rule = playbook.routing.find((r) => r.name === check.rule);
@@ -226,7 +233,7 @@ export function performCheck(escalation: Escalation, check: ScheduledCheck, now:
       const unresolvedFor = rule?.when.unresolvedFor;
       const calendar = calendarFor(escalation.policy, escalation.severity);
       const reason = unresolvedFor === undefined ? `routing rule ${check.rule}` : `not resolved within ${describeTarget(unresolvedFor, calendar)}`;
-      notify('deadline_breach_alert', recipientsFor(roles, playbook), breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
+      alert('deadline_breach_alert', roles, breachAlertFacts('routing_rule', { tier: escalation.tier, reason, rule: check.rule ?? 'unnamed' }));
       break;
     }
     case 'send_follow_up':

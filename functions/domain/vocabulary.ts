@@ -80,6 +80,8 @@ export const EVENT_TYPES = [
   'email_sent',
   'email_failed',
   'email_delayed',
+  'chat_posted',
+  'chat_failed',
   'workflow_failed',
   'workflow_rearmed',
   'satisfaction_recorded',

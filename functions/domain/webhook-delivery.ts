@@ -11,6 +11,13 @@ import { afterFailedAttempt, type AfterFailure, type OwedEmailState } from './em
 export const WEBHOOK_RETRY_BACKOFF: Backoff = { baseMs: 10_000, capMs: 3_600_000, jitter: 'equal' };
 export const WEBHOOK_RETRY_WINDOW_MS = 24 * 3_600_000;
 
+/**
+ * A chat message to a role's Slack or Teams channel is an HTTP post to an incoming webhook, so
+ * it keeps a webhook's pace and patience: a channel that blinked hears within a minute, one
+ * that stays down is tried for a day.
+ */
+export const CHAT_RETRY_POLICY = { backoff: WEBHOOK_RETRY_BACKOFF, windowMs: WEBHOOK_RETRY_WINDOW_MS };
+
 /** How long a receiver may take to answer before the attempt counts as failed. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 

@@ -2,12 +2,13 @@ import { container } from '../adapters/container';
 import { eventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { httpsWebhookSender } from '../adapters/https-webhook-sender';
 import { sesMailer } from '../adapters/ses-mailer';
+import { webhookChat } from '../adapters/chat-webhooks';
 import { queuedEmailOf, recordedEventOf, recordsOf, StreamEvent } from '../adapters/stored-changes';
 import { sendQueuedEmails } from '../usecases/outbox';
 import { publishEvents } from '../usecases/webhooks';
 import { task } from '../workflow/task';
 
-const deps = container({ mailer: sesMailer, events: eventBridgePublisher, webhookSender: httpsWebhookSender });
+const deps = container({ mailer: sesMailer, events: eventBridgePublisher, webhookSender: httpsWebhookSender, chat: webhookChat });
 
 /**
  * The outbox consumer, from the table's stream (it keeps the name it was deployed under: a new

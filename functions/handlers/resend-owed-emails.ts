@@ -3,11 +3,12 @@ import { container } from '../adapters/container';
 import { eventBridgePublisher } from '../adapters/eventbridge-publisher';
 import { httpsWebhookSender } from '../adapters/https-webhook-sender';
 import { sesMailer } from '../adapters/ses-mailer';
+import { webhookChat } from '../adapters/chat-webhooks';
 import { resendOwedEmails } from '../usecases/outbox';
 import { resendOwedDeliveries } from '../usecases/webhooks';
 import { task } from '../workflow/task';
 
-const deps = container({ mailer: sesMailer, events: eventBridgePublisher, webhookSender: httpsWebhookSender });
+const deps = container({ mailer: sesMailer, events: eventBridgePublisher, webhookSender: httpsWebhookSender, chat: webhookChat });
 
 /**
  * Every minute (EventBridge Scheduler on AWS, a timer on the scaled clock locally): every

@@ -4,6 +4,8 @@ import { SEVERITIES, TEAMS, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocab
 import { elapsedTime, target } from './duration';
 
 export const DEFAULT_WARNING_PERCENT = 75;
+/** Where a role's internal alerts are also posted: a Slack or Microsoft Teams incoming webhook whose URL is a secret. */
+export const CHAT_KINDS = ['slack', 'teams'] as const;
 
 // Built on first use (z.lazy), like every schema a handler does not need at cold start: the
 // playbook is parsed when a handler first reads it (functions/adapters/container.ts), and CDK
@@ -51,6 +53,20 @@ function playbookSchema() {
   });
 
   const Email = z.email();
+
+  /**
+   * A Secrets Manager secret by name (its value is the incoming-webhook URL): the characters
+   * Secrets Manager allows in a name, no ARN (CDK grants the name's ARN with its random suffix).
+   */
+  const SecretName = z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'a Secrets Manager secret name such as "escalation-api/chat/support-lead" (letters, digits and /_+=.@-, not an ARN)')
+    .refine((name) => !/-[A-Za-z0-9]{6}$/.test(name), 'a secret name must not end in a hyphen and six characters: Secrets Manager could not tell it from the random suffix of an ARN');
+
+  const ChatTarget = z.strictObject({
+    kind: z.enum(CHAT_KINDS, { error: 'kind is "slack" (Block Kit) or "teams" (Adaptive Card)' }),
+    secret: SecretName,
+  });
 
   /** A team an improvement item goes to, beyond the built-in ones (functions/domain/vocabulary.ts TEAMS). */
   const Team = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team is a snake_case name such as "customer_education"');
@@ -115,6 +131,13 @@ function playbookSchema() {
       /** Tiers above the owning team (tier 0), lowest first. A missed deadline climbs one. */
       ladder: z.array(z.array(Role).min(1)).min(1),
       contacts: z.record(Role, z.array(Email).min(1)),
+      /** Roles whose internal alerts are also posted to a chat channel, by role (functions/domain/chat-messages.ts). */
+      chat: z.record(Role, ChatTarget).default({}),
+      /**
+       * Where people open a case, with `{caseId}` in it (a help desk, a console): chat messages link
+       * there. Absent: the API's own resource for the case.
+       */
+      caseLink: z.url({ protocol: /^https?$/ }).refine((link) => link.includes('{caseId}'), 'caseLink must contain {caseId}').optional(),
       followUp: z.strictObject({
         // PLAYBOOK.md §5: 24–48 h after resolution, which a team means as the next day or the one
         // after. Hours would count working time: "24h" on a business calendar is three working days.
@@ -193,6 +216,9 @@ function playbookSchema() {
       playbook.routing.forEach((rule, i) => check(rule.routeTo, ['routing', i, 'routeTo']));
       playbook.ladder.forEach((tier, i) => check(tier, ['ladder', i]));
       check(playbook.sponsorship.proposeTo, ['sponsorship', 'proposeTo']);
+      for (const role of Object.keys(playbook.chat)) {
+        if (!known.has(role)) ctx.addIssue({ code: 'custom', path: ['chat', role], message: `role "${role}" has no entry in contacts: a chat channel receives a role's alerts` });
+      }
       playbook.review.extraTeams.forEach((team, i) => {
         if ((TEAMS as readonly string[]).includes(team) || playbook.review.extraTeams.indexOf(team) !== i) {
           ctx.addIssue({ code: 'custom', path: ['review', 'extraTeams', i], message: `team "${team}" is listed already (built in: ${TEAMS.join(', ')})` });
@@ -210,3 +236,4 @@ export type Playbook = z.output<typeof PlaybookSchema>;
 export type SeverityTargets = Playbook['severities'][keyof Playbook['severities']];
 export type RoutingRuleConfig = Playbook['routing'][number];
 export type CalendarConfig = Playbook['calendars'][string];
+export type ChatTargetConfig = Playbook['chat'][string];

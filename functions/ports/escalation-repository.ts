@@ -105,6 +105,8 @@ export interface EscalationRepository {
   claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined>;
   /** Sent: the message id on the email, on the timeline and in the reply index. False when the claim had run out and been taken over. */
   settleSent(email: ClaimedEmail, messageId: string, at: Date): Promise<boolean>;
+  /** A chat message posted: settled as sent, `chat_posted` on the timeline. False when the claim had run out and been taken over. */
+  settlePosted(message: ClaimedEmail, at: Date): Promise<boolean>;
   /** Not sent this time: pending again, not before `retryAt`. */
   deferEmail(email: ClaimedEmail, retryAt: string, error: string): Promise<void>;
   /** Given up: failed, out of the owed index, and on the case timeline. */

@@ -8,6 +8,7 @@ import { metricPoints } from '../domain/metric-points';
 import { updateImprovementItem } from '../domain/review';
 import { isEnrolled, withSponsorshipProposal } from '../domain/sponsorship';
 import type { Playbook } from '../playbook/schema';
+import type { ChatPoster } from '../ports/chat';
 import type { EscalationRepository, IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
 import type { Log } from '../ports/log';
@@ -41,6 +42,10 @@ export interface Dependencies {
   webhookSender: WebhookSender;
   /** Where a webhook may point (functions/domain/webhook-targets.ts). */
   webhookTargets: TargetRules;
+  /** Posts alerts to the chat channels the playbook names (functions/usecases/outbox.ts). */
+  chat: ChatPoster;
+  /** Where a chat message links to the case when the playbook has no caseLink: the API's base URL. */
+  publicApiUrl: string;
   /** Where customer replies arrive; each case gets its own plus-address of it. */
   inboundAddress?: string;
   playbook: Playbook;

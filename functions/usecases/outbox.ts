@@ -1,11 +1,16 @@
-import { replyAddressFor } from '../domain/communications';
+import { chatMessage, caseUrl } from '../domain/chat-messages';
+import { replyAddressFor, type ChatChannel, type ChatTemplate } from '../domain/communications';
 import { afterFailedAttempt, isDue } from '../domain/email-delivery';
+import { CHAT_RETRY_POLICY, delivered } from '../domain/webhook-delivery';
+import { WebhookTargetRefusedError } from '../domain/webhook-targets';
 import type { ClaimedEmail } from '../ports/escalation-repository';
 import { EmailRejectedError } from '../ports/errors';
 import { forEachConcurrently } from '../support/concurrently';
 import type { Dependencies } from './escalations';
 
-// Every email a change owes is written with the change, pending, in the outbox. From there:
+// Every email a change owes is written with the change, pending, in the outbox; so is every
+// alert a role's chat channel is owed (a Slack or Teams message), as an item of its own beside
+// the alert's email, so that neither can hold up or fail the other. From there:
 //   - the table's stream hands each new one to `sendQueuedEmails` at once (its first attempt);
 //   - `resendOwedEmails` runs every minute and takes whatever is due: a retry whose time has
 //     come, a claim whose lease ran out (its claimer crashed or timed out), or a new email the
@@ -36,6 +41,7 @@ export async function sendOwedEmail(deps: Dependencies, ref: EmailRef, as: 'firs
   const claim = as === 'first' ? { as } : { as, now, handoffBefore: new Date(now.getTime() - lease) };
   const email = await deps.repository.claimEmail(ref.caseId, ref.id, claim, new Date(now.getTime() + lease));
   if (!email) return 'not-due';
+  if (email.chat) return postChatMessage(deps, email, email.chat);
   let messageId: string;
   try {
     ({ messageId } = await deps.mailer.send({
@@ -56,19 +62,59 @@ export async function sendOwedEmail(deps: Dependencies, ref: EmailRef, as: 'firs
 }
 
 async function settleFailure(deps: Dependencies, email: ClaimedEmail, error: unknown): Promise<SendOutcome> {
-  const now = deps.now();
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   deps.metrics.record('EmailsFailed', 1, 'Count', { template: email.template });
-  const next = afterFailedAttempt(email, now, { permanent: error instanceof EmailRejectedError, reason }, deps.random());
+  return retryOrGiveUp(deps, email, { permanent: error instanceof EmailRejectedError, reason });
+}
+
+/**
+ * A failed attempt, email or chat message: deferred with backoff, or given up once its retry
+ * window has passed (or the failure will never change). The one retry path of the outbox.
+ */
+async function retryOrGiveUp(deps: Dependencies, email: ClaimedEmail, failure: { permanent: boolean; reason: string }): Promise<SendOutcome> {
+  const now = deps.now();
+  const next = afterFailedAttempt(email, now, failure, deps.random(), email.chat ? CHAT_RETRY_POLICY : undefined);
   if ('retryAt' in next) {
-    await deps.repository.deferEmail(email, next.retryAt, reason);
+    await deps.repository.deferEmail(email, next.retryAt, failure.reason);
     return 'deferred';
   }
   await deps.repository.abandonEmail(email, next.giveUp, now);
+  if (email.chat) {
+    // The alert still went out by email; the timeline (chat_failed) and this line say which channel missed it.
+    deps.metrics.record('ChatMessagesAbandoned', 1, 'Count');
+    deps.log.error('chat message given up', { caseId: email.caseId, notificationId: email.id, role: email.chat.role, kind: email.chat.kind, reason: next.giveUp });
+    return 'failed';
+  }
   // One series, alarmed: which email it was is on the case timeline and in the log line below.
   deps.metrics.record('EmailsAbandoned', 1, 'Count');
   deps.log.error('email given up', { caseId: email.caseId, notificationId: email.id, template: email.template, reason: next.giveUp });
   return 'failed';
+}
+
+/**
+ * A claimed chat message: built from the alert's facts (functions/domain/chat-messages.ts),
+ * posted to the role's incoming webhook, settled like an email. Any answer but a 2xx, or none,
+ * is tried again at a webhook's pace; an address the rules refuse is given up at once.
+ */
+async function postChatMessage(deps: Dependencies, message: ClaimedEmail, channel: ChatChannel): Promise<SendOutcome> {
+  let failure: { permanent: boolean; reason: string } | undefined;
+  // Building and posting the message: whatever fails is this message's failure, never the batch's.
+  try {
+    const link = caseUrl(message.caseId, { caseLink: deps.playbook.caseLink, publicApiUrl: deps.publicApiUrl });
+    const answer = await deps.chat.post(channel, chatMessage(channel, { template: message.template as ChatTemplate, data: message.data }, link));
+    if (!delivered(answer.status)) failure = { permanent: false, reason: `${channel.kind} answered ${answer.status}: ${answer.body.slice(0, 200)}` };
+  } catch (error) {
+    failure = { permanent: error instanceof WebhookTargetRefusedError, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+  if (failure) {
+    deps.metrics.record('ChatMessagesFailed', 1, 'Count');
+    return retryOrGiveUp(deps, message, failure);
+  }
+  deps.metrics.record('ChatMessagesPosted', 1, 'Count');
+  // As for an email, only a table that cannot record the outcome throws from here.
+  if (await deps.repository.settlePosted(message, deps.now())) return 'sent';
+  deps.log.warn('chat message posted after its claim had been taken over: the channel may show it twice', { caseId: message.caseId, notificationId: message.id, role: channel.role });
+  return 'sent-again';
 }
 
 /** From the table's stream: the emails just queued, each tried once now. A failed send is left for `resendOwedEmails`. */

@@ -50,6 +50,9 @@ const EMF_METRICS = [
   'WebhookDeliveryLag',
   'OwedWebhookDeliveries',
   'OldestOwedWebhookDeliveryAge',
+  'ChatMessagesPosted',
+  'ChatMessagesFailed',
+  'ChatMessagesAbandoned',
 ];
 
 /** Metric names as the source writes them: `metrics.record('Name', ...)` calls and metric-points.ts's `name: 'Name'`. */

@@ -16,6 +16,9 @@ import { INBOUND_CONTEXT, inspect, logicalIdOf, resourcesOf, synthesize, type St
  * can send); the grants are read from the synthesized template, resource by resource.
  */
 
+/** A playbook naming chat channels: the outbox senders get the secret reads their chat adapter makes (tests/infra/chat.test.ts: none without). */
+const CHAT_PLAYBOOK = 'tests/fixtures/playbook-24x7-chat.json';
+
 /** A grant as `<action> on <kind of resource>`, the form the code analysis speaks. */
 type Grant = string;
 
@@ -49,8 +52,8 @@ describe('exact grants: every function may make exactly the AWS calls its code c
   let derived: Map<string, HandlerCalls>;
 
   beforeAll(() => {
-    // With inbound email: every function that can deploy is in the template.
-    ({ template, stack } = synthesize(INBOUND_CONTEXT));
+    // With inbound email and chat channels: every function that can deploy is in the template, with every grant it can get.
+    ({ template, stack } = synthesize({ ...INBOUND_CONTEXT, playbook: CHAT_PLAYBOOK }));
     view = inspect(template, stack);
     ({ resolve } = resolver(template.toJSON() as never, worldOf(template, stack.stackName)));
     derived = awsCallsOf(view.handlers);

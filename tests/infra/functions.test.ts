@@ -72,8 +72,9 @@ describe('the handler Lambdas', () => {
 
   // The handler file names the ports it wires (container({ mailer, workflow, ... })); CDK must
   // grant exactly those calls, or the function fails on AWS although it works locally.
-  // The webhook sender posts to the internet, not to AWS: no grant.
-  const PORT_GRANTS = { mailer: 'ses:SendEmail', workflow: 'states:StartExecution', survey: 'secretsmanager:GetSecretValue', rawMail: 's3:GetObject', rawMailEraser: 's3:DeleteObject', events: 'events:PutEvents', webhookSender: undefined } as const;
+  // The webhook sender posts to the internet, not to AWS: no grant. The chat poster's grant
+  // follows the playbook (the secrets it names; none in this one): tests/infra/chat.test.ts.
+  const PORT_GRANTS = { mailer: 'ses:SendEmail', workflow: 'states:StartExecution', survey: 'secretsmanager:GetSecretValue', rawMail: 's3:GetObject', rawMailEraser: 's3:DeleteObject', events: 'events:PutEvents', webhookSender: undefined, chat: undefined } as const;
   /** Ports whose AWS resource exists only with an inbound domain (the mail bucket): wired always, granted only then. */
   const INBOUND_ONLY_PORTS: readonly string[] = ['rawMailEraser'];
   const wiredPorts = (handler: string) => {
@@ -85,8 +86,8 @@ describe('the handler Lambdas', () => {
   it('reads the wiring from the handler files it checks', () => {
     expect(wiredPorts('get-escalation')).toEqual([]);
     expect(wiredPorts('act-on-deadline')).toEqual(['survey']);
-    expect(wiredPorts('resend-owed-emails')).toEqual(['mailer', 'events', 'webhookSender']);
-    expect(wiredPorts('queued-emails')).toEqual(['mailer', 'events', 'webhookSender']);
+    expect(wiredPorts('resend-owed-emails')).toEqual(['mailer', 'events', 'webhookSender', 'chat']);
+    expect(wiredPorts('queued-emails')).toEqual(['mailer', 'events', 'webhookSender', 'chat']);
     expect(wiredPorts('health')).toBeUndefined();
   });
 

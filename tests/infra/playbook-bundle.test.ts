@@ -68,4 +68,37 @@ describe('the playbook file in the Lambda bundle', () => {
       }
     });
   });
+
+  describe('a stage\'s own playbook file (stage key playbook)', () => {
+    const ICS = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'SUMMARY:New Year', 'DTSTART;VALUE=DATE:20270101', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+    it('ships from its folder, with the calendars it names beside it, and is what PLAYBOOK_PATH points at', () => {
+      mkdirSync(path.join(projectRoot, 'stages', 'calendars'), { recursive: true });
+      writeFileSync(path.join(projectRoot, 'stages', 'calendars', 'de.ics'), ICS);
+      writeFileSync(path.join(projectRoot, 'stages', 'staging.json'), JSON.stringify({ calendars: { business: { week: { mon: [['09:00', '17:00']] }, holidaysIcs: 'calendars/de.ics' } }, chat: { support: { kind: 'slack', secret: 'staging/chat/support' } } }));
+      const bundle = playbookBundle(projectRoot, 'stages/staging.json');
+      expect(bundle.environment).toEqual({ PLAYBOOK_PATH: '/var/task/stages/staging.json' });
+      expect(bundle.playbook.chat.support).toEqual({ kind: 'slack', secret: 'staging/chat/support' });
+      expect(bundle.commandHooks!.afterBundling('/in', '/out')).toEqual([
+        'mkdir -p "/out/stages" && cp "/in/stages/staging.json" "/out/stages/staging.json"',
+        'mkdir -p "/out/stages/calendars" && cp "/in/stages/calendars/de.ics" "/out/stages/calendars/de.ics"',
+      ]);
+    });
+
+    it('stops synth when the stage names a file that does not exist (no silent fall-back to the defaults)', () => {
+      expect(() => playbookBundle(projectRoot, 'stages/prod.json')).toThrow(/stages\/prod\.json does not exist/);
+    });
+
+    it('may lie outside the repository only when nothing is bundled (the local stack synthesizes from any PLAYBOOK_PATH)', () => {
+      const outside = mkdtempSync(path.join(tmpdir(), 'outside-'));
+      try {
+        writeFileSync(path.join(outside, 'mine.json'), JSON.stringify({}));
+        const relative = path.relative(projectRoot, path.join(outside, 'mine.json'));
+        expect(() => playbookBundle(projectRoot, relative)).toThrow(/must be a path inside the repository/);
+        expect(playbookBundle(projectRoot, relative, { bundling: false }).playbook).toEqual(loadPlaybook(undefined));
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
+    });
+  });
 });

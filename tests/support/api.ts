@@ -3,7 +3,7 @@ import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import type { LocalTokens } from '../../local/gateway';
-import { readLocalStage, type LocalStage } from '../../local/local-stage';
+import { localStageFile, readLocalStage, type LocalStage } from '../../local/local-stage';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { fetchChecked, warmContract } from './contract';
 import { waitFor } from './wait-for';
@@ -60,7 +60,7 @@ export interface SentMail {
 export const localStage = (): LocalStage => readLocalStage(inject('localStageFile'));
 
 export async function startTestApi(
-  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory'>> = {},
+  options: Partial<Pick<LocalStackOptions, 'timeScale' | 'retryIntervalMs' | 'wrapTask' | 'reconcileEveryMs' | 'playbookPath' | 'stage' | 'onIamCheck' | 'faults' | 'emailLeaseRealMs' | 'owedEmailsEveryMs' | 'surveySigningKey' | 'recordWorkflowHistory' | 'chatSecrets'>> = {},
 ): Promise<TestApi> {
   // Before the stack's clock starts: the first check's compile would otherwise be case time lost.
   await warmContract();
@@ -139,4 +139,14 @@ export async function startTestApi(
  * weekend (business hours would make their waits depend on the day the suite runs).
  */
 export const ROUND_THE_CLOCK_PLAYBOOK = new URL('../fixtures/playbook-24x7.json', import.meta.url).pathname;
+
+/**
+ * The same, with chat channels: the support lead's and the support team's in Slack, the CSM
+ * managers' in Teams, leadership's (VP Customer Success) in Slack. A stack running it needs the
+ * stage synthesized from it (`stageOf`), whose senders may read exactly these secrets.
+ */
+export const ROUND_THE_CLOCK_CHAT_PLAYBOOK = new URL('../fixtures/playbook-24x7-chat.json', import.meta.url).pathname;
+
+/** The local stage synthesized from this playbook (once; cached in .cdk/local-stage/ like the repository's). */
+export const stageOf = async (playbook: string): Promise<LocalStage> => readLocalStage((await localStageFile({ playbook })).file);
 

@@ -1,15 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { caseKey } from '../../functions/adapters/table-design';
+import { caseKey, OUTBOX_PREFIX } from '../../functions/adapters/table-design';
 import { FaultSwitch } from '../../local/faults';
 import { authorize } from '../../local/iam';
 import type { CheckedRequest } from '../../local/iam-enforcement';
 import type { TaskHandler } from '../../local/workflow-engine';
-import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
+import { escalationRequest, ROUND_THE_CLOCK_CHAT_PLAYBOOK, stageOf, startTestApi, type TestApi } from '../support/api';
 import { fetchChecked } from '../support/contract';
 import { codeGrants, withoutGrant } from '../support/grants';
 import { waitFor } from '../support/wait-for';
@@ -37,14 +37,41 @@ const holding = (name: string, handler: TaskHandler): TaskHandler => {
   return handler;
 };
 
+/** Leadership's Slack channel: answers `chatAnswer`, so the tour can have the sweep post a message the channel refused. */
+let chatAnswer = 200;
+const leadershipPosts: string[] = [];
+const leadershipChannel = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    if (chatAnswer < 300) leadershipPosts.push(Buffer.concat(chunks).toString('utf8'));
+    response.writeHead(chatAnswer).end();
+  });
+});
+
 let api: TestApi;
 let smtp: nodemailer.Transporter;
 beforeAll(async () => {
+  await new Promise<void>((resolve) => leadershipChannel.listen(0, '127.0.0.1', resolve));
+  // The playbook with chat channels, and its stage: the senders' grants on the chat secrets are on the tour too.
   // An email is the stream's alone for one claim lease: 2 s here, so the owed-email sweep takes a refused one over soon.
-  api = await startTestApi({ playbookPath: ROUND_THE_CLOCK_PLAYBOOK, timeScale: SCALE, retryIntervalMs: 20, emailLeaseRealMs: 2_000, faults, wrapTask: holding, onIamCheck: (check) => checks.push(check) });
+  api = await startTestApi({
+    stage: await stageOf(ROUND_THE_CLOCK_CHAT_PLAYBOOK),
+    playbookPath: ROUND_THE_CLOCK_CHAT_PLAYBOOK,
+    chatSecrets: { 'escalation-api/chat/leadership': `http://127.0.0.1:${(leadershipChannel.address() as AddressInfo).port}/` },
+    timeScale: SCALE,
+    retryIntervalMs: 20,
+    emailLeaseRealMs: 2_000,
+    faults,
+    wrapTask: holding,
+    onIamCheck: (check) => checks.push(check),
+  });
   smtp = nodemailer.createTransport({ host: '127.0.0.1', port: api.stack.smtpPort, secure: false, ignoreTLS: true });
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  await api?.close();
+  await new Promise((resolve) => leadershipChannel.close(resolve));
+});
 
 async function open(overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const { status, body } = await api.call('POST', '/escalations', escalationRequest(overrides), headers);
@@ -56,6 +83,12 @@ async function generationOf(id: string): Promise<number> {
   const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
   const { Item } = await table.send(new GetCommand({ TableName: api.tableName, Key: caseKey(id), ConsistentRead: true }));
   return Item!.generation as number;
+}
+/** The case's outbox items, read from the table as the senders read them. */
+async function outboxOf(id: string): Promise<{ template: string; status: string; lastError?: string }[]> {
+  const table = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const { Items = [] } = await table.send(new QueryCommand({ TableName: api.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)', ExpressionAttributeValues: { ':pk': caseKey(id).pk, ':outbox': OUTBOX_PREFIX }, ConsistentRead: true }));
+  return Items as { template: string; status: string; lastError?: string }[];
 }
 const eventsOf = async (id: string) => (await api.call('GET', `/escalations/${id}/timeline?limit=200`)).body.items as { type: string; data?: Record<string, unknown> }[];
 const calledBy = (functionName: string) => checks.filter((check) => check.functionName === functionName);
@@ -105,7 +138,13 @@ describe('IAM grants on a tour of every function', () => {
     // the admin's enrolment, the export and the erasure (the accounts function).
     const accountId = `tour-${Date.now()}`;
     const customer = { accountId, name: 'Initech', contacts: [{ email: 'bill@initech.test', name: 'Bill Lumbergh' }] };
+    // Its churn-risk brief goes to leadership's Slack channel too (queued-emails reads the channel's secret); the channel
+    // refuses it at first, so the owed-email sweep posts it again (resend-owed-emails reads the secret too).
+    chatAnswer = 503;
     const executive = await open({ customer, severity: 'high', triggers: ['cancellation_threat'] });
+    await waitFor(async () => calledBy('resend-owed-emails').some((check) => check.action === 'secretsmanager:GetSecretValue'), { timeoutMs: 20_000, what: 'the sweep to read the chat secret for a message the channel refused' });
+    chatAnswer = 200;
+    await waitFor(async () => leadershipPosts.some((post) => post.includes(executive.id) && post.includes('Churn risk')), { timeoutMs: 20_000, what: 'the churn-risk brief in leadership\'s channel' });
     expect((await api.call('POST', `/escalations/${executive.id}/acknowledge`, {})).status).toBe(200);
     expect((await api.call('POST', `/escalations/${executive.id}/resolve`, { rootCause: 'a lost batch', fix: 'replayed it', prevention: 'batches are checksummed' })).status).toBe(200);
     expect((await api.call('GET', `/accounts/${accountId}`)).status).toBe(200);
@@ -155,7 +194,9 @@ describe('IAM grants on a tour of every function', () => {
     // Paused sending: a refusal the SDK does not retry, so the email is left to the sweep.
     faults.set({ ses: 'paused' });
     const owed = await open({ severity: 'low', triggers: [] });
-    await waitFor(async () => calledBy('queued-emails').some((check) => check.action === 'ses:SendEmail' && faults.counters.sesRefused > 0), { what: 'SES refusing the acknowledgment' });
+    // Down until queued-emails has put the acknowledgment back as owed: back at its first refusal, the SDK's own retry
+    // of the same send could go through, and the sweep would find nothing to send.
+    await waitFor(async () => (await outboxOf(owed.id)).some((email) => email.template === 'customer_acknowledgment' && email.status === 'pending' && email.lastError !== undefined), { what: 'SES refusing the acknowledgment, deferred' });
     // Back at once: a day of case time passes in 2.4 s, after which the other cases' emails owed during the outage are given up.
     faults.set({});
     await api.stack.caseChanges.drained();
