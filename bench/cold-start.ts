@@ -214,6 +214,7 @@ function lambdaEnvironment(name: string, nodeOptions: string): NodeJS.ProcessEnv
     PUBLIC_API_URL: 'https://api.example.com',
     SURVEY_SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:survey-signing-key',
     INBOUND_BUCKET: 'escalationapi-inbound-mail',
+    EVENT_BUS_NAME: 'escalation-events-dev',
     // Lambda runs Node 24; the SDK's "please upgrade from Node 20" notice is not part of its init.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { jsonOf, serveAwsJson } from './aws-json-server';
 
 // Secrets Manager has no local engine in npm, so the local stack answers GetSecretValue itself,
 // on the JSON protocol the SDK speaks (as local/eventbridge.ts answers PutEvents): the real chat
@@ -26,35 +25,21 @@ export interface LocalSecretsManager {
 
 export async function startLocalSecretsManager(region: string, account: string, values: Record<string, string> = {}, port = 0): Promise<LocalSecretsManager> {
   const secrets = new Map(Object.entries(values).map(([name, value]) => [name, { value, versionId: randomUUID(), createdAt: Date.now() / 1000 }]));
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const answer = (status: number, body: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-        response.end(JSON.stringify(body));
-      };
-      if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-        return answer(400, { __type: 'InvalidRequestException', Message: `the local Secrets Manager answers GetSecretValue only, not ${request.headers['x-amz-target'] ?? request.url}` });
-      }
-      let secretId: unknown;
-      try {
-        secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: unknown }).SecretId;
-      } catch {
-        return answer(400, { __type: 'SerializationException', Message: 'the body is not JSON' });
-      }
-      if (typeof secretId !== 'string') return answer(400, { __type: 'InvalidParameterException', Message: 'SecretId is required' });
-      const name = secretNameOf(secretId);
-      const secret = secrets.get(name);
-      if (!secret) return answer(400, { __type: 'ResourceNotFoundException', Message: `Secrets Manager can't find the specified secret (${name}): give it a value locally (npm start -- --chat-secrets FILE)` });
-      answer(200, { ARN: localSecretArn(region, account, name), Name: name, SecretString: secret.value, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdAt });
-    });
+  const server = await serveAwsJson(port, ({ url, target, text }) => {
+    if (target !== 'secretsmanager.GetSecretValue') {
+      return { status: 400, body: { __type: 'InvalidRequestException', Message: `the local Secrets Manager answers GetSecretValue only, not ${target ?? url}` } };
+    }
+    const body = jsonOf(text);
+    if (!body) return { status: 400, body: { __type: 'SerializationException', Message: 'the body is not JSON' } };
+    const secretId = body.SecretId;
+    if (typeof secretId !== 'string') return { status: 400, body: { __type: 'InvalidParameterException', Message: 'SecretId is required' } };
+    const name = secretNameOf(secretId);
+    const secret = secrets.get(name);
+    if (!secret) return { status: 400, body: { __type: 'ResourceNotFoundException', Message: `Secrets Manager can't find the specified secret (${name}): give it a value locally (npm start -- --chat-secrets FILE)` } };
+    return { status: 200, body: { ARN: localSecretArn(region, account, name), Name: name, SecretString: secret.value, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdAt } };
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const { port: actual } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${actual}`,
+    ...server,
     put: (name, value) => void secrets.set(name, { value, versionId: randomUUID(), createdAt: Date.now() / 1000 }),
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
