@@ -29,6 +29,9 @@ export class VersionConflictError extends Error {
   override name = 'VersionConflictError';
 }
 
+/** What an optimistic write retries on (with functions/support/retrying.ts): another writer changed the item first. */
+export const isVersionConflict = (error: unknown): error is VersionConflictError => error instanceof VersionConflictError;
+
 /** An Idempotency-Key already used with a different request. */
 export class IdempotencyKeyReusedError extends Error {
   override name = 'IdempotencyKeyReusedError';

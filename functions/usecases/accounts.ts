@@ -2,7 +2,7 @@ import { accountBrief, accountSummary } from '../domain/account';
 import type { Escalation } from '../domain/escalation';
 import { decideSponsorship } from '../domain/sponsorship';
 import { erasedCase, erasePersonalData, inboundMessagesOf, personalStrings } from '../domain/erasure';
-import { VersionConflictError } from '../ports/errors';
+import { isVersionConflict, VersionConflictError } from '../ports/errors';
 import type { SponsorshipDecisionInput } from '../schemas/account';
 import { retrying } from '../support/retrying';
 import { CaseBusyError, NotFoundError } from './errors';
@@ -51,7 +51,7 @@ export async function decideAccountSponsorship(deps: Dependencies, accountId: st
         deps.log.info('sponsorship decided', { accountId, decision: request.decision });
         return next;
       },
-      { backoff: DECISION_BACKOFF, maxAttempts: 5, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+      { backoff: DECISION_BACKOFF, maxAttempts: 5, random: deps.random, retryable: isVersionConflict },
     );
   } catch (error) {
     if (error instanceof VersionConflictError) throw new CaseBusyError(`account ${accountId} is being decided by others at once; nothing was stored, try again`, { cause: error });
@@ -116,7 +116,7 @@ export async function eraseAccount(deps: Dependencies, accountId: string, reason
         const next = erasedCase(current, personal, at);
         await deps.repository.save({ next, events: [{ type: 'personal_data_erased', at, actor: principal, summary: 'the account\'s personal data was erased', data: {} }] }, current.version);
       },
-      { backoff: DECISION_BACKOFF, maxAttempts: ERASE_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+      { backoff: DECISION_BACKOFF, maxAttempts: ERASE_WRITE_ATTEMPTS, random: deps.random, retryable: isVersionConflict },
     );
     itemsRewritten += 1 + (await deps.repository.eraseCaseItems(id, personal));
   }

@@ -3,7 +3,7 @@ import { performCheck, planNext, scheduledChecks, type CheckAction, type Phase, 
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Status } from '../domain/vocabulary';
 import { nextRecovery } from '../domain/workflow-recovery';
-import { VersionConflictError } from '../ports/errors';
+import { isVersionConflict } from '../ports/errors';
 import { executionName, type ExecutionStatus } from '../ports/workflow';
 import { retrying } from '../support/retrying';
 import { recordMetrics, type Dependencies } from './escalations';
@@ -22,7 +22,6 @@ export const MAX_ITERATIONS_PER_EXECUTION = 500;
 /** A task racing an API write on the same case re-reads and re-decides; after this many tries Step Functions retries the task. */
 const TASK_WRITE_ATTEMPTS = 8;
 const TASK_WRITE_BACKOFF: Backoff = { baseMs: 20, capMs: 500, jitter: 'full' };
-const onVersionConflict = (error: unknown) => error instanceof VersionConflictError;
 
 /**
  * Step Functions reads a Wait state's timestamp to the second and drops the milliseconds, so
@@ -110,7 +109,7 @@ export async function actOnDeadline(deps: Dependencies, input: ActInput): Promis
       recordCheckMetrics(deps, check, now, outcome);
       return nextStep(deps, outcome.next, input);
     },
-    { backoff: TASK_WRITE_BACKOFF, maxAttempts: TASK_WRITE_ATTEMPTS, random: deps.random, retryable: onVersionConflict },
+    { backoff: TASK_WRITE_BACKOFF, maxAttempts: TASK_WRITE_ATTEMPTS, random: deps.random, retryable: isVersionConflict },
   );
 }
 
@@ -194,7 +193,7 @@ async function rearm(deps: Dependencies, caseId: string, generation: number, why
       await deps.repository.save({ next, events }, escalation.version);
       return true;
     },
-    { backoff: TASK_WRITE_BACKOFF, maxAttempts: TASK_WRITE_ATTEMPTS, random: deps.random, retryable: onVersionConflict },
+    { backoff: TASK_WRITE_BACKOFF, maxAttempts: TASK_WRITE_ATTEMPTS, random: deps.random, retryable: isVersionConflict },
   );
 }
 

@@ -3,7 +3,7 @@ import type { Backoff } from '../domain/backoff';
 import { assertTakesUpdates, closeIncident, linkToIncident, receiveIncidentUpdate, type Incident, type IncidentStatus } from '../domain/incidents';
 import type { CreateIncidentInput } from '../schemas/incident';
 import { createHash } from 'node:crypto';
-import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors';
+import { IdempotencyKeyReusedError, isVersionConflict } from '../ports/errors';
 import { retrying } from '../support/retrying';
 import { NotFoundError } from './errors';
 import { writeWithLock, type Dependencies } from './escalations';
@@ -85,7 +85,7 @@ export async function broadcastIncidentUpdate(deps: Dependencies, incidentId: st
       await deps.repository.saveIncident(next, current.version);
       return next;
     },
-    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: isVersionConflict },
   );
   const approved = incident.updates.find((update) => update.id === updateId)!;
   const delivered: string[] = [];
@@ -111,6 +111,6 @@ export async function closeIncidentById(deps: Dependencies, id: string, input: {
       if (closed !== current) await deps.repository.saveIncident(closed, current.version);
       return closed;
     },
-    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: (error) => error instanceof VersionConflictError },
+    { backoff: INCIDENT_WRITE_BACKOFF, maxAttempts: INCIDENT_WRITE_ATTEMPTS, random: deps.random, retryable: isVersionConflict },
   );
 }

@@ -93,7 +93,7 @@ describe('statemachines/escalation.asl.json', () => {
 
   it('every act returns the next plan, so a deadline costs three transitions: Wait, act, route', () => {
     const acts = Object.entries(definition.States).filter(([name]) => isActTask(name));
-    expect(acts.length).toBe(11);
+    expect(acts.length).toBe(12);
     for (const [name, state] of acts) {
       expect(state.ResultPath, name).toBe('$.plan');
       expect(state.Next, name).toBe(ROUTER);
