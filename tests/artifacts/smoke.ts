@@ -207,6 +207,19 @@ export const STEPS: Step[] = [
     },
   },
   {
+    name: 'GET /accounts/acme lists case A in its account history; GET /accounts/acme/brief reads',
+    functions: ['accounts'],
+    async run(tier, scenario) {
+      const id = need(scenario.caseA, 'case A');
+      const account = await tier.api({ method: 'GET', path: '/accounts/acme' });
+      expectStatus(account, 200, 'account');
+      assert.ok(account.body.escalations.some((escalation: { id: string }) => escalation.id === id), 'case A is in the account\'s history');
+      const brief = await tier.api({ method: 'GET', path: '/accounts/acme/brief' });
+      expectStatus(brief, 200, 'account brief');
+      return `200, ${account.body.escalations.length} escalations; brief: ${brief.body.headline}`;
+    },
+  },
+  {
     name: 'POST /webhooks registers a receiver (its secret shown once); GET /webhooks/{id} reads it back without the secret',
     functions: ['webhooks'],
     async run(tier) {
