@@ -274,26 +274,20 @@ export class HandlerFunction extends Construct {
 
   /** Lets the handler read the raw inbound messages under the receipt rule's prefix, and tells it where they are. */
   useRawMail(location: RawMailLocation): void {
-    this.function.addEnvironment('INBOUND_BUCKET', location.bucket.bucketName);
-    this.function.addEnvironment('INBOUND_PREFIX', location.prefix);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: READ_RAW_MAIL_ACTIONS, resources: [location.bucket.arnForObjects(`${location.prefix}*`)] }));
-
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`,
-      reason: 'Object keys are "<prefix><SES message id>", known only when a message arrives; the grant is GetObject under the receipt rule\'s prefix of this one bucket.',
-    });
+    this.useRawMailObjects(location, READ_RAW_MAIL_ACTIONS, 'Object keys are "<prefix><SES message id>", known only when a message arrives; the grant is GetObject under the receipt rule\'s prefix of this one bucket.');
   }
 
   /** Lets the handler delete raw inbound messages under the receipt rule's prefix (an account's erasure), and tells it where they are. */
   useRawMailErasure(location: RawMailLocation): void {
+    this.useRawMailObjects(location, ERASE_RAW_MAIL_ACTIONS, 'An erasure deletes the messages of the account\'s cases, keys "<prefix><SES message id>" read from their timelines; the grant is DeleteObject under the receipt rule\'s prefix of this one bucket.');
+  }
+
+  /** The bucket and prefix in the environment, the actions on the prefix's objects, and why cdk-nag's wildcard finding is acknowledged. */
+  private useRawMailObjects(location: RawMailLocation, actions: string[], reason: string): void {
     this.function.addEnvironment('INBOUND_BUCKET', location.bucket.bucketName);
     this.function.addEnvironment('INBOUND_PREFIX', location.prefix);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ERASE_RAW_MAIL_ACTIONS, resources: [location.bucket.arnForObjects(`${location.prefix}*`)] }));
-
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`,
-      reason: 'An erasure deletes the messages of the account\'s cases, keys "<prefix><SES message id>" read from their timelines; the grant is DeleteObject under the receipt rule\'s prefix of this one bucket.',
-    });
+    this.function.addToRolePolicy(new PolicyStatement({ actions, resources: [location.bucket.arnForObjects(`${location.prefix}*`)] }));
+    Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(location.bucket)}.Arn>/${location.prefix}*]`, reason });
   }
 }
 

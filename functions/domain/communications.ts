@@ -2,6 +2,7 @@ import type { Playbook } from '../playbook/schema';
 import type { Escalation } from './escalation';
 import { recipientsFor, rolesForTier, topTier } from './routing';
 import { categoryOf, type Trigger } from './vocabulary';
+import { formatterPerZone } from './zoned-time';
 
 // Who hears what, and with which facts: PLAYBOOK.md §6 as rules. Rendering belongs to
 // the SES templates in templates/; this module only decides and fills in the data.
@@ -63,27 +64,8 @@ export function customerTime(iso: string, timeZone = 'UTC'): string {
   return customerTimeFormat(timeZone).format(new Date(iso));
 }
 
-// Making an Intl.DateTimeFormat costs about a millisecond, using one microseconds: one per
-// zone, kept (there are a few hundred zones at most), instead of one per email.
-const customerTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
-function customerTimeFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = customerTimeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZoneName: 'short',
-    });
-    customerTimeFormats.set(timeZone, format);
-  }
-  return format;
-}
+// One per zone, kept, instead of one per email.
+const customerTimeFormat = formatterPerZone('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 
 const notStated = (value: unknown) => (value === undefined || value === null || value === '' ? 'not stated' : value);
 
