@@ -74,9 +74,15 @@ describe('DynamoDB throttled at 30 %', () => {
     const listed = (await api.call('GET', `/escalations?accountId=acme&limit=100`)).body.items.filter((item: { title: string }) => item.title.includes(run));
     expect(listed).toHaveLength(CASES);
     for (const record of settled.filter((r) => acknowledged.some((a) => a.id === r.id))) {
-      expect(record.events.filter((event) => event.type === 'acknowledged')).toHaveLength(1);
-      expect(record.events.filter((event) => event.type === 'deadline_breached' && event.data?.kind === 'acknowledge')).toEqual([]);
+      const acknowledgements = record.events.filter((event) => event.type === 'acknowledged');
+      expect(acknowledgements).toHaveLength(1);
+      // On a loaded machine the 503s can hold an acknowledgement past its 12 s; a breach recorded before it is
+      // the product acting on time. What must never happen is a breach acted on after the case was acknowledged.
+      const acknowledgedAt = Date.parse(acknowledgements[0]!.at);
+      const breachesAfter = record.events.filter((event) => event.type === 'deadline_breached' && event.data?.kind === 'acknowledge' && Date.parse(event.at) >= acknowledgedAt);
+      expect(breachesAfter).toEqual([]);
     }
+    expectEachDeadlineActedOnOnce(settled.filter((r) => acknowledged.some((a) => a.id === r.id) && r.events.some((event) => event.type === 'deadline_breached')));
     expectEachDeadlineActedOnOnce(settled.filter((r) => climbing.some((c) => c.id === r.id)));
     const { owed, extra } = deliveredEmails(settled, await api.sentMail());
     expect(extra, 'an email sent twice').toBe(0);
