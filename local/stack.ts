@@ -225,6 +225,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rawMailEraser: iam.guardRawMailEraser(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
       survey,
       now: clock.now,
+      // On the case clock: the real instant it reads `at`, one millisecond over for the rounding.
+      waitUntil: (at) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Date.parse(clock.toReal(at.toISOString())) - Date.now()) + 1)),
       metrics: { record: () => undefined },
     });
 

@@ -98,6 +98,8 @@ function baseDependencies(): Base {
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
     wallClock: () => new Date(),
+    // One millisecond over: a timer may fire a rounding early, and the caller expects `now` to read `at`.
+    waitUntil: localOverrides.waitUntil ?? ((at) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now()) + 1))),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
     randomBytes: (count) => randomBytes(count),

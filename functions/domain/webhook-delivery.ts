@@ -4,8 +4,8 @@ import { afterFailedAttempt, type AfterFailure, type OwedEmailState } from './em
 // A webhook delivery rides the same never-lost rules as an owed email (functions/domain/
 // email-delivery.ts): one item per delivery, claimed with a lease, tried again with backoff
 // for at least 24 hours, then given up (and the webhook disabled, alarmed). What differs is the
-// pace: a receiver that blinked should hear again within a minute, so the first waits are
-// seconds, not minutes.
+// pace: a receiver that blinked should hear again within seconds, so the first waits are
+// seconds, not minutes (the consumer that first posted it waits for them: usecases/webhooks.ts).
 
 /** 10 s, 20 s, 40 s … (equal jitter: at least half of each) up to an hour apart. */
 export const WEBHOOK_RETRY_BACKOFF: Backoff = { baseMs: 10_000, capMs: 3_600_000, jitter: 'equal' };
@@ -13,8 +13,9 @@ export const WEBHOOK_RETRY_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * A chat message to a role's Slack or Teams channel is an HTTP post to an incoming webhook, so
- * it keeps a webhook's pace and patience: a channel that blinked hears within a minute, one
- * that stays down is tried for a day.
+ * it keeps a webhook's backoff and patience, tried for a day. Its retries all come from the
+ * every-minute sweep (an alert is no worse for a minute's delay), so a channel that blinked
+ * hears again about a minute later.
  */
 export const CHAT_RETRY_POLICY = { backoff: WEBHOOK_RETRY_BACKOFF, windowMs: WEBHOOK_RETRY_WINDOW_MS };
 

@@ -62,6 +62,8 @@ export interface Dependencies {
    * run faster (--time-scale) while this does not.
    */
   wallClock: () => Date;
+  /** Resolves once `now` reads `at` (at once when it already does): a short wait inside one invocation. */
+  waitUntil: (at: Date) => Promise<void>;
   /** In [0, 1): the jitter of every backoff. */
   random: () => number;
   /** Cryptographically random bytes: webhook signing secrets. */

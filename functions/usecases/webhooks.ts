@@ -14,8 +14,9 @@ import type { Dependencies } from './escalations';
 // handlers/queued-emails.ts): onto the stack's EventBridge bus, and to every webhook that
 // subscribed to their type. A webhook delivery is owed like an email (usecases/outbox.ts): one
 // item per event and webhook, written claimed by the consumer that then posts it; one the
-// receiver did not take is tried again with backoff by the every-minute sweep for at least 24
-// hours, then given up, the webhook disabled and alarmed. The bus is put to directly, and an
+// receiver did not take is tried again with backoff (the first retries by the same consumer,
+// later ones by the every-minute sweep) for at least 24 hours, then given up, the webhook
+// disabled and alarmed. The bus is put to directly, and an
 // event it refused becomes a delivery owed to the bus (EVENT_BUS_TARGET), tried again by the
 // same sweep on the same terms: an EventBridge outage delays events, it does not lose them.
 // docs/guarantees.md states the promise.
@@ -28,6 +29,15 @@ export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
 /** Deliveries posted side by side: receivers are slow more often than they are many. */
 const CONCURRENCY = 16;
+/**
+ * How long after the stream brought an event its first retries may still be made by the same
+ * invocation. The sweep runs once a minute, so a receiver that blinked would wait up to ~70 s
+ * for the first retry (10 s of backoff, then the next sweep); waiting inside the invocation for
+ * a retry due within this budget makes it 5 to 10 s. The budget bounds what a down receiver
+ * costs the stream consumer (and the emails in its batch): at most this long, plus one
+ * attempt's timeout.
+ */
+export const FIRST_RETRIES_WITHIN_MS = 15_000;
 /** Most deliveries one sweep tries, inside its function's timeout; the rest wait for the next one. */
 export const MAX_DELIVERIES_PER_SWEEP = 300;
 
@@ -135,10 +145,11 @@ export async function publishEvents(deps: Dependencies, recorded: RecordedEvent[
   const claimed = await deps.webhooks.queueDeliveries(owed, deps.newId(), new Date(now.getTime() + deps.delivery.claimLeaseMs));
   const byId = new Map(subscribers.map((subscription) => [subscription.id, subscription]));
   const whyRefused = new Map(refused.map(({ event, reason }) => [event.id, reason]));
+  const retriesUntil = now.getTime() + FIRST_RETRIES_WITHIN_MS;
   await forEachConcurrently(claimed, CONCURRENCY, async (delivery) => {
     // The bus just refused it: record that attempt and leave it to the sweep, after the backoff.
     if (delivery.webhookId === EVENT_BUS_TARGET) return void (await settleFailure(deps, delivery, { bus: true }, { permanent: false, reason: whyRefused.get(delivery.eventId)! }, { at: queuedAt, durationMs: 0, outcome: whyRefused.get(delivery.eventId)! }));
-    await attempt(deps, delivery, { bus: false, subscription: byId.get(delivery.webhookId) });
+    await attemptWithFirstRetries(deps, delivery, { bus: false, subscription: byId.get(delivery.webhookId) }, retriesUntil);
   });
   return { events: events.length, deliveries: claimed.length, ...(refused.length && { refusedByBus: refused.length }) };
 }
@@ -164,8 +175,30 @@ function secretsInForce(subscription: WebhookSubscription, now: Date): string[] 
 
 export type AttemptOutcome = DeliveryOutcome['status'] | 'lost-claim';
 
+/** What became of an attempt, and when the next one is due if it is owed again. */
+interface Settled {
+  outcome: AttemptOutcome;
+  retryAt?: string;
+}
+
+/**
+ * A delivery's first attempt, and the retries that fall due before `retriesUntil`, waited for
+ * here (FIRST_RETRIES_WITHIN_MS). Each retry claims the delivery again on the same terms as the
+ * sweep, so the two never post it side by side; what is still owed after is the sweep's.
+ */
+async function attemptWithFirstRetries(deps: Dependencies, delivery: ClaimedDelivery, target: Target, retriesUntil: number): Promise<void> {
+  let settled = await attempt(deps, delivery, target);
+  while (settled.outcome === 'pending' && Date.parse(settled.retryAt!) <= retriesUntil) {
+    await deps.waitUntil(new Date(settled.retryAt!));
+    const now = deps.now();
+    const claimed = await deps.webhooks.claimDelivery(delivery, now, new Date(now.getTime() + deps.delivery.claimLeaseMs));
+    if (!claimed) return; // the sweep took it meanwhile
+    settled = await attempt(deps, claimed, target);
+  }
+}
+
 /** Delivers one claimed delivery (a signed post to its webhook, or a put on the bus) and settles what happened. Throws only when the table cannot record it. */
-async function attempt(deps: Dependencies, delivery: ClaimedDelivery, target: Target): Promise<AttemptOutcome> {
+async function attempt(deps: Dependencies, delivery: ClaimedDelivery, target: Target): Promise<Settled> {
   const now = deps.now();
   if (!target.bus && target.subscription?.status !== 'active') {
     const reason = target.subscription ? `the webhook is disabled: ${target.subscription.disabledReason ?? 'by hand'}` : 'the webhook no longer exists';
@@ -212,12 +245,12 @@ async function attempt(deps: Dependencies, delivery: ClaimedDelivery, target: Ta
 }
 
 /** A failed attempt: tried again after the backoff, or, past the retry window, given up (a webhook is then disabled; either is alarmed). */
-async function settleFailure(deps: Dependencies, delivery: ClaimedDelivery, target: Target, failure: { permanent: boolean; reason: string }, record: DeliveryAttempt): Promise<AttemptOutcome> {
+async function settleFailure(deps: Dependencies, delivery: ClaimedDelivery, target: Target, failure: { permanent: boolean; reason: string }, record: DeliveryAttempt): Promise<Settled> {
   const at = deps.now();
   const next = afterFailedDelivery({ queuedAt: delivery.queuedAt, attempts: delivery.attempts }, at, failure, deps.random());
-  if ('retryAt' in next) return settle(deps, delivery, { status: 'pending', attempt: record, retryAt: next.retryAt }, at);
+  if ('retryAt' in next) return { ...(await settle(deps, delivery, { status: 'pending', attempt: record, retryAt: next.retryAt }, at)), retryAt: next.retryAt };
   const settled = await settle(deps, delivery, { status: 'failed', attempt: record, reason: next.giveUp }, at);
-  if (settled !== 'failed') return settled;
+  if (settled.outcome !== 'failed') return settled;
   if (target.bus) {
     // The owed-delivery age alarm has been firing for most of a day by now; this line names the event.
     deps.metrics.record('EventsAbandoned', 1, 'Count');
@@ -231,10 +264,10 @@ async function settleFailure(deps: Dependencies, delivery: ClaimedDelivery, targ
   return settled;
 }
 
-async function settle(deps: Dependencies, delivery: ClaimedDelivery, outcome: DeliveryOutcome, at: Date): Promise<AttemptOutcome> {
-  if (await deps.webhooks.settleDelivery(delivery, outcome, at)) return outcome.status;
+async function settle(deps: Dependencies, delivery: ClaimedDelivery, outcome: DeliveryOutcome, at: Date): Promise<Settled> {
+  if (await deps.webhooks.settleDelivery(delivery, outcome, at)) return { outcome: outcome.status };
   deps.log.warn('webhook delivery settled after its claim had been taken over: the receiver may get it twice', { webhookId: delivery.webhookId, eventId: delivery.eventId });
-  return 'lost-claim';
+  return { outcome: 'lost-claim' };
 }
 
 /** Every minute (with the owed emails): every owed delivery that is due is posted again; the count and the oldest one's age are published. */
@@ -250,9 +283,9 @@ export async function resendOwedDeliveries(deps: Dependencies) {
   await forEachConcurrently(due, CONCURRENCY, async (ref) => {
     const claimed = await deps.webhooks.claimDelivery(ref, deps.now(), new Date(deps.now().getTime() + lease));
     if (!claimed) return void outcomes['not-due']++;
-    if (ref.webhookId === EVENT_BUS_TARGET) return void outcomes[await attempt(deps, claimed, { bus: true })]++;
+    if (ref.webhookId === EVENT_BUS_TARGET) return void outcomes[(await attempt(deps, claimed, { bus: true })).outcome]++;
     if (!subscriptions.has(ref.webhookId)) subscriptions.set(ref.webhookId, deps.webhooks.get(ref.webhookId));
-    outcomes[await attempt(deps, claimed, { bus: false, subscription: await subscriptions.get(ref.webhookId) })]++;
+    outcomes[(await attempt(deps, claimed, { bus: false, subscription: await subscriptions.get(ref.webhookId) })).outcome]++;
   });
   return { owed, tried: due.length, ...outcomes };
 }
