@@ -35,6 +35,27 @@ module.exports = {
       to: { path: '^functions/(usecases|http|handlers|workflow)/' },
     },
     {
+      name: 'schemas-are-shapes',
+      severity: 'error',
+      comment: 'Request and response shapes parse into the domain\'s commands; the HTTP adapters and the OpenAPI document read them, never the reverse.',
+      from: { path: '^functions/schemas/' },
+      to: { path: '^functions/(http|adapters|usecases|handlers|workflow|playbook|ports)/' },
+    },
+    {
+      name: 'playbook-is-configuration',
+      severity: 'error',
+      comment: 'The playbook loader parses a file into the domain\'s Playbook; it knows nothing of requests or the world.',
+      from: { path: '^functions/playbook/' },
+      to: { path: '^functions/(schemas|http|adapters|usecases|handlers|workflow|ports)/' },
+    },
+    {
+      name: 'support-is-generic',
+      severity: 'error',
+      comment: 'Helpers (the retry loop, concurrency, type checks) serve every layer, so they depend on none above the domain.',
+      from: { path: '^functions/support/' },
+      to: { path: '^functions/(schemas|http|adapters|usecases|handlers|workflow|playbook|ports)/' },
+    },
+    {
       name: 'handlers-are-leaves',
       severity: 'error',
       comment: 'Nothing imports a handler: each is one Lambda\'s entry point.',

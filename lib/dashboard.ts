@@ -19,7 +19,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { INDEX_NAMES } from '../functions/adapters/table-design';
 import { fixedWorkingMs, type SlaTarget } from '../functions/domain/sla-target';
-import type { Playbook } from '../functions/playbook/schema';
+import type { Playbook } from '../functions/domain/playbook';
 import type { HandlerFunction } from './handler-function';
 import { DEADLINE_BREACH_THRESHOLDS, OLDEST_OWED_EMAIL_THRESHOLD, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD, STREAM_ITERATOR_AGE_THRESHOLD } from './monitoring';
 import { DEADLINE_KINDS, INBOUND_OUTCOMES, OUTCOMES, REARM_CAUSES, SEVERITIES, SEVERITY_COLORS, UNDELIVERABLE_KINDS, emfMetric, sumOver } from './metrics-catalogue';

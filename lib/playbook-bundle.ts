@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { PlaybookConfigError, holidayFilesOf, loadPlaybook } from '../functions/playbook/load';
-import type { Playbook } from '../functions/playbook/schema';
+import type { Playbook } from '../functions/domain/playbook';
 
 const PLAYBOOK_FILE = 'playbook.json';
 /** Where Lambda unpacks the bundle. */

@@ -4,9 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Handlebars from 'handlebars';
-import { templateData, toCustomer, type Notification } from '../functions/domain/communications';
+import { templateData, toCustomer } from '../functions/domain/communications';
+import { type Notification } from '../functions/domain/notification';
 import { performCheck, scheduledChecks } from '../functions/domain/deadline-checks';
-import { openEscalation, type Context } from '../functions/domain/escalation';
+import { type Context } from '../functions/domain/escalation';
+import { openEscalation } from '../functions/domain/intake';
 import { quarantineMessage } from '../functions/domain/inbound';
 import { applyAction } from '../functions/domain/lifecycle';
 import { parsePlaybook } from '../functions/playbook/load';

@@ -3,7 +3,7 @@
 // a linter that reads files can read it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { buildOpenApiDocument } from '../functions/schemas/openapi';
+import { buildOpenApiDocument } from '../functions/http/openapi';
 
 const file = resolve(process.argv[2] ?? 'test-output/openapi.json');
 mkdirSync(dirname(file), { recursive: true });

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import type { Config } from '../config';
-import type { ChatChannel } from '../domain/communications';
+import type { ChatChannel } from '../domain/notification';
 import { DELIVERY_TIMEOUT_MS } from '../domain/webhook-delivery';
 import type { ChatPoster } from '../ports/chat';
 import type { WebhookSender } from '../ports/webhooks';

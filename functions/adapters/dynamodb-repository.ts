@@ -14,7 +14,7 @@ import type { Backoff } from '../domain/backoff';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import { METRIC_EVENT_TYPES, metricFactOf } from '../domain/metric-facts';
 import { erasedId, erasePersonalData } from '../domain/erasure';
-import type { Contact } from '../schemas/escalation';
+import type { ContactDetails } from '../domain/commands';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
 import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
@@ -255,7 +255,7 @@ const THROTTLED_TRANSACTION_ATTEMPTS = 6;
  * The contact directory inbound mail consults: an entry per address and account, so an address
  * known in two accounts is seen to be (inbound mail then opens nothing by guessing).
  */
-function contactEntry(escalation: Escalation, contact: Contact) {
+function contactEntry(escalation: Escalation, contact: ContactDetails) {
   return {
     ...contactKey(contact.email, escalation.customer.accountId),
     accountId: escalation.customer.accountId,
@@ -693,7 +693,7 @@ export class DynamoDbEscalationRepository implements EscalationRepository {
     return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
   }
 
-  async rememberContacts(escalation: Escalation, contacts: Contact[]) {
+  async rememberContacts(escalation: Escalation, contacts: ContactDetails[]) {
     // Plain puts: an entry says the same whoever writes it, so a repeated batch changes nothing.
     // Each contact twice: the directory entry inbound mail looks up, and the account's own list of
     // the addresses the directory learnt for it (export and erasure read it).

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { ChatChannel, ChatTemplate } from './communications';
+import type { ChatChannel, ChatTemplate } from './notification';
 
 // A role's internal alert as a chat message: Slack Block Kit for a Slack incoming webhook, an
 // Adaptive Card for a Microsoft Teams incoming webhook (or a Teams Workflows "post to a channel

@@ -1,57 +1,12 @@
-import type { Playbook } from '../playbook/schema';
+import type { Playbook } from '../domain/playbook';
 import type { Escalation } from './escalation';
 import { recipientsFor, rolesForTier, topTier } from './routing';
 import { categoryOf, type Trigger } from './vocabulary';
 import { formatterPerZone } from './zoned-time';
+import type { ChatTemplate, Notification, TemplateName } from './notification';
 
 // Who hears what, and with which facts: PLAYBOOK.md §6 as rules. Rendering belongs to
 // the SES templates in templates/; this module only decides and fills in the data.
-
-export const TEMPLATE_NAMES = [
-  'customer_acknowledgment',
-  'customer_update',
-  'customer_resolution',
-  'customer_out_of_scope',
-  'satisfaction_follow_up',
-  'incident_update',
-  'internal_handoff',
-  'case_assigned',
-  'churn_risk_brief',
-  'deadline_breach_alert',
-  'deadline_warning',
-  'owner_reminder',
-  'message_quarantined',
-  'sponsorship_proposal',
-] as const;
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-
-/** An email a change owes somebody; written with the change (outbox), sent after it. */
-export interface Notification {
-  /** Unique per case: the same notification is never queued or sent twice. */
-  id: string;
-  template: TemplateName;
-  /** Customer emails carry the case's reply address and reference. */
-  audience: 'customer' | 'internal';
-  to: string[];
-  data: Record<string, unknown>;
-  /**
-   * Posted to a role's chat channel instead of emailed (`to` is empty): the role, its kind of
-   * channel and the secret holding the incoming-webhook URL, as the playbook named them when the
-   * alert was queued.
-   */
-  chat?: ChatChannel;
-}
-
-/** A role's chat channel, as an owed message names it. */
-export interface ChatChannel {
-  role: string;
-  kind: 'slack' | 'teams';
-  secret: string;
-}
-
-/** The internal alerts a role's chat channel receives (issue: breach, tier raised, at-risk, churn-risk brief). */
-export const CHAT_TEMPLATES = ['deadline_breach_alert', 'deadline_warning', 'churn_risk_brief'] as const satisfies readonly TemplateName[];
-export type ChatTemplate = (typeof CHAT_TEMPLATES)[number];
 
 /** The case reference customers see in subjects; inbound mail is matched by it. */
 export const caseReference = (caseId: string) => `ESC-${caseId}`;

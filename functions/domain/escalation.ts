@@ -1,15 +1,13 @@
-import type { Playbook } from '../playbook/schema';
-import { intakeNotifications, type Notification } from './communications';
-import type { CreateEscalationInput } from '../schemas/escalation';
-import { computeDeadlines, type Deadlines, type SlaClock } from './deadlines';
-import { RuleViolationError } from './errors';
-import { routeAtIntake } from './routing';
-import { calendarFor, snapshotPolicy, type SlaPolicy } from './sla-policy';
+import type { Playbook } from '../domain/playbook';
+import type { Notification } from './notification';
+import type { CustomerFacts } from './commands';
+import { type Deadlines, type SlaClock } from './deadlines';
+import { type SlaPolicy } from './sla-policy';
 import type { Review } from './review-record';
 import type { WorkflowRecovery } from './workflow-recovery';
 import type { Channel, EventType, Outcome, Severity, Status, Trigger } from './vocabulary';
 
-export type Customer = CreateEscalationInput['customer'];
+export type Customer = CustomerFacts;
 
 export interface Resolution {
   rootCause: string;
@@ -119,79 +117,6 @@ export interface Context {
   now: Date;
   actor: string;
   playbook: Playbook;
-}
-
-/** A client's clock may run a little ahead of ours: a reportedAt this far in the future is taken as now. */
-export const REPORTED_AT_TOLERANCE_MS = 5 * 60_000;
-
-/** When the customer raised it: the request's reportedAt (never in the future), else now. */
-export function reportedAtFor(reportedAt: string | undefined, now: Date): string {
-  if (reportedAt === undefined) return now.toISOString();
-  const instant = Date.parse(reportedAt);
-  if (Number.isNaN(instant)) throw new RuleViolationError(`reportedAt ${reportedAt} is not an instant`, 'reportedAt');
-  if (instant > now.getTime() + REPORTED_AT_TOLERANCE_MS) {
-    throw new RuleViolationError(`reportedAt ${reportedAt} is in the future (it is now ${now.toISOString()})`, 'reportedAt');
-  }
-  return new Date(Math.min(instant, now.getTime())).toISOString();
-}
-
-/** What intake knows of the account beyond the request: its executive sponsor, when it is in the programme. */
-/** What intake knows besides the request: the account's sponsor, and the email that opened the case. */
-export interface IntakeFacts {
-  sponsor?: string;
-  /** SES's id for the customer's email, when mail opened the case: its raw MIME is stored under it (erasure deletes it). */
-  sesMessageId?: string;
-}
-
-/** Intake: classify, take the SLA policy, compute deadlines from when the customer raised it, route. */
-export function openEscalation(id: string, input: CreateEscalationInput, { now, actor, playbook }: Context, account: IntakeFacts = {}): Change {
-  const createdAt = now.toISOString();
-  const reportedAt = reportedAtFor(input.reportedAt, now);
-  const sla: SlaClock = { startedAt: reportedAt, updateClockFrom: reportedAt, pausedMs: 0, pauses: [] };
-  const policy = snapshotPolicy(playbook, input.customer, now, Date.parse(reportedAt));
-  const routing = routeAtIntake(input, playbook);
-  const next: Escalation = {
-    ...input,
-    id,
-    version: 1,
-    generation: 1,
-    status: 'open',
-    tier: 0,
-    routedTo: routing.roles,
-    deadlines: computeDeadlines(input.severity, sla, policy),
-    sla,
-    policy,
-    reportedAt,
-    createdAt,
-    updatedAt: createdAt,
-    reopenCount: 0,
-    ...(account.sponsor && { sponsor: account.sponsor }),
-  };
-  const calendar = calendarFor(policy, input.severity);
-  return {
-    next,
-    notifications: intakeNotifications(next, playbook),
-    events: [
-      {
-        type: 'created',
-        at: createdAt,
-        actor,
-        summary: `${input.severity} escalation opened via ${input.channel}; routed to ${routing.roles.join(', ')}${account.sponsor ? ` and to the account's executive sponsor ${account.sponsor}` : ''}`,
-        data: {
-          ...(account.sponsor && { sponsor: account.sponsor }),
-          ...(account.sesMessageId && { sesMessageId: account.sesMessageId }),
-          severity: input.severity,
-          triggers: input.triggers,
-          routedTo: routing.roles,
-          matchedRules: routing.matchedRules,
-          reportedAt,
-          calendar: calendar.name,
-          timeZone: policy.timeZone,
-          deadlines: next.deadlines,
-        },
-      },
-    ],
-  };
 }
 
 /** When a case closed at `closedAt` is deleted: the playbook's retention after the close. */

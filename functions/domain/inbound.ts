@@ -1,4 +1,4 @@
-import type { Playbook } from '../playbook/schema';
+import type { Playbook } from '../domain/playbook';
 import { ownerAddresses, PLUS_ADDRESS_PATTERN, REFERENCE_PATTERN, toInternal } from './communications';
 import { computeDeadlines, resumeClock } from './deadlines';
 import type { Change, Context, Escalation } from './escalation';

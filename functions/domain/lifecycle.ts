@@ -1,4 +1,4 @@
-import type { ActionInput, ActionName, PatchEscalationInput } from '../schemas/escalation';
+import type { ActionInput, ActionName, EscalationEdits } from './commands';
 import { assignmentFacts, toCustomer, toInternal } from './communications';
 import { computeDeadlines, pauseClock, restartUpdateClock, resumeClock, workingTimeSpent, type Deadlines } from './deadlines';
 import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from './errors';
@@ -286,7 +286,7 @@ export function applyAction<A extends ActionName>(action: A, current: Escalation
 }
 
 /** PATCH: edit the facts of a case. A severity change recomputes every running deadline; so does a new account time zone. */
-export function editEscalation(current: Escalation, patch: PatchEscalationInput, ctx: Context): Change {
+export function editEscalation(current: Escalation, patch: EscalationEdits, ctx: Context): Change {
   assertAllowed('edit', current);
   const { reason, customer: customerChanges, ...fields } = patch;
   const changed = differing(fields, current) as Partial<Escalation>;

@@ -1,4 +1,4 @@
-import type { Playbook } from '../playbook/schema';
+import type { Playbook } from '../domain/playbook';
 import type { Escalation } from './escalation';
 import { openItems } from './review';
 import { fixedWorkingMs, formatTarget, humanDuration, type SlaTarget } from './sla-target';

@@ -1,4 +1,4 @@
-import type { Playbook, RoutingRuleConfig } from '../playbook/schema';
+import type { Playbook, RoutingRuleConfig } from '../domain/playbook';
 import { categoryOf, type Severity, type Trigger } from './vocabulary';
 
 export interface RoutingFacts {

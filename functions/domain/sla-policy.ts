@@ -1,4 +1,4 @@
-import type { Playbook } from '../playbook/schema';
+import type { Playbook } from '../domain/playbook';
 import type { Calendar } from './business-calendar';
 import type { SlaTarget } from './sla-target';
 import { SEVERITIES, type Severity } from './vocabulary';

@@ -2,7 +2,8 @@ import { container } from '../adapters/container';
 import { byRoute, endpoint } from '../http/endpoint';
 import { parseIdempotencyKey, parseIfMatch } from '../http/preconditions';
 import { writtenResponse } from '../http/views';
-import { ACTION_NAMES, ActionRequests, IdPath, type ActionName } from '../schemas/escalation';
+import type { ActionName } from '../domain/commands';
+import { ACTION_NAMES, ActionRequests, IdPath } from '../schemas/escalation';
 import { actOnEscalation } from '../usecases/escalations';
 
 const deps = container();

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_PLAYBOOK } from './defaults';
 import { parseIcsHolidays } from './ics';
-import { PlaybookSchema, type Playbook } from './schema';
+import type { Playbook } from '../domain/playbook';
+import { PlaybookSchema } from './schema';
 
 export class PlaybookConfigError extends Error {
   override name = 'PlaybookConfigError';

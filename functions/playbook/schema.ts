@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { isValidTimeZone, minutesOf, WEEKDAYS } from '../domain/business-calendar';
-import { SEVERITIES, TEAMS, TRIGGERS, TRIGGER_CATEGORIES } from '../domain/vocabulary';
+import { SEVERITIES, TEAMS, TRIGGERS, TRIGGER_CATEGORIES, type Trigger, type TriggerCategory } from '../domain/vocabulary';
+import type { Playbook } from '../domain/playbook';
+import type { SameShape } from '../support/same-shape';
 import { elapsedTime, target } from './duration';
 
 export const DEFAULT_WARNING_PERCENT = 75;
@@ -39,8 +41,8 @@ function playbookSchema() {
 
   const RoutingCondition = z
     .strictObject({
-      anyTrigger: z.array(z.enum(TRIGGERS as [string, ...string[]])).min(1).optional(),
-      anyCategory: z.array(z.enum(Object.keys(TRIGGER_CATEGORIES) as [string, ...string[]])).min(1).optional(),
+      anyTrigger: z.array(z.enum(TRIGGERS as [Trigger, ...Trigger[]])).min(1).optional(),
+      anyCategory: z.array(z.enum(Object.keys(TRIGGER_CATEGORIES) as [TriggerCategory, ...TriggerCategory[]])).min(1).optional(),
       executiveInvolved: z.literal(true).optional(),
       unresolvedFor: target().optional(),
     })
@@ -231,9 +233,9 @@ export const PlaybookSchema = z.lazy(playbookSchema);
 
 /** The playbook as a team writes it (durations as text). */
 export type PlaybookFile = z.input<typeof PlaybookSchema>;
-/** The playbook as the rules read it (targets with their unit, the idempotency window in milliseconds). */
-export type Playbook = z.output<typeof PlaybookSchema>;
-export type SeverityTargets = Playbook['severities'][keyof Playbook['severities']];
-export type RoutingRuleConfig = Playbook['routing'][number];
-export type CalendarConfig = Playbook['calendars'][string];
-export type ChatTargetConfig = Playbook['chat'][string];
+
+// What the parse produces is the shape the rules read (functions/domain/playbook.ts), both ways:
+// a field added to one and not the other fails the build here.
+type Parsed = z.output<typeof PlaybookSchema>;
+const parsesToTheRulesShape: SameShape<Parsed, Playbook> = true;
+void parsesToTheRulesShape;

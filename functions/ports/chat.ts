@@ -1,4 +1,4 @@
-import type { ChatChannel } from '../domain/communications';
+import type { ChatChannel } from '../domain/notification';
 
 /**
  * Posts a message to a role's chat channel (a Slack or Teams incoming webhook, its URL read from

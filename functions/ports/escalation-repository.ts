@@ -1,4 +1,4 @@
-import type { Notification } from '../domain/communications';
+import type { Notification } from '../domain/notification';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import type { AccountProfile } from '../domain/sponsorship';

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { isValidTimeZone } from '../domain/business-calendar';
 import { LIST_ORDERS } from '../domain/listing';
+import type { ActionInputs, ActionName, EscalationEdits, NewEscalation } from '../domain/commands';
+import type { SameShape } from '../support/same-shape';
 import { CHANNELS, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 
 // Request shapes of the HTTP API. The OpenAPI document is generated from these and from the
@@ -33,8 +35,6 @@ export const contact = () =>
     role: singleLine(100).optional().describe('the contact\'s role at the customer, e.g. "CTO"'),
     phone: text(50).optional(),
   });
-
-export type Contact = z.output<ReturnType<typeof contact>>;
 
 /** The account facts, field by field: intake takes them all, a PATCH (CustomerChanges) some. */
 export const customerFields = () => ({
@@ -93,7 +93,6 @@ export const CreateEscalationRequest = z.lazy(() =>
     channel: z.enum(CHANNELS).default('api'),
   }),
 );
-export type CreateEscalationInput = z.output<typeof CreateEscalationRequest>;
 
 /**
  * The account facts a PATCH may change: each field sent replaces the stored one (contacts: the
@@ -112,7 +111,6 @@ const customerChanges = () => {
     })
     .refine((changes) => Object.keys(changes).length > 0, 'nothing to change in customer: send at least one of contacts, segment, arr, healthScore, renewalDate, timezone');
 };
-export type CustomerChangesInput = z.output<ReturnType<typeof customerChanges>>;
 
 export const PatchEscalationRequest = z.lazy(() =>
   z
@@ -134,7 +132,6 @@ export const PatchEscalationRequest = z.lazy(() =>
       path: ['reason'],
     }),
 );
-export type PatchEscalationInput = z.output<typeof PatchEscalationRequest>;
 
 /** A team name as the playbook spells teams (product, qa, sales, support, engineering, or one it adds). */
 const teamName = () => z.string().regex(/^[a-z][a-z0-9_]*$/, 'a team name such as "product" or "qa"').max(64);
@@ -177,7 +174,7 @@ export type ImprovementItemChanges = z.output<typeof ImprovementItemPatch>;
 export const ItemPath = z.lazy(() => z.object({ id: ResourceId, itemId: ResourceId }));
 
 // One body schema per lifecycle action; the action name is the path segment.
-export const ActionRequests = {
+const actionRequests = {
   acknowledge: z.lazy(() =>
     z.strictObject({
       owner: singleLine(200).optional().describe('who owns the case from now on; defaults to the caller'),
@@ -207,8 +204,19 @@ export const ActionRequests = {
   're-evaluate': z.lazy(() => z.strictObject({ reason: text(2_000).describe('why the case should run on the playbook as it is now') })),
   review: z.lazy(() => ReviewRequest),
 } as const;
-export type ActionName = keyof typeof ActionRequests;
-export type ActionInput<A extends ActionName> = z.output<(typeof ActionRequests)[A]>;
+
+// Each request parses to exactly the command the rules read (functions/domain/commands.ts):
+// a field added on one side only fails the build here.
+type ParsedActions = { [A in keyof typeof actionRequests]: z.output<(typeof actionRequests)[A]> };
+const parsedToCommands: [
+  SameShape<z.output<typeof CreateEscalationRequest>, NewEscalation>,
+  SameShape<z.output<typeof PatchEscalationRequest>, EscalationEdits>,
+  SameShape<ParsedActions, ActionInputs>,
+] = [true, true, true];
+void parsedToCommands;
+
+/** Typed by the command each one parses to, so an action's handler hands the rules that command. */
+export const ActionRequests: { readonly [A in ActionName]: z.ZodType<ActionInputs[A]> } = actionRequests;
 export const ACTION_NAMES = Object.keys(ActionRequests) as ActionName[];
 
 /** A query-string flag: exactly "true" or "false". */

@@ -3,7 +3,7 @@ import { MAX_SCORE, MIN_SCORE } from '../domain/survey';
 import { CHANNELS, EVENT_TYPES, ITEM_STATUSES, OUTCOMES, SEVERITIES, STATUSES, TRIGGERS, type Trigger } from '../domain/vocabulary';
 import { ActionRequests, contact, customerFields, isoInstant } from './escalation';
 
-// Response shapes of the HTTP API, for the OpenAPI document (functions/schemas/openapi.ts) only:
+// Response shapes of the HTTP API, for the OpenAPI document (functions/http/openapi.ts) only:
 // the handlers answer with functions/http/views.ts and never parse their own answers. Lazy like
 // the request shapes (functions/schemas/escalation.ts): built when the document is.
 

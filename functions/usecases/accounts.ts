@@ -6,7 +6,7 @@ import { isVersionConflict, VersionConflictError } from '../ports/errors';
 import type { SponsorshipDecisionInput } from '../schemas/account';
 import { retrying } from '../support/retrying';
 import { CaseBusyError, NotFoundError } from './errors';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 /** An account with more escalations than this is summarised over its most recent ones. */
 const MAX_CASES_READ = 1_000;

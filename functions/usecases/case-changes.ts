@@ -2,7 +2,8 @@ import { phaseOf } from '../domain/deadline-checks';
 import { contactsAddedTo } from '../domain/lifecycle';
 import type { Escalation } from '../domain/escalation';
 import { forEachConcurrently } from '../support/concurrently';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
+import type { CaseWrite } from '../ports/stored-changes';
 
 // What follows a stored case write, off the request path, from the table's stream (the other
 // consumer, for queued emails, is usecases/outbox.ts): the contact directory learns the case's
@@ -10,11 +11,6 @@ import type { Dependencies } from './escalations';
 // retried batch is harmless. A failure throws: the batch is retried, then described in an
 // alarmed queue, and the daily sweep starts any workflow still missing.
 
-/** A case item as written, with the version it replaced (none for a new case). */
-export interface CaseWrite {
-  before?: Escalation;
-  after: Escalation;
-}
 
 /** Cases handled side by side within one batch: enough to hide SES and Step Functions latency, few enough to stay under their rate limits. */
 const CONCURRENCY = 16;

@@ -6,7 +6,8 @@ import { nextRecovery } from '../domain/workflow-recovery';
 import { isVersionConflict } from '../ports/errors';
 import { executionName, type ExecutionStatus } from '../ports/workflow';
 import { retrying } from '../support/retrying';
-import { recordMetrics, type Dependencies } from './escalations';
+import { recordMetrics } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 // The workflow's tasks and what keeps every open case's workflow alive. Each task is
 // idempotent: run twice, it acts once. Emails are never sent here: a task writes what the

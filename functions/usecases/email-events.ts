@@ -1,5 +1,5 @@
 import type { Change, EventType } from '../domain/escalation';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 import { writeWithLock } from './escalations';
 
 /**

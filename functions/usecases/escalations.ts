@@ -2,73 +2,19 @@ import { createHash } from 'node:crypto';
 import type { Backoff } from '../domain/backoff';
 import { needsRearm } from '../domain/deadline-checks';
 import type { Change, Context, Escalation } from '../domain/escalation';
-import { openEscalation } from '../domain/escalation';
+import { openEscalation } from '../domain/intake';
 import { APPEND_ONLY_ACTIONS, applyAction, editEscalation, recordSatisfaction } from '../domain/lifecycle';
 import { metricPoints } from '../domain/metric-points';
 import { updateImprovementItem } from '../domain/review';
 import { isEnrolled, withSponsorshipProposal } from '../domain/sponsorship';
-import type { Playbook } from '../playbook/schema';
-import type { ChatPoster } from '../ports/chat';
-import type { EscalationRepository, IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
+import type { IdempotencyClaim, ListFilter, Written } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
-import type { Log } from '../ports/log';
-import type { Mailer } from '../ports/mailer';
-import type { Metrics } from '../ports/metrics';
-import type { RawMailEraser, RawMailStore } from '../ports/raw-mail-store';
-import type { SurveyLinks } from '../ports/survey';
-import type { EventPublisher, WebhookSender, WebhookStore } from '../ports/webhooks';
-import type { WorkflowEngine } from '../ports/workflow';
-import type { TargetRules } from '../domain/webhook-targets';
 import { ACTIVE_STATUSES, STATUSES, type Status } from '../domain/vocabulary';
-import type { ActionInput, ActionName, CreateEscalationInput, ImprovementItemChanges, ListEscalationsParams, PatchEscalationInput } from '../schemas/escalation';
+import type { ActionInput, ActionName, EscalationEdits, NewEscalation } from '../domain/commands';
+import type { ImprovementItemChanges, ListEscalationsParams } from '../schemas/escalation';
 import { retrying } from '../support/retrying';
+import type { Dependencies } from '../ports/dependencies';
 import { CaseBusyError, NotFoundError, PreconditionFailedError } from './errors';
-
-export interface Dependencies {
-  repository: EscalationRepository;
-  workflow: WorkflowEngine;
-  mailer: Mailer;
-  metrics: Metrics;
-  log: Log;
-  survey: SurveyLinks;
-  rawMail: RawMailStore;
-  /** Removes an erased account's inbound messages. */
-  rawMailEraser: RawMailEraser;
-  /** Domain events onto the stack's bus (functions/usecases/webhooks.ts). */
-  events: EventPublisher;
-  /** Registered webhooks and the deliveries owed to them. */
-  webhooks: WebhookStore;
-  /** Posts webhook deliveries. */
-  webhookSender: WebhookSender;
-  /** Where a webhook may point (functions/domain/webhook-targets.ts). */
-  webhookTargets: TargetRules;
-  /** Posts alerts to the chat channels the playbook names (functions/usecases/outbox.ts). */
-  chat: ChatPoster;
-  /** Where a chat message links to the case when the playbook has no caseLink: the API's base URL. */
-  publicApiUrl: string;
-  /** Where customer replies arrive; each case gets its own plus-address of it. */
-  inboundAddress?: string;
-  playbook: Playbook;
-  /** How the outbox hands emails out (functions/usecases/outbox.ts). */
-  delivery: {
-    /** How long a claimer holds an email before others may take it over (on the clock `now` reads). */
-    claimLeaseMs: number;
-  };
-  now: () => Date;
-  newId: () => string;
-  /**
-   * Real time, for what a party outside checks against its own clock: a webhook's signed
-   * timestamp (receivers refuse one minutes off). The same as `now` on AWS; locally `now` may
-   * run faster (--time-scale) while this does not.
-   */
-  wallClock: () => Date;
-  /** Resolves once `now` reads `at` (at once when it already does): a short wait inside one invocation. */
-  waitUntil: (at: Date) => Promise<void>;
-  /** In [0, 1): the jitter of every backoff. */
-  random: () => number;
-  /** Cryptographically random bytes: webhook signing secrets. */
-  randomBytes: (count: number) => Uint8Array;
-}
 
 /** Who asks, and what they asked for: the precondition they saw and the key that makes a retry safe. */
 export interface Caller {
@@ -90,7 +36,7 @@ export interface Caller {
 const CONTENTION_BACKOFF: Backoff = { baseMs: 20, capMs: 1_000, jitter: 'full' };
 export const CONTENTION_BUDGET_MS = 20_000;
 
-export async function createEscalation(deps: Dependencies, input: CreateEscalationInput, caller: Caller): Promise<Written> {
+export async function createEscalation(deps: Dependencies, input: NewEscalation, caller: Caller): Promise<Written> {
   const claim = idempotencyClaim(deps, caller, 'create', input);
   if (claim) {
     const first = await deps.repository.replayed(claim);
@@ -199,7 +145,7 @@ async function appendToCase(deps: Dependencies, id: string, caller: Caller, deci
   }
 }
 
-export function editEscalationFacts(deps: Dependencies, id: string, patch: PatchEscalationInput, caller: Caller & { ifMatch: number }) {
+export function editEscalationFacts(deps: Dependencies, id: string, patch: EscalationEdits, caller: Caller & { ifMatch: number }) {
   return writeWithLock(deps, id, caller, (current, ctx) => editEscalation(current, patch, ctx), { operation: 'edit', request: patch });
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { accountToOpenFor, caseHints, quarantineMessage, reasonsToQuarantine, recordCustomerReply, type InboundMessage, type ReceiptVerdicts } from '../domain/inbound';
 import { CreateEscalationRequest } from '../schemas/escalation';
-import { createEscalation, writeWithLock, type Dependencies } from './escalations';
+import { createEscalation, writeWithLock } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 /** Inbound dedupe records outlive any redelivery SES or a mail server would attempt. */
 const DEDUPE_WINDOW_MS = 30 * 86_400_000;

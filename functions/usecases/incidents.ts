@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { IdempotencyKeyReusedError, isVersionConflict } from '../ports/errors';
 import { retrying } from '../support/retrying';
 import { NotFoundError } from './errors';
-import { writeWithLock, type Dependencies } from './escalations';
+import { writeWithLock } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 /** Two writers of one incident (a broadcast, a close) retry the loser after a short, jittered wait. */
 const INCIDENT_WRITE_BACKOFF: Backoff = { baseMs: 20, capMs: 500, jitter: 'full' };

@@ -3,7 +3,7 @@ import { playbookMetrics, reviewMetrics } from '../domain/playbook-metrics';
 import type { Escalation } from '../domain/escalation';
 import { ACTIVE_STATUSES, type Severity } from '../domain/vocabulary';
 import type { MetricsParams, MetricsReportBody } from '../schemas/metrics';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 const DEFAULT_RANGE_MS = 30 * 86_400_000;
 

@@ -1,12 +1,14 @@
 import { chatMessage, caseUrl } from '../domain/chat-messages';
-import { replyAddressFor, type ChatChannel, type ChatTemplate } from '../domain/communications';
+import { replyAddressFor } from '../domain/communications';
+import type { ChatChannel, ChatTemplate } from '../domain/notification';
 import { afterFailedAttempt, isDue } from '../domain/email-delivery';
 import { CHAT_RETRY_POLICY, delivered } from '../domain/webhook-delivery';
 import { WebhookTargetRefusedError } from '../domain/webhook-targets';
 import type { ClaimedEmail } from '../ports/escalation-repository';
 import { EmailRejectedError } from '../ports/errors';
 import { forEachConcurrently } from '../support/concurrently';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
+import type { EmailRef } from '../ports/stored-changes';
 
 // Every email a change owes is written with the change, pending, in the outbox; so is every
 // alert a role's chat channel is owed (a Slack or Teams message), as an item of its own beside
@@ -19,11 +21,6 @@ import type { Dependencies } from './escalations';
 // sent once, except when a claimer dies between SES accepting and the settle write, in which
 // case it goes again after the lease.
 
-/** An email to try, by its keys: from the table's stream or from the owed-email index. */
-export interface EmailRef {
-  caseId: string;
-  id: string;
-}
 
 export type SendOutcome = 'sent' | 'sent-again' | 'deferred' | 'failed' | 'not-due';
 

@@ -8,7 +8,7 @@ import { EVENT_SCHEMAS, type PublishedEvent } from '../schemas/events';
 import type { RegisterWebhookInput } from '../schemas/webhooks';
 import { forEachConcurrently } from '../support/concurrently';
 import { NotFoundError, WebhookTargetError } from './errors';
-import type { Dependencies } from './escalations';
+import type { Dependencies } from '../ports/dependencies';
 
 // Domain events leave the product two ways, both from the table's stream (the outbox consumer,
 // handlers/queued-emails.ts): onto the stack's EventBridge bus, and to every webhook that

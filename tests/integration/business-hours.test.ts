@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../../functions/adapters/container';
 import { parsePlaybook } from '../../functions/playbook/load';
-import type { Playbook } from '../../functions/playbook/schema';
+import type { Playbook } from '../../functions/domain/playbook';
 import { escalationRequest, startTestApi, type TestApi } from '../support/api';
 
 // Business-hours SLA clocks through the API, on the local stack: calendars, reportedAt,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BASIC } from '@hyperjump/json-schema/experimental';
 import { validate, type Output, type OutputUnit, type Validator } from '@hyperjump/json-schema/openapi-3-1';
-import { buildOpenApiDocument } from '../../functions/schemas/openapi';
+import { buildOpenApiDocument } from '../../functions/http/openapi';
 
 // Every answer the API test suite receives is held to the OpenAPI document the API serves: its
 // route, its status, its media type, its headers and its body, each body validated by an OpenAPI

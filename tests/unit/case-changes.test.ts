@@ -5,7 +5,7 @@ import { caseWriteOf, queuedEmailOf } from '../../functions/adapters/stored-chan
 import { caseKey, eventKey, idempotencyKey, outboxKey } from '../../functions/adapters/table-design';
 import type { Escalation } from '../../functions/domain/escalation';
 import { followCaseWrites } from '../../functions/usecases/case-changes';
-import type { Dependencies } from '../../functions/usecases/escalations';
+import type { Dependencies } from '../../functions/ports/dependencies';
 import { open } from './fixtures';
 
 // What follows a stored write: which stream records each consumer takes, and what case-workflows

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { intakeNotifications, templateData, TEMPLATE_NAMES, type Notification } from '../../functions/domain/communications';
+import { intakeNotifications, templateData } from '../../functions/domain/communications';
+import { TEMPLATE_NAMES, type Notification } from '../../functions/domain/notification';
 import { performCheck, planNext, scheduledChecks, type CheckAction } from '../../functions/domain/deadline-checks';
 import type { Escalation } from '../../functions/domain/escalation';
 import { quarantineMessage } from '../../functions/domain/inbound';

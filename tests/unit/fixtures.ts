@@ -1,9 +1,10 @@
 // Shared fixtures for the unit tests of the pure domain.
 import type { Context, Escalation } from '../../functions/domain/escalation';
-import { openEscalation } from '../../functions/domain/escalation';
+import { openEscalation } from '../../functions/domain/intake';
 import type { Severity, Trigger } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
-import { CreateEscalationRequest, type CreateEscalationInput } from '../../functions/schemas/escalation';
+import type { NewEscalation } from '../../functions/domain/commands';
+import { CreateEscalationRequest } from '../../functions/schemas/escalation';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -38,7 +39,7 @@ export function validBody(overrides: Record<string, unknown> = {}): Record<strin
   };
 }
 
-export function input(severity: Severity = 'high', triggers: Trigger[] = [], executiveInvolved = false): CreateEscalationInput {
+export function input(severity: Severity = 'high', triggers: Trigger[] = [], executiveInvolved = false): NewEscalation {
   return CreateEscalationRequest.parse(validBody({ severity, triggers, executiveInvolved }));
 }
 

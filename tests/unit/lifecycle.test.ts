@@ -5,11 +5,13 @@ import { closedPauses } from '../../functions/domain/deadlines';
 import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
 import { calendarFor } from '../../functions/domain/sla-policy';
 import { countsWorkingDays, elapsedMs, type SlaTarget } from '../../functions/domain/sla-target';
-import { openEscalation, type Change, type Context, type Escalation } from '../../functions/domain/escalation';
+import { type Change, type Context, type Escalation } from '../../functions/domain/escalation';
+import { openEscalation } from '../../functions/domain/intake';
 import { allowedActions, applyAction, contactsAddedTo, editEscalation } from '../../functions/domain/lifecycle';
 import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabulary';
 import { parsePlaybook } from '../../functions/playbook/load';
-import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest, type ActionName } from '../../functions/schemas/escalation';
+import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest } from '../../functions/schemas/escalation';
+import type { ActionName } from '../../functions/domain/commands';
 import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
 import { missingVariables } from './template-variables';
 

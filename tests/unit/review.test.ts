@@ -5,7 +5,8 @@ import { aftercareDueAt, pendingAftercare } from '../../functions/domain/afterca
 import { isOpenAt, type Calendar } from '../../functions/domain/business-calendar';
 import { performCheck, phaseOf, planNext, scheduledChecks } from '../../functions/domain/deadline-checks';
 import { AlreadyAnsweredError, IllegalTransitionError, RuleViolationError } from '../../functions/domain/errors';
-import { openEscalation, type Escalation } from '../../functions/domain/escalation';
+import { type Escalation } from '../../functions/domain/escalation';
+import { openEscalation } from '../../functions/domain/intake';
 import { applyAction } from '../../functions/domain/lifecycle';
 import { itemIdOf, overdueInstant, recordReview, updateImprovementItem, type ReviewInput } from '../../functions/domain/review';
 import { parsePlaybook } from '../../functions/playbook/load';

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE_NAMES, templateData } from '../../functions/domain/communications';
+import { templateData } from '../../functions/domain/communications';
+import { TEMPLATE_NAMES } from '../../functions/domain/notification';
 import { loadTemplates } from '../../templates/catalogue';
 
 const templates = loadTemplates();

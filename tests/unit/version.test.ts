@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../functions/http/version';
-import { buildOpenApiDocument } from '../../functions/schemas/openapi';
+import { buildOpenApiDocument } from '../../functions/http/openapi';
 
 describe('the API version', () => {
   it('is the package version, and the OpenAPI document states it', () => {

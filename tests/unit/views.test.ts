@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openEscalation } from '../../functions/domain/escalation';
+import { openEscalation } from '../../functions/domain/intake';
 import { applyAction } from '../../functions/domain/lifecycle';
 import { toView } from '../../functions/http/views';
 import { parsePlaybook } from '../../functions/playbook/load';

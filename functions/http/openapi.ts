@@ -1,16 +1,17 @@
 import * as z from 'zod';
-import { IDEMPOTENCY_KEY } from '../http/preconditions';
-import { oauthScope, ROUTES, type Route } from '../http/routes';
-import { API_VERSION } from '../http/version';
-import { AccountBriefView, AccountExport, AccountPath, AccountProfileView, AccountView, BriefQuery, ErasureRecordView, ErasureRequest, SponsorshipDecisionRequest } from './account';
-import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, ImprovementItemPatch, ListEscalationsQuery, PatchEscalationRequest, ResourceId, TimelineQuery, type ActionName } from './escalation';
-import { HealthView } from './health';
-import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from './incident';
-import { MetricsQuery, MetricsReport } from './metrics';
-import { GatewayRefusal, Problem } from './problem';
-import { SurveyAnswerForm, SurveyLinkQuery } from './survey';
-import { DeadlineExplanation, EscalationView, ImprovementItemView, ListEscalationsResponse, TimelineEventView, TimelineResponse } from './views';
-import { DeliveriesQuery, DeliveryList, RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, WebhookView } from './webhooks';
+import { IDEMPOTENCY_KEY } from './preconditions';
+import { oauthScope, ROUTES, type Route } from './routes';
+import { API_VERSION } from './version';
+import { AccountBriefView, AccountExport, AccountPath, AccountProfileView, AccountView, BriefQuery, ErasureRecordView, ErasureRequest, SponsorshipDecisionRequest } from '../schemas/account';
+import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, ImprovementItemPatch, ListEscalationsQuery, PatchEscalationRequest, ResourceId, TimelineQuery } from '../schemas/escalation';
+import type { ActionName } from '../domain/commands';
+import { HealthView } from '../schemas/health';
+import { BroadcastResult, CloseIncidentRequest, CreateIncidentRequest, IncidentList, IncidentUpdateRequest, IncidentView, ListIncidentsQuery } from '../schemas/incident';
+import { MetricsQuery, MetricsReport } from '../schemas/metrics';
+import { GatewayRefusal, Problem } from '../schemas/problem';
+import { SurveyAnswerForm, SurveyLinkQuery } from '../schemas/survey';
+import { DeadlineExplanation, EscalationView, ImprovementItemView, ListEscalationsResponse, TimelineEventView, TimelineResponse } from '../schemas/views';
+import { DeliveriesQuery, DeliveryList, RegisteredWebhook, RegisterWebhookRequest, RotatedSecret, WebhookView } from '../schemas/webhooks';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -442,7 +443,7 @@ export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const op = OPERATIONS[`${route.method} ${route.path}`];
-    if (!op) throw new Error(`${route.method} ${route.path} is in the route table but not in the OpenAPI document: describe it in functions/schemas/openapi.ts`);
+    if (!op) throw new Error(`${route.method} ${route.path} is in the route table but not in the OpenAPI document: describe it in functions/http/openapi.ts`);
     const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
       name,
       in: 'path',
