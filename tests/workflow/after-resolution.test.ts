@@ -43,9 +43,12 @@ describe('after resolution', () => {
     const toCustomer = mail.filter((m) => m.destination.to.includes('cto@acme.test') && m.subject.startsWith('Checking in'));
     expect(toCustomer).toHaveLength(1);
     expect(toCustomer[0]!.body.text).toContain('migrations now check indexes before they finish');
-    // A loaded machine can let a low case's update reminder, or the at-risk warning before it, fall due
-    // between acknowledge and resolve (a day passes in 86 ms); only the reminders after resolution are under test.
-    const beforeResolution = (m: { subject: string }) => m.subject.startsWith('Customer update due') || m.subject.includes('left to update the customer on');
+    // A loaded machine can let a low case's update reminder, or an at-risk warning, fall due between
+    // acknowledge and resolve (a day passes in 86 ms); only the reminders after resolution are under test.
+    // No warning may come after it: the timeline says when each was acted on.
+    const warnedAfterResolution = events.filter((e) => e.type === 'deadline_warning' && Date.parse(e.at) >= Date.parse(resolved.resolvedAt));
+    expect(warnedAfterResolution).toEqual([]);
+    const beforeResolution = (m: { subject: string }) => m.subject.startsWith('Customer update due') || / left to (update the customer on|resolve) /.test(m.subject);
     const toOwner = mail.filter((m) => m.destination.to.includes('owner@example.com') && !beforeResolution(m));
     // Nobody recorded the review: its reminder comes too, five days after the resolution (the recovery call's day).
     const kinds = toOwner.map((m) => ['Blameless review due', 'Time for the recovery call', 'Time for the health-check call'].find((kind) => m.subject.includes(kind)) ?? m.subject);
