@@ -12,7 +12,7 @@ import type { EventPublisher, WebhookSender } from '../ports/webhooks';
 import type { WorkflowEngine } from '../ports/workflow';
 import type { Dependencies } from '../ports/dependencies';
 import { awsClient, clientOptions } from './aws-clients';
-import { DynamoDbEscalationRepository } from './dynamodb-repository';
+import { dynamoDbRepository } from './dynamodb-repository';
 import { DynamoDbWebhookStore } from './dynamodb-webhooks';
 import { targetRulesOf } from './https-webhook-sender';
 import { EmbeddedMetrics } from './emf-metrics';
@@ -88,7 +88,7 @@ function baseDependencies(): Base {
   );
   return {
     config,
-    repository: new DynamoDbEscalationRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
+    repository: dynamoDbRepository(dynamo, config.TABLE_NAME, { owedEmailGraceMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 }),
     webhooks: new DynamoDbWebhookStore(dynamo, config.TABLE_NAME),
     webhookTargets: targetRulesOf(config),
     publicApiUrl: config.PUBLIC_API_URL,

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { Escalation } from '../domain/escalation';
 import type { CaseWrite } from '../ports/stored-changes';
 import type { EmailRef } from '../ports/stored-changes';
-import { caseFromItem } from './dynamodb-repository';
+import { caseFromItem } from './dynamodb-cases';
 import type { RecordedEvent } from '../domain/domain-events';
 import { CASE_PARTITION_PREFIX, EVENT_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
 

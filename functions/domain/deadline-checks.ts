@@ -1,6 +1,6 @@
 import type { Playbook } from '../domain/playbook';
 import { breachAlertFacts, deadlineWarningFacts, ownerAddresses, ownerReminderFacts, toChat, toCustomer, toInternal } from './communications';
-import { type ChatTemplate, type Notification, type TemplateName } from './notification';
+import type { ChatTemplate, Notification, TemplateName } from './notification';
 import { retainUntilFor, type Change, type Escalation, type TimelineEvent } from './escalation';
 import { aftercareChecks, pendingAftercare } from './aftercare';
 import { afterTarget, computeDeadlines, followUpSchedule, restartUpdateClock } from './deadlines';

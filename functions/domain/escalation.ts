@@ -1,8 +1,8 @@
 import type { Playbook } from '../domain/playbook';
 import type { Notification } from './notification';
 import type { CustomerFacts } from './commands';
-import { type Deadlines, type SlaClock } from './deadlines';
-import { type SlaPolicy } from './sla-policy';
+import type { Deadlines, SlaClock } from './deadlines';
+import type { SlaPolicy } from './sla-policy';
 import type { Review } from './review-record';
 import type { WorkflowRecovery } from './workflow-recovery';
 import type { Channel, EventType, Outcome, Severity, Status, Trigger } from './vocabulary';

@@ -75,7 +75,8 @@ export interface Written {
   replayed: boolean;
 }
 
-export interface EscalationRepository {
+/** The case aggregate: the case, its timeline, its owed emails queued with each change, the idempotency records of the requests that wrote it (functions/adapters/dynamodb-cases.ts). */
+export interface CaseStore {
   /**
    * Writes a new case, its first events and owed emails atomically. With an idempotency claim
    * the record is written in the same transaction; a retry finds it and gets the first answer.
@@ -96,6 +97,22 @@ export interface EscalationRepository {
   append(escalation: Escalation, events: TimelineEvent[], expectedVersion: number | undefined, claim?: IdempotencyClaim): Promise<Written>;
   /** The first answer to a request already made with this key; IdempotencyKeyReusedError when the key came with another request. */
   replayed(claim: IdempotencyClaim): Promise<Escalation | undefined>;
+  /**
+   * A page of the cases that match the filter, in the order asked (by default functions/domain/
+   * listing.ts `defaultOrder`), and the cursor to the next page; InvalidCursorError for a cursor
+   * this list did not hand out.
+   */
+  list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>>;
+  timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
+  /**
+   * Gives every item stored in the case's partition (events, emails, pointers) the case's deletion
+   * date, for DynamoDB's TTL. Idempotent; items written after it carry the date themselves.
+   */
+  scheduleDeletion(caseId: string, retainUntil: string): Promise<{ items: number }>;
+}
+
+/** The emails and chat messages changes owe, claimed, settled, retried or given up (functions/adapters/dynamodb-outbox.ts). */
+export interface Outbox {
   /**
    * Takes an owed email for sending, holding it until `leaseUntil`; undefined when it is sent,
    * someone holds it, or it is not for this claimer yet. `first`: a new email, never tried (the
@@ -119,6 +136,21 @@ export interface EscalationRepository {
   owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
+}
+
+/** Incidents: one problem, many customers (functions/adapters/dynamodb-incidents.ts). */
+export interface IncidentStore {
+  /** False when an incident with its id exists already (a concurrent retry made it). */
+  createIncident(incident: Incident): Promise<boolean>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** Appends an update unless one with its id is there; guarded by the incident's version. */
+  saveIncident(incident: Incident, expectedVersion: number): Promise<void>;
+  /** A page of the incidents in one status, newest first. */
+  listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>>;
+}
+
+/** The account aggregate: contact directory, profile, item collection, erasure (functions/adapters/dynamodb-accounts.ts). */
+export interface AccountStore {
   /**
    * Adds the case's account to each contact's directory entry (the table's stream calls it for
    * contacts a stored case lists that its previous version did not). Repeating it is harmless.
@@ -130,31 +162,6 @@ export interface EscalationRepository {
    * seconds). An address stays known once learnt.
    */
   accountsForContact(email: string): Promise<KnownContact[]>;
-  /** Takes in an inbound email once: false when it was already taken in (or is being). */
-  claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
-  /** Processing failed: let a redelivery try again. */
-  releaseInboundMessage(messageId: string): Promise<void>;
-  /** The metric-relevant timeline events between two instants (the metrics index), optionally of one severity. */
-  metricEvents(range: { from: Date; to: Date }, severity?: Severity): Promise<MetricEvent[]>;
-  /** False when an incident with its id exists already (a concurrent retry made it). */
-  createIncident(incident: Incident): Promise<boolean>;
-  getIncident(id: string): Promise<Incident | undefined>;
-  /** Appends an update unless one with its id is there; guarded by the incident's version. */
-  saveIncident(incident: Incident, expectedVersion: number): Promise<void>;
-  /**
-   * A page of the cases that match the filter, in the order asked (by default functions/domain/
-   * listing.ts `defaultOrder`), and the cursor to the next page; InvalidCursorError for a cursor
-   * this list did not hand out.
-   */
-  list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>>;
-  /** A page of the incidents in one status, newest first. */
-  listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>>;
-  timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>>;
-  /**
-   * Gives every item stored in the case's partition (events, emails, pointers) the case's deletion
-   * date, for DynamoDB's TTL. Idempotent; items written after it carry the date themselves.
-   */
-  scheduleDeletion(caseId: string, retainUntil: string): Promise<{ items: number }>;
   /** The account's sponsorship decision and history; undefined when nothing was ever decided. */
   accountProfile(accountId: string): Promise<AccountProfile | undefined>;
   /** Writes the profile if it is still at `expectedVersion` (0: none yet), else VersionConflictError. */
@@ -176,6 +183,23 @@ export interface EscalationRepository {
   /** The audit record of an erasure, in the account's item collection. */
   recordErasure(accountId: string, record: ErasureRecord): Promise<void>;
 }
+
+/** Inbound mail taken in once (functions/adapters/dynamodb-inbound-messages.ts). */
+export interface InboundMessageLog {
+  /** Takes in an inbound email once: false when it was already taken in (or is being). */
+  claimInboundMessage(messageId: string, expiresAt: Date): Promise<boolean>;
+  /** Processing failed: let a redelivery try again. */
+  releaseInboundMessage(messageId: string): Promise<void>;
+}
+
+/** The metric facts of timeline events, by type and month (functions/adapters/dynamodb-metric-events.ts). */
+export interface MetricEventLog {
+  /** The metric-relevant timeline events between two instants (the metrics index), optionally of one severity. */
+  metricEvents(range: { from: Date; to: Date }, severity?: Severity): Promise<MetricEvent[]>;
+}
+
+/** Everything the use cases keep in the table, one port per aggregate, served together (functions/adapters/dynamodb-repository.ts). */
+export interface EscalationRepository extends CaseStore, Outbox, IncidentStore, AccountStore, InboundMessageLog, MetricEventLog {}
 
 export interface AccountRecords {
   profile?: AccountProfile;

@@ -30,7 +30,7 @@ describe('the escalation table', () => {
   });
 
   it('uses the TTL attribute the repository sets, in epoch seconds, on idempotency and inbound-dedupe records', () => {
-    const source = readFileSync(fileURLToPath(new URL('../../functions/adapters/dynamodb-repository.ts', import.meta.url)), 'utf8');
+    const source = ['dynamodb-cases.ts', 'dynamodb-inbound-messages.ts'].map((file) => readFileSync(fileURLToPath(new URL(`../../functions/adapters/${file}`, import.meta.url)), 'utf8')).join('\n');
     const ttl = TABLE_DESIGN.timeToLiveAttribute;
     // The idempotency claim (create) and the inbound message claim both write it, as DynamoDB TTL requires: seconds.
     expect(source).toMatch(new RegExp(`${ttl}: Math\\.floor\\(claim\\.${ttl}\\.getTime\\(\\) / 1000\\)`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseFromItem } from '../../functions/adapters/dynamodb-repository';
+import { caseFromItem } from '../../functions/adapters/dynamodb-cases';
 import { policyFromItem } from '../../functions/adapters/stored-policy';
 import { UnreadableStoredItemError } from '../../functions/ports/errors';
 import { open } from './fixtures';

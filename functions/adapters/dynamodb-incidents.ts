@@ -1,0 +1,73 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Incident, IncidentStatus } from '../domain/incidents';
+import { walkIndex } from './index-walk';
+import type { ListPlan } from './list-plans';
+import type { IncidentStore, Page } from '../ports/escalation-repository';
+import { VersionConflictError } from '../ports/errors';
+import { incidentKey, incidentIndexAttributes, incidentStatusPartition } from './table-design';
+import { TableStore, withoutKeys, encodeListCursor, decodeListCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+
+// Incidents: one problem hitting many customers, with its own status index.
+
+/** An incident as stored: with its place in the status index, which every write must carry (a Put replaces the item). */
+const incidentItem = (incident: Incident) => ({ ...incidentKey(incident.id), ...incident, ...incidentIndexAttributes(incident) });
+
+/** An incident as the domain sees it. */
+function incidentFromItem(item: Record<string, unknown>): Incident {
+  return withoutKeys(item) as unknown as Incident;
+}
+
+export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
+  async createIncident(incident: Incident) {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: incidentItem(incident), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async getIncident(id: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
+    return Item ? incidentFromItem(Item) : undefined;
+  }
+
+  async saveIncident(incident: Incident, expectedVersion: number) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: incidentItem(incident),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`incident ${incident.id} changed since version ${expectedVersion}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async listIncidents(status: IncidentStatus, page: { limit: number; cursor?: string }): Promise<Page<Incident>> {
+    const plan: ListPlan = {
+      lanes: [{ index: 'byStatusAndDeadline', ascending: false, partition: incidentStatusPartition(status) }],
+      byMonth: false,
+      fingerprint: `incidents-${status}`,
+    };
+    const walked = await walkIndex<Incident>({
+      lanes: plan.lanes,
+      ...decodeListCursor(page.cursor, plan),
+      limit: page.limit,
+      maxRounds: MAX_ROUNDS_PER_PAGE,
+      query: (query) => this.queryLane(query),
+      read: async (keys) => {
+        const found = new Map((await this.itemsByKey(keys)).map((item) => [String(item.pk), incidentFromItem(item)]));
+        return keys.map((key) => found.get(key.pk));
+      },
+      keep: (incident) => incident.status === status,
+      idOf: (incident) => incident.id,
+    });
+    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
+  }
+}

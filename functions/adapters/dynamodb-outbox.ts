@@ -1,0 +1,251 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { Outbox, ClaimedEmail, OwedEmail, StoredNotification } from '../ports/escalation-repository';
+import { CASE_PARTITION_PREFIX, OWED_EMAIL_INDEX_ATTRIBUTES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
+import { owedEntries } from './table-reads';
+import { TableStore, expiryOf } from './table-store';
+
+// The outbox: emails and chat messages a change queued, claimed with a lease, settled once
+// (with their timeline entry), deferred with backoff or given up; the owed-email index the
+// every-minute sweep reads; and the sent Message-IDs replies are matched by.
+
+// Sorts after the change's own events ("n" follows the digits), unique per notification.
+const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
+
+/** What leaves an email when it is settled: its claim, its retry time and its place in the owed index. */
+const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
+
+export class DynamoDbOutbox extends TableStore implements Outbox {
+  async claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined> {
+    const claimId = randomUUID();
+    // `due` is functions/domain/email-delivery.ts `isDue` in DynamoDB's words (ISO instants compare as strings).
+    const condition =
+      claim.as === 'first'
+        ? { ConditionExpression: '#status = :pending AND attribute_not_exists(nextAttemptAt)', values: {} }
+        : {
+            ConditionExpression:
+              '(#status = :pending AND ((attribute_not_exists(nextAttemptAt) AND queuedAt <= :handoff) OR nextAttemptAt <= :now)) OR (#status = :sending AND leaseUntil <= :now)',
+            values: { ':sending': 'sending', ':now': claim.now.toISOString(), ':handoff': claim.handoffBefore.toISOString() },
+          };
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: outboxKey(caseId, id),
+          UpdateExpression: 'SET #status = :claimed, leaseUntil = :lease, claimId = :claim, attempts = attempts + :one',
+          ConditionExpression: condition.ConditionExpression,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':claimed': 'sending', ':pending': 'pending', ':one': 1, ':lease': leaseUntil.toISOString(), ':claim': claimId, ...condition.values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const { pk: _pk, sk: _sk, byOwedEmailPK: _owedPk, byOwedEmailSK: _owedSk, leaseUntil: _lease, nextAttemptAt: _next, lastError: _error, ...email } = Attributes ?? {};
+      return { ...(email as StoredNotification), caseId, claimId };
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async settleSent(email: ClaimedEmail, messageId: string, at: Date): Promise<boolean> {
+    const sentAt = at.toISOString();
+    const seq = notificationSeq(email.version, email.id);
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(email.caseId, email.id),
+            UpdateExpression: `SET #status = :sent, messageId = :messageId, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':sentAt': sentAt, ':claim': email.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(email.caseId, seq),
+              seq,
+              type: 'email_sent',
+              at: sentAt,
+              actor: 'workflow',
+              summary: `${email.template} sent to ${email.to.join(', ')}`,
+              data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
+              // An email of a closed case: its timeline entry goes when the case goes.
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
+            },
+          },
+        },
+        // Replies quote our Message-ID: this finds their case again.
+        { Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } },
+      ]);
+      if (email.expiresAt === undefined) await this.#expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async settlePosted(message: ClaimedEmail, at: Date): Promise<boolean> {
+    const sentAt = at.toISOString();
+    const seq = notificationSeq(message.version, message.id);
+    const channel = message.chat!;
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(message.caseId, message.id),
+            UpdateExpression: `SET #status = :sent, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt, ':claim': message.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(message.caseId, seq),
+              seq,
+              type: 'chat_posted',
+              at: sentAt,
+              actor: 'workflow',
+              summary: `${message.template} posted to the ${channel.role} ${channel.kind === 'slack' ? 'Slack' : 'Teams'} channel`,
+              data: { template: message.template, role: channel.role, kind: channel.kind, notificationId: message.id, attempts: message.attempts },
+              ...(message.expiresAt !== undefined && { expiresAt: message.expiresAt }),
+            },
+          },
+        },
+      ]);
+      if (message.expiresAt === undefined) await this.#expireWithClosedCase(message.caseId, eventKey(message.caseId, seq));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async deferEmail(email: ClaimedEmail, retryAt: string, error: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: outboxKey(email.caseId, email.id),
+          // The sweep looks at it again from its retry time on.
+          UpdateExpression: 'SET #status = :pending, nextAttemptAt = :retryAt, lastError = :error, byOwedEmailSK = :sweepFrom REMOVE leaseUntil, claimId',
+          ConditionExpression: 'claimId = :claim',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':retryAt': retryAt,
+            ':error': error.slice(0, 1000),
+            ':claim': email.claimId,
+            ':sweepFrom': owedEmailAttributes(email.caseId, email.id, retryAt).byOwedEmailSK,
+          },
+        }),
+      );
+    } catch (failure) {
+      // Our lease ran out and someone else holds the email now: it is theirs to settle.
+      if ((failure as Error).name !== 'ConditionalCheckFailedException') throw failure;
+    }
+  }
+
+  async abandonEmail(email: ClaimedEmail, reason: string, at: Date) {
+    const failedAt = at.toISOString();
+    const seq = `${notificationSeq(email.version, email.id)}#failed`;
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.table,
+            Key: outboxKey(email.caseId, email.id),
+            UpdateExpression: `SET #status = :failed, failedAt = :at, lastError = :reason REMOVE ${SETTLED_REMOVES}`,
+            ConditionExpression: 'claimId = :claim',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':failed': 'failed', ':at': failedAt, ':reason': reason.slice(0, 1000), ':claim': email.claimId },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...eventKey(email.caseId, seq),
+              seq,
+              ...(email.chat
+                ? {
+                    type: 'chat_failed',
+                    summary: `${email.template} could not be posted to the ${email.chat.role} ${email.chat.kind === 'slack' ? 'Slack' : 'Teams'} channel: ${reason}`.slice(0, 2000),
+                    data: { template: email.template, role: email.chat.role, kind: email.chat.kind, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+                  }
+                : {
+                    type: 'email_failed',
+                    summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
+                    data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+                  }),
+              at: failedAt,
+              actor: 'workflow',
+              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
+            },
+          },
+        },
+      ]);
+      if (email.expiresAt === undefined) await this.#expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+    }
+  }
+
+  /**
+   * An email queued while the case was open and settled after it closed: the close's deletion
+   * stamp (scheduleDeletion) may have read the partition before this entry existed. Reading the
+   * case after writing the entry closes that gap: a close before the read is seen here, and a
+   * close after it stamps the partition later, this entry included.
+   */
+  async #expireWithClosedCase(caseId: string, key: { pk: string; sk: string }) {
+    const current = await this.item<Record<string, unknown>>(caseKey(caseId), true);
+    const expiry = current && typeof current.retainUntil === 'string' ? expiryOf({ retainUntil: current.retainUntil }).expiresAt : undefined;
+    if (expiry === undefined) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          // Never brings back an entry deleted meanwhile.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':expiresAt': expiry },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }> {
+    const partitions = Array.from({ length: OWED_EMAIL_SHARDS }, (_, shard) => owedEmailPartition(shard));
+    const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
+    const candidates = (await this.itemsByKey(due))
+      .filter((item) => item.status === 'pending' || item.status === 'sending')
+      .map(
+        (item): OwedEmail => ({
+          caseId: String(item.pk).slice(CASE_PARTITION_PREFIX.length),
+          id: String(item.id),
+          status: item.status as OwedEmail['status'],
+          queuedAt: String(item.queuedAt),
+          attempts: Number(item.attempts ?? 0),
+          ...(typeof item.nextAttemptAt === 'string' && { nextAttemptAt: item.nextAttemptAt }),
+          ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
+        }),
+      );
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+  }
+
+  async caseForSentMessage(sesMessageId: string) {
+    return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
+  }
+}
