@@ -113,7 +113,7 @@ async function main() {
     };
 
     const tableMeter = new SdkMeter();
-    tableMeter.attach(findSdkClient(container().repository));
+    tableMeter.attach(findSdkClient(container().webhooks) /* the one DynamoDB client every table store shares */);
     // The local stack silences metrics; on Lambda each one is an EMF line in CloudWatch Logs.
     // Format them as the deployed adapter does and count them instead.
     let emfLines = 0;
