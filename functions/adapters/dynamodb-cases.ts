@@ -12,7 +12,7 @@ import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors
 import { forEachConcurrently } from '../support/concurrently';
 import { policyFromItem } from './stored-policy';
 import { CASE_PARTITION_PREFIX, EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
-import { TableStore, withoutKeys, expiryOf, encodeListCursor, decodeListCursor, refuseCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+import { TableStore, type TransactItem, withoutKeys, expiryOf, encodeListCursor, decodeListCursor, refuseCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
 
 // The case aggregate: the case item, its timeline, the emails a change owes (queued with it),
 // the idempotency records of requests that wrote it, and the metric facts and sponsorship
@@ -206,7 +206,7 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
    * (rememberContacts), which keeps an intake at four items, six with an Idempotency-Key (the
    * record and its reference, which erasure reads) (docs/guarantees.md).
    */
-  async #writeChange(change: Change, caseItem: object, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
+  async #writeChange(change: Change, caseItem: TransactItem, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     const items = [
       ...(claim ? [idempotencyPut(this.table, claim, change.next), idempotencyRefPut(this.table, claim, change.next)] : []),
       caseItem,
@@ -218,7 +218,7 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
   }
 
   /** One transaction whose first item is the idempotency record when there is a claim (see writeChange). */
-  async #writeItems(items: object[], written: Escalation, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
+  async #writeItems(items: TransactItem[], written: Escalation, claim: IdempotencyClaim | undefined, onConflict: (cause: unknown) => never): Promise<Written> {
     try {
       await this.transact(items);
       return { escalation: written, replayed: false };

@@ -1,5 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+
+/** One item of a TransactWriteItems: a Put, Update, Delete or ConditionCheck. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 import type { Backoff } from '../domain/backoff';
 import type { Escalation } from '../domain/escalation';
 import type { LaneQuery, LaneResult } from './index-walk';
@@ -81,9 +84,9 @@ export abstract class TableStore {
    * a throttled request, but a transaction cancelled because one item was throttled reaches us
    * as a cancellation, which only we can tell apart from a failed condition.
    */
-  protected async transact(items: object[]) {
+  protected async transact(items: TransactItem[]) {
     try {
-      await retrying(() => this.db.send(new TransactWriteCommand({ TransactItems: items as never })), {
+      await retrying(() => this.db.send(new TransactWriteCommand({ TransactItems: items })), {
         backoff: THROTTLED_TRANSACTION_BACKOFF,
         maxAttempts: THROTTLED_TRANSACTION_ATTEMPTS,
         retryable: cancelledByThrottling,

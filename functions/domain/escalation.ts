@@ -58,8 +58,7 @@ export interface Escalation {
   satisfaction?: { score: number; at: string };
   /**
    * Deadline breaches the workflow recorded on this case (each deadline_breached event counts one),
-   * kept on the case so lists can filter on it without reading timelines. Absent: none, or a case
-   * whose breaches came before the count was kept.
+   * kept on the case so lists can filter on it without reading timelines. Absent: none yet.
    */
   breaches?: number;
   /** Keys of the deadline checks the workflow has performed (functions/domain/deadline-checks.ts). */
