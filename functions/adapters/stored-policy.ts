@@ -36,12 +36,13 @@ function storedPolicy() {
   }) satisfies z.ZodType<SlaPolicy>;
 }
 
-const StoredPolicy = z.lazy(storedPolicy);
+/** Also part of the stored case's schema (functions/adapters/stored-items.ts): one parser of the policy. */
+export const StoredPolicy = z.lazy(storedPolicy);
 
 /** The policy of a stored case, checked; `caseId` names the case when it cannot be read. */
 export function policyFromItem(caseId: string, stored: unknown): SlaPolicy {
   const parsed = StoredPolicy.safeParse(stored);
-  if (parsed.success) return parsed.data as SlaPolicy;
+  if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `policy.${issue.path.map(String).join('.')}: ${issue.message}`);
   throw new UnreadableStoredItemError(`case ${caseId} has an SLA policy this version cannot read (${problems.join('; ')})`, { cause: parsed.error });
 }

@@ -17,7 +17,7 @@ export interface Calendar {
   /** The name the playbook gives it ("24x7", "business", …). */
   name: string;
   /** Every instant counts (24×7); week and holidays do not apply. */
-  alwaysOpen?: boolean;
+  alwaysOpen?: true;
   /** IANA zone the wall times and holiday dates are read in. */
   timeZone: string;
   week: WeekHours;

@@ -137,7 +137,7 @@ describe('improvement items', () => {
     });
     fc.assert(
       fc.property(fc.constantFrom(...zones), fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true }), fc.boolean(), (zone, day, alwaysOpen) => {
-        const calendar = alwaysOpen ? { name: '24x7', alwaysOpen: true, timeZone: zone, week: {}, holidays: [] } : business(zone);
+        const calendar = alwaysOpen ? { name: '24x7', alwaysOpen: true as const, timeZone: zone, week: {}, holidays: [] } : business(zone);
         const due = day.toISOString().slice(0, 10);
         const at = Date.parse(overdueInstant(calendar, due));
         const endOfDue = DateTime.fromISO(due, { zone }).plus({ days: 1 }).startOf('day').toMillis();
