@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { isValidTimeZone } from './business-calendar';
 import type { Escalation } from './escalation';
+import { TEMPLATE_NAMES } from './notification';
+import { CHANNELS, EVENT_TYPES, ITEM_STATUSES, OUTCOMES, SEGMENTS, SEVERITIES, STATUSES, TEAMS, TRIGGER_CATEGORIES, TRIGGERS } from './vocabulary';
 
 // Erasure of an account's personal data (POST /accounts/{accountId}/erase): every stored item of
 // the account is rewritten without it. Which strings are personal is known from the account's
@@ -14,6 +17,21 @@ const FREE_TEXT_FIELDS = new Set(['message', 'text', 'note', 'body', 'descriptio
 const STRUCTURAL_FIELDS = new Set(['pk', 'sk', 'seq', 'caseId', 'id', 'type', 'at', 'version', 'generation', 'expiresAt', 'status', 'severity', 'template', 'notificationId', 'accountId']);
 const EMAIL_ADDRESS = /[^\s@<>()"',;:[\]#]+@[^\s@<>()"',;:[\]#]+\.[A-Za-z0-9-]+/;
 const EMAIL_ADDRESSES = new RegExp(EMAIL_ADDRESS.source, 'g');
+
+/** Fields that hold who someone is: erased when they hold a personal string, whatever else the value looks like. */
+const PERSON_FIELDS = new Set(['name', 'accountName', 'email', 'phone', 'owner', 'to', 'from', 'sponsor', 'title']);
+
+let vocabulary: ReadonlySet<string> | undefined;
+/**
+ * A value the product writes from one of its closed lists (a trigger, a status, a template), or a
+ * time zone: nobody's data, even when a personal string is part of it (a contact called "Data"
+ * is in the trigger "data_issue", a customer called "Berlin" in "Europe/Berlin"). Erasing it
+ * would leave a case its own rules can no longer read.
+ */
+function isVocabulary(value: string): boolean {
+  vocabulary ??= new Set<string>([...SEVERITIES, ...STATUSES, ...TRIGGERS, ...Object.keys(TRIGGER_CATEGORIES), ...CHANNELS, ...SEGMENTS, ...OUTCOMES, ...TEAMS, ...ITEM_STATUSES, ...EVENT_TYPES, ...TEMPLATE_NAMES]);
+  return vocabulary.has(value) || (value.includes('/') && isValidTimeZone(value));
+}
 
 /**
  * An id or key with the addresses inside it replaced by a digest of each (an email's id names its
@@ -44,8 +62,9 @@ export function erasePersonalData<T>(value: T, personal: readonly string[], fiel
   if (typeof value === 'string') {
     if (field && STRUCTURAL_FIELDS.has(field)) return erasedId(value) as T;
     const lower = value.toLowerCase();
-    if ((field && FREE_TEXT_FIELDS.has(field)) || EMAIL_ADDRESS.test(value) || personal.some((string) => lower.includes(string))) return ERASED as T;
-    return value;
+    if ((field && FREE_TEXT_FIELDS.has(field)) || EMAIL_ADDRESS.test(value)) return ERASED as T;
+    if (!personal.some((string) => lower.includes(string))) return value;
+    return !(field && PERSON_FIELDS.has(field)) && isVocabulary(value) ? value : (ERASED as T);
   }
   if (value === null || typeof value !== 'object' || depth > 20) return value;
   if (Array.isArray(value)) return value.map((entry) => erasePersonalData(entry, personal, field, depth + 1)) as T;

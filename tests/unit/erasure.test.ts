@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERASED, erasedId, erasePersonalData, inboundMessagesOf, personalStrings } from '../../functions/domain/erasure';
+import { escalationFromItem } from '../../functions/adapters/stored-items';
+import { ERASED, erasedCase, erasedId, erasePersonalData, inboundMessagesOf, personalStrings } from '../../functions/domain/erasure';
+import type { Escalation } from '../../functions/domain/escalation';
+import { NOW, open } from './fixtures';
 
 // The rules of an account's erasure (functions/domain/erasure.ts), without a table.
 
@@ -20,6 +23,19 @@ describe('erasure', () => {
         expect(erasePersonalData(item, personal)).toMatchObject({ pk: 'ESC#1', sk: 'EVENT#1', nested: [{ note: ERASED }, { who: ERASED }] });
       }),
     );
+  });
+
+  it("leaves the product's own vocabulary and time zones that hold a personal string, so the erased case still reads", () => {
+    const personal = personalStrings([{ customer: { accountId: 'a', name: 'Berlin', contacts: [{ email: 'dana@berlin.test', name: 'Data' }] } }], []);
+    const escalation = { ...open(), triggers: ['data_issue'], customer: { accountId: 'a', name: 'Berlin', timezone: 'Europe/Berlin', contacts: [{ email: 'dana@berlin.test', name: 'Data' }] } } as Escalation;
+    const erased = erasedCase(escalation, personal, NOW.toISOString());
+    expect(erased.triggers).toEqual(['data_issue']);
+    expect(erased.customer.timezone).toBe('Europe/Berlin');
+    expect(erased.policy.timeZone).toBe(escalation.policy.timeZone);
+    // Where a person's name is kept, a vocabulary word that is also their name goes all the same.
+    expect(erasePersonalData({ name: 'Data', accountName: 'Berlin', severity: 'high' }, personal)).toEqual({ name: ERASED, accountName: ERASED, severity: 'high' });
+    // And the erased case reads back through the stored-item parser: an unreadable case would be a 500.
+    expect(escalationFromItem({ ...erased, pk: `ESC#${erased.id}`, sk: 'CASE' })).toEqual(erased);
   });
 
   it('an id naming an address is rewritten the same way every time, without the address', () => {
