@@ -3,31 +3,16 @@ import type { Escalation } from '../domain/escalation';
 import { erasedId, erasePersonalData } from '../domain/erasure';
 import type { ContactDetails } from '../domain/commands';
 import type { AccountStore, AccountRecords, ErasureRecord, KnownContact } from '../ports/escalation-repository';
-import { UnreadableStoredItemError, VersionConflictError } from '../ports/errors';
-import type { AccountProfile, SponsorshipDecision } from '../domain/sponsorship';
-import type { SponsorshipProposal } from '../domain/escalation';
-import * as z from 'zod';
+import { VersionConflictError } from '../ports/errors';
+import type { AccountProfile } from '../domain/sponsorship';
 import { caseKey, contactKey, contactPartition, accountContactKey, accountItemsPartition, accountProfileKey, erasureKey, IDEMPOTENCY_REF_PREFIX, PROPOSAL_PREFIX, ACCOUNT_CONTACT_PREFIX } from './table-design';
+import { accountProfileFromItem, knownContactFromItem, proposalFromItem } from './stored-items';
 import { TableStore, withoutKeys } from './table-store';
 
 // The account aggregate: the contact directory inbound mail consults, the account's profile
 // (executive sponsorship), its item collection (proposals, the addresses learnt), and the
 // erasure of its personal data across its cases.
 
-/** The account's sponsorship as stored, checked: a profile this version cannot read stops with its key named. */
-const StoredDecision = z.looseObject({ status: z.enum(['enrolled', 'declined']), sponsor: z.string().optional(), since: z.string(), reason: z.string(), decidedBy: z.string(), decidedAt: z.string() });
-
-const StoredProfile = z.looseObject({ version: z.number().int().min(1), sponsorship: StoredDecision.optional(), history: z.array(StoredDecision).default([]) });
-
-function accountProfileFromItem(accountId: string, item: Record<string, unknown>): AccountProfile {
-  const parsed = StoredProfile.safeParse(withoutKeys(item));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
-    throw new UnreadableStoredItemError(`account ${accountId} has a profile this version cannot read (${problems})`, { cause: parsed.error });
-  }
-  const { version, sponsorship, history } = parsed.data;
-  return { accountId, version, ...(sponsorship && { sponsorship: sponsorship as SponsorshipDecision }), history: history as SponsorshipDecision[] };
-}
 
 /**
  * The contact directory inbound mail consults: an entry per address and account, so an address
@@ -60,12 +45,12 @@ export class DynamoDbAccountStore extends TableStore implements AccountStore {
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': contactPartition(email) }, ConsistentRead: true }),
     );
     // One entry per account the address is a contact of (sort key: the account).
-    return Items.map((item) => withoutKeys(item) as unknown as KnownContact);
+    return Items.map(knownContactFromItem);
   }
 
   async accountProfile(accountId: string): Promise<AccountProfile | undefined> {
-    const item = await this.item<Record<string, unknown>>(accountProfileKey(accountId), true);
-    return item && accountProfileFromItem(accountId, item);
+    const item = await this.item(accountProfileKey(accountId), true);
+    return item && accountProfileFromItem(item);
   }
 
   async saveAccountProfile(profile: AccountProfile, expectedVersion: number) {
@@ -131,7 +116,7 @@ export class DynamoDbAccountStore extends TableStore implements AccountStore {
   }
 
   async directoryEntries(accountId: string, emails: string[]): Promise<Record<string, unknown>[]> {
-    const found = await Promise.all([...new Set(emails.map((email) => email.toLowerCase()))].map((email) => this.item<Record<string, unknown>>(contactKey(email, accountId), true)));
+    const found = await Promise.all([...new Set(emails.map((email) => email.toLowerCase()))].map((email) => this.item(contactKey(email, accountId), true)));
     return found.flatMap((item) => (item ? [withoutKeys(item)] : []));
   }
 
@@ -139,8 +124,8 @@ export class DynamoDbAccountStore extends TableStore implements AccountStore {
     const items = await this.partitionItems(accountItemsPartition(accountId));
     const profileItem = items.find((item) => item.sk === accountProfileKey(accountId).sk);
     return {
-      ...(profileItem && { profile: accountProfileFromItem(accountId, profileItem) }),
-      proposals: items.filter((item) => String(item.sk).startsWith(PROPOSAL_PREFIX)).map((item) => withoutKeys(item) as unknown as SponsorshipProposal),
+      ...(profileItem && { profile: accountProfileFromItem(profileItem) }),
+      proposals: items.filter((item) => String(item.sk).startsWith(PROPOSAL_PREFIX)).map(proposalFromItem),
       contacts: items.filter((item) => String(item.sk).startsWith(ACCOUNT_CONTACT_PREFIX)).map((item) => String(item.email)),
     };
   }

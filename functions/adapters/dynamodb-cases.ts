@@ -10,9 +10,9 @@ import { listPlan } from './list-plans';
 import type { CaseStore, IdempotencyClaim, ListFilter, Page, StoredEvent, Written } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors';
 import { forEachConcurrently } from '../support/concurrently';
-import { policyFromItem } from './stored-policy';
 import { CASE_PARTITION_PREFIX, EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
-import { TableStore, type TransactItem, withoutKeys, expiryOf, encodeListCursor, decodeListCursor, refuseCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+import { escalationFromItem, storedEventFromItem } from './stored-items';
+import { TableStore, type TransactItem, expiryOf, encodeListCursor, decodeListCursor, refuseCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
 
 // The case aggregate: the case item, its timeline, the emails a change owes (queued with it),
 // the idempotency records of requests that wrote it, and the metric facts and sponsorship
@@ -25,11 +25,6 @@ function toItem(escalation: Escalation) {
   return { ...escalation, ...caseKey(escalation.id), ...indexAttributes(escalation), ...expiryOf(escalation) };
 }
 
-/** A case item (from a read, a stream image or a replayed answer) as the domain sees it, its SLA policy checked. */
-export function caseFromItem(item: Record<string, unknown>): Escalation {
-  const escalation = withoutKeys(item) as unknown as Escalation;
-  return { ...escalation, policy: policyFromItem(escalation.id, escalation.policy) };
-}
 
 const eventSeq = (version: number, index: number) => `${String(version).padStart(10, '0')}#${String(index).padStart(3, '0')}`;
 
@@ -259,18 +254,18 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
   }
 
   async replayed(claim: IdempotencyClaim): Promise<Escalation | undefined> {
-    const record = await this.item<IdempotencyRecord>(idempotencyKey(claim.principal, claim.key), true);
+    const record = (await this.item(idempotencyKey(claim.principal, claim.key), true)) as IdempotencyRecord | undefined;
     // TTL deletes lazily: a record past its expiry no longer counts.
     if (!record || record.expiresAt < Math.floor(claim.now.getTime() / 1000)) return undefined;
     if (record.fingerprint !== claim.fingerprint) {
       throw new IdempotencyKeyReusedError(`Idempotency-Key "${claim.key}" was already used with a different request`);
     }
-    return caseFromItem(JSON.parse(gunzipSync(Buffer.from(record.answer, 'base64')).toString('utf8')) as Record<string, unknown>);
+    return escalationFromItem(JSON.parse(gunzipSync(Buffer.from(record.answer, 'base64')).toString('utf8')) as Record<string, unknown>);
   }
 
   async get(id: string) {
-    const item = await this.item<Record<string, unknown>>(caseKey(id), true);
-    return item && caseFromItem(item);
+    const item = await this.item(caseKey(id), true);
+    return item && escalationFromItem(item);
   }
 
   async list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>> {
@@ -293,7 +288,7 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
 
   /** Cases by table key, in the order given; ones deleted meanwhile are left out. */
   async #casesByKey(keys: { pk: string; sk: string }[]): Promise<Escalation[]> {
-    return (await this.itemsByKey(keys)).map(caseFromItem);
+    return (await this.itemsByKey(keys)).map(escalationFromItem);
   }
 
   async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {
@@ -308,10 +303,7 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
         ConsistentRead: true,
       }),
     );
-    const items = (result.Items ?? []).map((item) => {
-      const { caseId: _caseId, severity: _severity, accountId: _account, caseStatus: _status, caseTier: _tier, expiresAt: _expiresAt, ...event } = withoutKeys(item);
-      return event as unknown as StoredEvent;
-    });
+    const items = (result.Items ?? []).map(storedEventFromItem);
     return {
       items,
       ...(result.LastEvaluatedKey && { nextCursor: encodeCursor({ index: 'timeline', key: result.LastEvaluatedKey }) }),

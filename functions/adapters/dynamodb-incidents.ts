@@ -5,17 +5,14 @@ import type { ListPlan } from './list-plans';
 import type { IncidentStore, Page } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
 import { incidentKey, incidentIndexAttributes, incidentStatusPartition } from './table-design';
-import { TableStore, withoutKeys, encodeListCursor, decodeListCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+import { incidentFromItem } from './stored-items';
+import { TableStore, encodeListCursor, decodeListCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
 
 // Incidents: one problem hitting many customers, with its own status index.
 
 /** An incident as stored: with its place in the status index, which every write must carry (a Put replaces the item). */
 const incidentItem = (incident: Incident) => ({ ...incidentKey(incident.id), ...incident, ...incidentIndexAttributes(incident) });
 
-/** An incident as the domain sees it. */
-function incidentFromItem(item: Record<string, unknown>): Incident {
-  return withoutKeys(item) as unknown as Incident;
-}
 
 export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
   async createIncident(incident: Incident) {

@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { METRIC_EVENT_TYPES } from '../domain/metric-facts';
 import type { MetricEventLog, MetricEvent } from '../ports/escalation-repository';
 import { TABLE_DESIGN, eventTypeMonthPartition } from './table-design';
+import { metricEventFromItem } from './stored-items';
 import { TableStore } from './table-store';
 
 // The metric facts of timeline events, read by type and month from their index: they outlive
@@ -44,7 +45,7 @@ export class DynamoDbMetricEvents extends TableStore implements MetricEventLog {
               }),
             );
             for (const item of result.Items ?? []) {
-              events.push({ caseId: item.caseId, severity: item.severity, type: item.type, at: item.at, data: item.data ?? {} } as MetricEvent);
+              events.push(metricEventFromItem(item));
             }
             startKey = result.LastEvaluatedKey;
           } while (startKey);

@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Outbox, ClaimedEmail, OwedEmail, StoredNotification } from '../ports/escalation-repository';
-import { CASE_PARTITION_PREFIX, OWED_EMAIL_INDEX_ATTRIBUTES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
+import type { Outbox, ClaimedEmail, OwedEmail } from '../ports/escalation-repository';
+import { OWED_EMAIL_INDEX_ATTRIBUTES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
 import { owedEntries } from './table-reads';
+import { claimedEmailFromItem, owedEmailFromItem } from './stored-items';
 import { TableStore, expiryOf } from './table-store';
 
 // The outbox: emails and chat messages a change queued, claimed with a lease, settled once
@@ -40,8 +41,7 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const { pk: _pk, sk: _sk, byOwedEmailPK: _owedPk, byOwedEmailSK: _owedSk, leaseUntil: _lease, nextAttemptAt: _next, lastError: _error, ...email } = Attributes ?? {};
-      return { ...(email as StoredNotification), caseId, claimId };
+      return claimedEmailFromItem(Attributes ?? {});
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
@@ -207,7 +207,7 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
    * close after it stamps the partition later, this entry included.
    */
   async #expireWithClosedCase(caseId: string, key: { pk: string; sk: string }) {
-    const current = await this.item<Record<string, unknown>>(caseKey(caseId), true);
+    const current = await this.item(caseKey(caseId), true);
     const expiry = current && typeof current.retainUntil === 'string' ? expiryOf({ retainUntil: current.retainUntil }).expiresAt : undefined;
     if (expiry === undefined) return;
     try {
@@ -230,22 +230,14 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
     const partitions = Array.from({ length: OWED_EMAIL_SHARDS }, (_, shard) => owedEmailPartition(shard));
     const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
     const candidates = (await this.itemsByKey(due))
+      // Settled (or erased) meanwhile: the index entry was stale, nothing is owed.
       .filter((item) => item.status === 'pending' || item.status === 'sending')
-      .map(
-        (item): OwedEmail => ({
-          caseId: String(item.pk).slice(CASE_PARTITION_PREFIX.length),
-          id: String(item.id),
-          status: item.status as OwedEmail['status'],
-          queuedAt: String(item.queuedAt),
-          attempts: Number(item.attempts ?? 0),
-          ...(typeof item.nextAttemptAt === 'string' && { nextAttemptAt: item.nextAttemptAt }),
-          ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
-        }),
-      );
+      .map(owedEmailFromItem);
     return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
   }
 
   async caseForSentMessage(sesMessageId: string) {
-    return (await this.item<{ caseId: string }>(sentMessageKey(sesMessageId)))?.caseId;
+    const pointer = await this.item(sentMessageKey(sesMessageId));
+    return typeof pointer?.caseId === 'string' ? pointer.caseId : undefined;
   }
 }

@@ -14,6 +14,7 @@ import {
   webhookKey,
   WEBHOOKS_PARTITION,
 } from './table-design';
+import { deliveryFromItem, subscriptionFromItem } from './stored-items';
 import { itemsByKey, owedEntries } from './table-reads';
 
 /** A settled delivery stays listable this long (GET /webhooks/{id}/deliveries), then the table's TTL removes it. */
@@ -22,21 +23,6 @@ const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL
 
 const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
-function subscriptionOf(item: Record<string, unknown>): WebhookSubscription {
-  const { pk: _pk, sk: _sk, ...subscription } = item;
-  return subscription as unknown as WebhookSubscription;
-}
-
-function deliveryOf(item: Record<string, unknown>): StoredDelivery {
-  const { pk, sk, byOwedEmailPK: _owedPk, byOwedEmailSK: _owedSk, claimId: _claim, leaseUntil: _lease, expiresAt: _ttl, ...rest } = item;
-  return {
-    ...(rest as unknown as StoredDelivery),
-    webhookId: String(pk).slice(WEBHOOK_PREFIX.length),
-    key: String(sk).slice(DELIVERY_PREFIX.length),
-    ...(typeof item.leaseUntil === 'string' && { leaseUntil: item.leaseUntil }),
-    history: (rest.history as StoredDelivery['history'] | undefined) ?? [],
-  };
-}
 
 /** Webhooks and their owed deliveries in the single table (functions/adapters/table-design.ts). */
 export class DynamoDbWebhookStore implements WebhookStore {
@@ -51,7 +37,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
 
   async get(id: string) {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: webhookKey(id), ConsistentRead: true }));
-    return Item ? subscriptionOf(Item) : undefined;
+    return Item ? subscriptionFromItem(Item) : undefined;
   }
 
   async list() {
@@ -66,7 +52,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      subscriptions.push(...(page.Items ?? []).map(subscriptionOf));
+      subscriptions.push(...(page.Items ?? []).map(subscriptionFromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return subscriptions;
@@ -164,7 +150,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { ...deliveryOf(Attributes ?? {}), claimId };
+      return { ...deliveryFromItem(Attributes ?? {}), claimId };
     } catch (error) {
       if (conditionFailed(error)) return undefined;
       throw error;
@@ -212,7 +198,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
     const partitions = Array.from({ length: OWED_DELIVERY_SHARDS }, (_, shard) => owedDeliveryPartition(shard));
     const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
     const candidates = (await this.itemsByKey(due))
-      .map(deliveryOf)
+      .map(deliveryFromItem)
       .filter((delivery) => delivery.status === 'pending' || delivery.status === 'sending')
       .map(({ webhookId, key, status, queuedAt, attempts, nextAttemptAt, leaseUntil }): DeliveryRef & DeliveryState => ({
         webhookId,
@@ -249,7 +235,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
       }),
     );
     const last = result.LastEvaluatedKey?.sk;
-    return { items: (result.Items ?? []).map(deliveryOf), ...(typeof last === 'string' && { nextCursor: Buffer.from(last).toString('base64url') }) };
+    return { items: (result.Items ?? []).map(deliveryFromItem), ...(typeof last === 'string' && { nextCursor: Buffer.from(last).toString('base64url') }) };
   }
 
   private itemsByKey(keys: { pk: string; sk: string }[]) {

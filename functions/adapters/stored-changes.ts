@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { Escalation } from '../domain/escalation';
 import type { CaseWrite } from '../ports/stored-changes';
 import type { EmailRef } from '../ports/stored-changes';
-import { caseFromItem } from './dynamodb-cases';
+import { escalationFromItem } from './stored-items';
 import type { RecordedEvent } from '../domain/domain-events';
 import { CASE_PARTITION_PREFIX, EVENT_PREFIX, OUTBOX_PREFIX, caseKey } from './table-design';
 
@@ -87,5 +87,5 @@ export function recordedEventOf(record: DynamoDBRecord): RecordedEvent | undefin
 }
 
 function escalationOf(image: Image): Escalation {
-  return caseFromItem(unmarshall(image));
+  return escalationFromItem(unmarshall(image));
 }

@@ -3,7 +3,6 @@ import { WEEKDAYS, type Calendar } from '../domain/business-calendar';
 import type { SlaPolicy } from '../domain/sla-policy';
 import { TARGET_UNITS, type SlaTarget } from '../domain/sla-target';
 import { SEVERITIES } from '../domain/vocabulary';
-import { UnreadableStoredItemError } from '../ports/errors';
 
 // The SLA policy a case keeps (functions/domain/sla-policy.ts) as the table stores it. It is
 // read back through this schema, so a snapshot the code no longer understands (a target
@@ -38,11 +37,3 @@ function storedPolicy() {
 
 /** Also part of the stored case's schema (functions/adapters/stored-items.ts): one parser of the policy. */
 export const StoredPolicy = z.lazy(storedPolicy);
-
-/** The policy of a stored case, checked; `caseId` names the case when it cannot be read. */
-export function policyFromItem(caseId: string, stored: unknown): SlaPolicy {
-  const parsed = StoredPolicy.safeParse(stored);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `policy.${issue.path.map(String).join('.')}: ${issue.message}`);
-  throw new UnreadableStoredItemError(`case ${caseId} has an SLA policy this version cannot read (${problems.join('; ')})`, { cause: parsed.error });
-}

@@ -97,10 +97,10 @@ export abstract class TableStore {
     }
   }
 
-  /** One item by key, without its key attributes. */
-  protected async item<T>(key: Record<string, string>, consistent = false): Promise<T | undefined> {
+  /** One item by key, as stored (keys included): the caller parses it (functions/adapters/stored-items.ts). */
+  protected async item(key: Record<string, string>, consistent = false): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ...(consistent && { ConsistentRead: true }) }));
-    return Item ? (withoutKeys(Item) as T) : undefined;
+    return Item;
   }
 
   /** One Query of an index lane: the keys it holds within the bounds, in its order, filtered on what the index copies. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseFromItem } from '../../functions/adapters/dynamodb-cases';
-import { policyFromItem } from '../../functions/adapters/stored-policy';
+import { escalationFromItem } from '../../functions/adapters/stored-items';
 import { UnreadableStoredItemError } from '../../functions/ports/errors';
 import { open } from './fixtures';
 
@@ -12,7 +11,7 @@ const stored = () => JSON.parse(JSON.stringify(open('medium'))) as Record<string
 describe('the stored SLA policy', () => {
   it('reads back exactly what intake wrote, targets with their unit', () => {
     const item = stored();
-    const escalation = caseFromItem({ ...item, pk: 'ESC#esc-1', sk: 'CASE' });
+    const escalation = escalationFromItem({ ...item, pk: 'ESC#esc-1', sk: 'CASE' });
     expect(escalation.policy).toEqual(open('medium').policy);
     expect(escalation.policy!.targets.medium.resolveWithin).toEqual({ amount: 7, unit: 'days' });
     expect(escalation).not.toHaveProperty('pk');
@@ -23,12 +22,12 @@ describe('the stored SLA policy', () => {
     item.policy.targets.medium.resolveWithin = 604_800_000;
     let error: unknown;
     try {
-      policyFromItem('esc-1', item.policy);
+      escalationFromItem({ ...item, pk: 'ESC#esc-1', sk: 'CASE' });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(UnreadableStoredItemError);
-    expect((error as Error).message).toContain('case esc-1');
+    expect((error as Error).message).toContain('ESC#esc-1/CASE');
     expect((error as Error).message).toContain('policy.targets.medium.resolveWithin');
     expect((error as Error).cause).toBeDefined();
   });
@@ -36,15 +35,15 @@ describe('the stored SLA policy', () => {
   it('refuses an unknown unit and a calendar without its zone', () => {
     const badUnit = stored();
     badUnit.policy.followUp.after = { amount: 1, unit: 'weeks' };
-    expect(() => caseFromItem(badUnit)).toThrow(/policy\.followUp\.after\.unit/);
+    expect(() => escalationFromItem(badUnit)).toThrow(/policy\.followUp\.after\.unit/);
     const noZone = stored();
     delete noZone.policy.calendars.business.timeZone;
-    expect(() => caseFromItem(noZone)).toThrow(/policy\.calendars\.business\.timeZone/);
+    expect(() => escalationFromItem(noZone)).toThrow(/policy\.calendars\.business\.timeZone/);
   });
 
   it('refuses a case without a policy, naming the case', () => {
     const { policy: _policy, ...item } = stored();
-    expect(() => caseFromItem(item)).toThrow(UnreadableStoredItemError);
-    expect(() => caseFromItem(item)).toThrow(/case .+ has an SLA policy this version cannot read/);
+    expect(() => escalationFromItem(item)).toThrow(UnreadableStoredItemError);
+    expect(() => escalationFromItem(item)).toThrow(/is not a case: policy/);
   });
 });
