@@ -5,14 +5,13 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Change, Escalation, TimelineEvent } from '../domain/escalation';
 import { metricFactOf } from '../domain/metric-facts';
 import { defaultOrder, matchesFilter, type ListOrder } from '../domain/listing';
-import { walkIndex } from './index-walk';
 import { listPlan } from './list-plans';
 import type { CaseStore, IdempotencyClaim, ListFilter, Page, StoredEvent, Written } from '../ports/escalation-repository';
 import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors';
 import { forEachConcurrently } from '../support/concurrently';
-import { CASE_PARTITION_PREFIX, EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
+import { EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
 import { escalationFromItem, storedEventFromItem } from './stored-items';
-import { TableStore, type TransactItem, expiryOf, encodeListCursor, decodeListCursor, refuseCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+import { TableStore, type TransactItem, expiryOf, refuseCursor } from './table-store';
 
 // The case aggregate: the case item, its timeline, the emails a change owes (queued with it),
 // the idempotency records of requests that wrote it, and the metric facts and sponsorship
@@ -270,26 +269,9 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
 
   async list(filter: ListFilter, page: { limit: number; cursor?: string; order?: ListOrder }, now: Date): Promise<Page<Escalation>> {
     const plan = listPlan(filter, page.order ?? defaultOrder(filter), now);
-    const walked = await walkIndex<Escalation>({
-      lanes: plan.lanes,
-      ...decodeListCursor(page.cursor, plan),
-      limit: page.limit,
-      maxRounds: MAX_ROUNDS_PER_PAGE,
-      query: (query) => this.queryLane(query),
-      read: async (keys) => {
-        const found = new Map((await this.#casesByKey(keys)).map((escalation) => [escalation.id, escalation]));
-        return keys.map((key) => found.get(key.pk.slice(CASE_PARTITION_PREFIX.length)));
-      },
-      keep: (escalation) => matchesFilter(escalation, filter),
-      idOf: (escalation) => escalation.id,
-    });
-    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
+    return this.listPage(plan, page, escalationFromItem, (escalation) => matchesFilter(escalation, filter));
   }
 
-  /** Cases by table key, in the order given; ones deleted meanwhile are left out. */
-  async #casesByKey(keys: { pk: string; sk: string }[]): Promise<Escalation[]> {
-    return (await this.itemsByKey(keys)).map(escalationFromItem);
-  }
 
   async timeline(id: string, page: { limit: number; cursor?: string }): Promise<Page<StoredEvent>> {
     const cursor = decodeCursor(page.cursor, 'timeline', caseKey(id).pk);

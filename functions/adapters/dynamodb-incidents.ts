@@ -1,12 +1,11 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentStatus } from '../domain/incidents';
-import { walkIndex } from './index-walk';
 import type { ListPlan } from './list-plans';
 import type { IncidentStore, Page } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
 import { incidentKey, incidentIndexAttributes, incidentStatusPartition } from './table-design';
 import { incidentFromItem } from './stored-items';
-import { TableStore, encodeListCursor, decodeListCursor, MAX_ROUNDS_PER_PAGE } from './table-store';
+import { TableStore } from './table-store';
 
 // Incidents: one problem hitting many customers, with its own status index.
 
@@ -52,19 +51,6 @@ export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
       byMonth: false,
       fingerprint: `incidents-${status}`,
     };
-    const walked = await walkIndex<Incident>({
-      lanes: plan.lanes,
-      ...decodeListCursor(page.cursor, plan),
-      limit: page.limit,
-      maxRounds: MAX_ROUNDS_PER_PAGE,
-      query: (query) => this.queryLane(query),
-      read: async (keys) => {
-        const found = new Map((await this.itemsByKey(keys)).map((item) => [String(item.pk), incidentFromItem(item)]));
-        return keys.map((key) => found.get(key.pk));
-      },
-      keep: (incident) => incident.status === status,
-      idOf: (incident) => incident.id,
-    });
-    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
+    return this.listPage(plan, page, incidentFromItem, (incident) => incident.status === status);
   }
 }

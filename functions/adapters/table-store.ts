@@ -5,7 +5,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 import type { Backoff } from '../domain/backoff';
 import type { Escalation } from '../domain/escalation';
-import type { LaneQuery, LaneResult } from './index-walk';
+import { walkIndex, type LaneQuery, type LaneResult } from './index-walk';
+import type { Page } from '../ports/escalation-repository';
 import type { ListPlan } from './list-plans';
 import { DependencyUnavailableError, InvalidCursorError } from '../ports/errors';
 import { retrying } from '../support/retrying';
@@ -17,7 +18,7 @@ import { itemsByKey } from './table-reads';
 // with DynamoDB's throttling retried, the index lanes lists walk, and list cursors.
 
 /** A list page reads at most this many rounds of index queries (one per lane each), then hands back a cursor. */
-export const MAX_ROUNDS_PER_PAGE = 10;
+const MAX_ROUNDS_PER_PAGE = 10;
 
 const KEY_ATTRIBUTES = new Set<string>([
   TABLE_DESIGN.partitionKey,
@@ -51,14 +52,14 @@ interface ListCursor {
   after: string;
 }
 
-export const encodeListCursor = (plan: ListPlan, after: string) => Buffer.from(JSON.stringify({ list: plan.fingerprint, after } satisfies ListCursor)).toString('base64url');
+const encodeListCursor = (plan: ListPlan, after: string) => Buffer.from(JSON.stringify({ list: plan.fingerprint, after } satisfies ListCursor)).toString('base64url');
 
 /**
  * A list cursor works only on the list that handed it out (same filters and order) and must
  * hold a sort key of that list's shape: an instant or deadline ("~": none pending) followed by a
  * case id, or (walks by month) a month. Anything else is a 400 naming the cursor.
  */
-export function decodeListCursor(text: string | undefined, plan: ListPlan): { after?: string } {
+function decodeListCursor(text: string | undefined, plan: ListPlan): { after?: string } {
   if (text === undefined) return {};
   let cursor: ListCursor;
   try {
@@ -101,6 +102,25 @@ export abstract class TableStore {
   protected async item(key: Record<string, string>, consistent = false): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ...(consistent && { ConsistentRead: true }) }));
     return Item;
+  }
+
+  /** A page of a list: its plan's index lanes walked from the cursor, each key read and parsed by `parse`, kept when `keep` says so. */
+  protected async listPage<T extends { id: string }>(plan: ListPlan, page: { limit: number; cursor?: string }, parse: (item: Record<string, unknown>) => T, keep: (value: T) => boolean): Promise<Page<T>> {
+    const walked = await walkIndex<T>({
+      lanes: plan.lanes,
+      ...decodeListCursor(page.cursor, plan),
+      limit: page.limit,
+      maxRounds: MAX_ROUNDS_PER_PAGE,
+      query: (query) => this.queryLane(query),
+      read: async (keys) => {
+        // Items deleted meanwhile are missing: their keys read as undefined and the walk skips them.
+        const found = new Map((await this.itemsByKey(keys)).map((item) => [String(item.pk), parse(item)]));
+        return keys.map((key) => found.get(key.pk));
+      },
+      keep,
+      idOf: (value) => value.id,
+    });
+    return { items: walked.items, ...(walked.after !== undefined && { nextCursor: encodeListCursor(plan, walked.after) }) };
   }
 
   /** One Query of an index lane: the keys it holds within the bounds, in its order, filtered on what the index copies. */

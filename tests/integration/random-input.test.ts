@@ -39,6 +39,8 @@ function validBody(route: Route): Record<string, unknown> | undefined {
   if (route.method === 'PATCH') return { title: 'A new title', severity: 'high', reason: 'reassessed' };
   if (route.path === '/incidents') return { title: 'Outage', escalationIds: known.caseIds.slice(0, 2) };
   if (route.path === '/incidents/{id}/updates') return { message: 'It works again.' };
+  // Without a valid body every request is a 400 and the handler is never reached: the check below would fail by chance.
+  if (route.path === '/accounts/{accountId}/sponsorship') return { decision: 'decline', reason: 'not this quarter' };
   // A local receiver nobody listens on: registering is what is tested, not delivering.
   if (route.method === 'POST' && route.path === '/webhooks') return { url: 'http://127.0.0.1:9/hook', events: ['escalation.closed'] };
   const action = route.path.split('/').pop() as keyof typeof ActionRequests;
@@ -55,6 +57,7 @@ function validBody(route: Route): Record<string, unknown> | undefined {
       close: { outcome: 'retained' },
       notes: { text: 'a note' },
       're-evaluate': { reason: 'new playbook' },
+      review: { rootCause: 'a bug', wentWell: 'fast fix', communicationGaps: 'late update', processFixes: 'a test', items: [] },
     };
     return bodies[action] ?? {};
   }
