@@ -55,8 +55,12 @@ const GET_RECORDS_LIMIT = 1000;
 
 /**
  * The table's DynamoDB stream delivered to a handler as Lambda's event source mapping does
- * (starting position LATEST, NEW_AND_OLD_IMAGES, optional filter, on-failure destination):
- * one reader per shard, shards in parent-before-child order, batches of a shard one at a time.
+ * (NEW_AND_OLD_IMAGES, optional filter, on-failure destination): one reader per shard, shards
+ * in parent-before-child order, batches of a shard one at a time. Where it starts differs: the
+ * deployed mapping starts at TRIM_HORIZON once and then keeps its place across deploys, while
+ * this follower keeps no place across restarts, so it starts at LATEST (re-reading a day of
+ * records on every `npm start` would resend their emails); what a killed process left owed is
+ * the sweeps' to finish, as it would be on AWS after a failed batch.
  * Resolves once every open shard is positioned, so any write after that is delivered.
  * The follower keeps no timer alive of its own: it never holds the process open.
  */
