@@ -36,11 +36,15 @@ const pathValue = (name: string) =>
 /** A valid body for the route where there is one, the raw material for mutations. */
 function validBody(route: Route): Record<string, unknown> | undefined {
   if (route.method === 'POST' && route.path === '/escalations') return escalationRequest();
+  if (route.method === 'PATCH' && route.path.endsWith('/items/{itemId}')) return { status: 'in_progress', note: 'started' };
   if (route.method === 'PATCH') return { title: 'A new title', severity: 'high', reason: 'reassessed' };
   if (route.path === '/incidents') return { title: 'Outage', escalationIds: known.caseIds.slice(0, 2) };
   if (route.path === '/incidents/{id}/updates') return { message: 'It works again.' };
   // Without a valid body every request is a 400 and the handler is never reached: the check below would fail by chance.
   if (route.path === '/accounts/{accountId}/sponsorship') return { decision: 'decline', reason: 'not this quarter' };
+  // Accounts named by random path values: none holds data, so an erasure here erases nothing real.
+  if (route.path === '/accounts/{accountId}/erase') return { reason: 'the customer asked' };
+  if (route.path === '/incidents/{id}/close') return { note: 'all customers recovered' };
   // A local receiver nobody listens on: registering is what is tested, not delivering.
   if (route.method === 'POST' && route.path === '/webhooks') return { url: 'http://127.0.0.1:9/hook', events: ['escalation.closed'] };
   const action = route.path.split('/').pop() as keyof typeof ActionRequests;
