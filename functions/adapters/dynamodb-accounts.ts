@@ -7,7 +7,7 @@ import { VersionConflictError } from '../ports/errors';
 import type { AccountProfile } from '../domain/sponsorship';
 import { caseKey, contactKey, contactPartition, accountContactKey, accountItemsPartition, accountProfileKey, erasureKey, IDEMPOTENCY_REF_PREFIX, PROPOSAL_PREFIX, ACCOUNT_CONTACT_PREFIX } from './table-design';
 import { accountProfileFromItem, knownContactFromItem, proposalFromItem } from './stored-items';
-import { TableStore, withoutKeys } from './table-store';
+import { TableStore, withoutKeys, conditionFailed } from './table-store';
 
 // The account aggregate: the contact directory inbound mail consults, the account's profile
 // (executive sponsorship), its item collection (proposals, the addresses learnt), and the
@@ -63,7 +63,7 @@ export class DynamoDbAccountStore extends TableStore implements AccountStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`account ${profile.accountId} changed since version ${expectedVersion}`, { cause: error });
+      if (conditionFailed(error)) throw new VersionConflictError(`account ${profile.accountId} changed since version ${expectedVersion}`, { cause: error });
       throw error;
     }
   }

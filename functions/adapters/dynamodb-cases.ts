@@ -11,7 +11,7 @@ import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors
 import { forEachConcurrently } from '../support/concurrently';
 import { EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
 import { escalationFromItem, storedEventFromItem } from './stored-items';
-import { TableStore, type TransactItem, expiryOf, refuseCursor } from './table-store';
+import { TableStore, type TransactItem, expiryOf, refuseCursor, conditionFailed } from './table-store';
 
 // The case aggregate: the case item, its timeline, the emails a change owes (queued with it),
 // the idempotency records of requests that wrote it, and the metric facts and sponsorship
@@ -308,7 +308,7 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
           }),
         );
       } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (!conditionFailed(error)) throw error;
       }
     });
     return { items: unstamped.length };

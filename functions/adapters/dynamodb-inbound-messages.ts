@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InboundMessageLog } from '../ports/escalation-repository';
 import { inboundKey } from './table-design';
-import { TableStore } from './table-store';
+import { TableStore, conditionFailed } from './table-store';
 
 // Inbound mail taken in once: a claim per SES message id, released when taking it in failed.
 
@@ -20,7 +20,7 @@ export class DynamoDbInboundMessages extends TableStore implements InboundMessag
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }

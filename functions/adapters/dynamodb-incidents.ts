@@ -5,7 +5,7 @@ import type { IncidentStore, Page } from '../ports/escalation-repository';
 import { VersionConflictError } from '../ports/errors';
 import { incidentKey, incidentIndexAttributes, incidentStatusPartition } from './table-design';
 import { incidentFromItem } from './stored-items';
-import { TableStore } from './table-store';
+import { TableStore, conditionFailed } from './table-store';
 
 // Incidents: one problem hitting many customers, with its own status index.
 
@@ -19,7 +19,7 @@ export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
       await this.db.send(new PutCommand({ TableName: this.table, Item: incidentItem(incident), ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
@@ -40,7 +40,7 @@ export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') throw new VersionConflictError(`incident ${incident.id} changed since version ${expectedVersion}`, { cause: error });
+      if (conditionFailed(error)) throw new VersionConflictError(`incident ${incident.id} changed since version ${expectedVersion}`, { cause: error });
       throw error;
     }
   }

@@ -1,11 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Outbox, ClaimedEmail, OwedEmail } from '../ports/escalation-repository';
-import { OWED_EMAIL_INDEX_ATTRIBUTES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
+import { SETTLED_REMOVES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
 import { owedEntries } from './table-reads';
 import { claimedEmailFromItem, owedEmailFromItem } from './stored-items';
-import { TableStore, expiryOf } from './table-store';
+import { TableStore, type TransactItem, expiryOf, conditionFailed, firstConditionFailed } from './table-store';
 
 // The outbox: emails and chat messages a change queued, claimed with a lease, settled once
 // (with their timeline entry), deferred with backoff or given up; the owed-email index the
@@ -14,8 +13,6 @@ import { TableStore, expiryOf } from './table-store';
 // Sorts after the change's own events ("n" follows the digits), unique per notification.
 const notificationSeq = (version: number, notificationId: string) => `${String(version).padStart(10, '0')}#n:${notificationId}`;
 
-/** What leaves an email when it is settled: its claim, its retry time and its place in the owed index. */
-const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
 
 export class DynamoDbOutbox extends TableStore implements Outbox {
   async claimEmail(caseId: string, id: string, claim: { as: 'first' } | { as: 'due'; now: Date; handoffBefore: Date }, leaseUntil: Date): Promise<ClaimedEmail | undefined> {
@@ -43,91 +40,42 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
       );
       return claimedEmailFromItem(Attributes ?? {});
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (conditionFailed(error)) return undefined;
       throw error;
     }
   }
 
   async settleSent(email: ClaimedEmail, messageId: string, at: Date): Promise<boolean> {
     const sentAt = at.toISOString();
-    const seq = notificationSeq(email.version, email.id);
-    try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.table,
-            Key: outboxKey(email.caseId, email.id),
-            UpdateExpression: `SET #status = :sent, messageId = :messageId, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
-            ConditionExpression: 'claimId = :claim',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':sentAt': sentAt, ':claim': email.claimId },
-          },
-        },
-        {
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...eventKey(email.caseId, seq),
-              seq,
-              type: 'email_sent',
-              at: sentAt,
-              actor: 'workflow',
-              summary: `${email.template} sent to ${email.to.join(', ')}`,
-              data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
-              // An email of a closed case: its timeline entry goes when the case goes.
-              ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
-            },
-          },
-        },
-        // Replies quote our Message-ID: this finds their case again.
-        { Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } },
-      ]);
-      if (email.expiresAt === undefined) await this.#expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    return this.#settle(
+      email,
+      { set: 'SET #status = :sent, messageId = :messageId, sentAt = :sentAt', values: { ':sent': 'sent', ':messageId': messageId, ':sentAt': sentAt } },
+      {
+        seq: notificationSeq(email.version, email.id),
+        type: 'email_sent',
+        at: sentAt,
+        summary: `${email.template} sent to ${email.to.join(', ')}`,
+        data: { template: email.template, to: email.to, messageId, notificationId: email.id, attempts: email.attempts },
+      },
+      // Replies quote our Message-ID: this finds their case again.
+      [{ Put: { TableName: this.table, Item: { ...sentMessageKey(messageId), caseId: email.caseId } } }],
+    );
   }
 
   async settlePosted(message: ClaimedEmail, at: Date): Promise<boolean> {
     const sentAt = at.toISOString();
-    const seq = notificationSeq(message.version, message.id);
     const channel = message.chat!;
-    try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.table,
-            Key: outboxKey(message.caseId, message.id),
-            UpdateExpression: `SET #status = :sent, sentAt = :sentAt REMOVE ${SETTLED_REMOVES}`,
-            ConditionExpression: 'claimId = :claim',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':sent': 'sent', ':sentAt': sentAt, ':claim': message.claimId },
-          },
-        },
-        {
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...eventKey(message.caseId, seq),
-              seq,
-              type: 'chat_posted',
-              at: sentAt,
-              actor: 'workflow',
-              summary: `${message.template} posted to the ${channel.role} ${channel.kind === 'slack' ? 'Slack' : 'Teams'} channel`,
-              data: { template: message.template, role: channel.role, kind: channel.kind, notificationId: message.id, attempts: message.attempts },
-              ...(message.expiresAt !== undefined && { expiresAt: message.expiresAt }),
-            },
-          },
-        },
-      ]);
-      if (message.expiresAt === undefined) await this.#expireWithClosedCase(message.caseId, eventKey(message.caseId, seq));
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    return this.#settle(
+      message,
+      { set: 'SET #status = :sent, sentAt = :sentAt', values: { ':sent': 'sent', ':sentAt': sentAt } },
+      {
+        seq: notificationSeq(message.version, message.id),
+        type: 'chat_posted',
+        at: sentAt,
+        summary: `${message.template} posted to the ${channel.role} ${channel.kind === 'slack' ? 'Slack' : 'Teams'} channel`,
+        data: { template: message.template, role: channel.role, kind: channel.kind, notificationId: message.id, attempts: message.attempts },
+      },
+    );
   }
 
   async deferEmail(email: ClaimedEmail, retryAt: string, error: string) {
@@ -151,52 +99,72 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
       );
     } catch (failure) {
       // Our lease ran out and someone else holds the email now: it is theirs to settle.
-      if ((failure as Error).name !== 'ConditionalCheckFailedException') throw failure;
+      if (!conditionFailed(failure)) throw failure;
     }
   }
 
   async abandonEmail(email: ClaimedEmail, reason: string, at: Date) {
     const failedAt = at.toISOString();
-    const seq = `${notificationSeq(email.version, email.id)}#failed`;
+    const entry = email.chat
+      ? {
+          type: 'chat_failed',
+          summary: `${email.template} could not be posted to the ${email.chat.role} ${email.chat.kind === 'slack' ? 'Slack' : 'Teams'} channel: ${reason}`.slice(0, 2000),
+          data: { template: email.template, role: email.chat.role, kind: email.chat.kind, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+        }
+      : {
+          type: 'email_failed',
+          summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
+          data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
+        };
+    // A lost claim (false) is someone else's to settle.
+    await this.#settle(
+      email,
+      { set: 'SET #status = :failed, failedAt = :at, lastError = :reason', values: { ':failed': 'failed', ':at': failedAt, ':reason': reason.slice(0, 1000) } },
+      { seq: `${notificationSeq(email.version, email.id)}#failed`, at: failedAt, ...entry },
+    );
+  }
+
+  /**
+   * Settles a claimed email or chat message and puts its timeline entry, in one transaction
+   * conditioned on the claim: false when the claim had run out and someone else holds it now.
+   */
+  async #settle(
+    email: ClaimedEmail,
+    update: { set: string; values: Record<string, unknown> },
+    entry: { seq: string; type: string; at: string; summary: string; data: Record<string, unknown> },
+    also: TransactItem[] = [],
+  ): Promise<boolean> {
     try {
       await this.transact([
         {
           Update: {
             TableName: this.table,
             Key: outboxKey(email.caseId, email.id),
-            UpdateExpression: `SET #status = :failed, failedAt = :at, lastError = :reason REMOVE ${SETTLED_REMOVES}`,
+            UpdateExpression: `${update.set} REMOVE ${SETTLED_REMOVES}`,
             ConditionExpression: 'claimId = :claim',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':failed': 'failed', ':at': failedAt, ':reason': reason.slice(0, 1000), ':claim': email.claimId },
+            ExpressionAttributeValues: { ...update.values, ':claim': email.claimId },
           },
         },
         {
           Put: {
             TableName: this.table,
             Item: {
-              ...eventKey(email.caseId, seq),
-              seq,
-              ...(email.chat
-                ? {
-                    type: 'chat_failed',
-                    summary: `${email.template} could not be posted to the ${email.chat.role} ${email.chat.kind === 'slack' ? 'Slack' : 'Teams'} channel: ${reason}`.slice(0, 2000),
-                    data: { template: email.template, role: email.chat.role, kind: email.chat.kind, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
-                  }
-                : {
-                    type: 'email_failed',
-                    summary: `${email.template} to ${email.to.join(', ')} could not be sent: ${reason}`.slice(0, 2000),
-                    data: { template: email.template, to: email.to, notificationId: email.id, attempts: email.attempts, reason: reason.slice(0, 1000) },
-                  }),
-              at: failedAt,
+              ...eventKey(email.caseId, entry.seq),
+              ...entry,
               actor: 'workflow',
+              // An email of a closed case: its timeline entry goes when the case goes.
               ...(email.expiresAt !== undefined && { expiresAt: email.expiresAt }),
             },
           },
         },
+        ...also,
       ]);
-      if (email.expiresAt === undefined) await this.#expireWithClosedCase(email.caseId, eventKey(email.caseId, seq));
+      if (email.expiresAt === undefined) await this.#expireWithClosedCase(email.caseId, eventKey(email.caseId, entry.seq));
+      return true;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed')) throw error;
+      if (firstConditionFailed(error)) return false;
+      throw error;
     }
   }
 
@@ -222,7 +190,7 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!conditionFailed(error)) throw error;
     }
   }
 

@@ -7,7 +7,7 @@ import {
   deliveryKey,
   DELIVERY_PREFIX,
   OWED_DELIVERY_SHARDS,
-  OWED_EMAIL_INDEX_ATTRIBUTES,
+  SETTLED_REMOVES,
   owedDeliveryAttributes,
   owedDeliveryPartition,
   WEBHOOK_PREFIX,
@@ -16,12 +16,10 @@ import {
 } from './table-design';
 import { deliveryFromItem, subscriptionFromItem } from './stored-items';
 import { itemsByKey, owedEntries } from './table-reads';
+import { conditionFailed } from './table-store';
 
 /** A settled delivery stays listable this long (GET /webhooks/{id}/deliveries), then the table's TTL removes it. */
 const SETTLED_DELIVERY_TTL_S = 14 * 86_400;
-const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
-
-const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 
 /** Webhooks and their owed deliveries in the single table (functions/adapters/table-design.ts). */

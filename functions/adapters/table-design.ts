@@ -166,6 +166,8 @@ export function owedEmailAttributes(caseId: string, notificationId: string, swee
   return { byOwedEmailPK: owedEmailPartition(hash % OWED_EMAIL_SHARDS), byOwedEmailSK: `${sweepFrom}#${caseId}#${notificationId}` };
 }
 export const OWED_EMAIL_INDEX_ATTRIBUTES = ['byOwedEmailPK', 'byOwedEmailSK'] as const;
+/** What leaves an owed email or webhook delivery when it is settled: its claim, its retry time and its place in the owed index. */
+export const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
 
 /**
  * The metrics index's attributes of a metric fact (functions/domain/metric-facts.ts). Timeline

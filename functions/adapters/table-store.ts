@@ -35,6 +35,12 @@ export function withoutKeys(item: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key)));
 }
 
+/** A single-item write refused by its condition. */
+export const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+/** A transaction cancelled because its first item's condition failed (the claim it is settled under, the record it writes). */
+export const firstConditionFailed = (error: unknown) => error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+
 /** A transaction DynamoDB cancelled because an item was throttled (not because a condition failed). */
 function cancelledByThrottling(error: unknown): boolean {
   return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ThrottlingError');
