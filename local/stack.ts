@@ -30,6 +30,7 @@ import { WebhookLog } from './webhook-log';
 import { HttpsWebhookSender } from '../functions/adapters/https-webhook-sender';
 import { followTableStream, type TableStream } from './table-stream';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
+import { sleep } from '../functions/support/retrying';
 
 export interface LocalStackOptions {
   /** Signs satisfaction links; kept across restarts by `npm start` so links already sent keep working. */
@@ -226,7 +227,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       survey,
       now: clock.now,
       // On the case clock: the real instant it reads `at`, one millisecond over for the rounding.
-      waitUntil: (at) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Date.parse(clock.toReal(at.toISOString())) - Date.now()) + 1)),
+      waitUntil: (at) => sleep(Math.max(0, Date.parse(clock.toReal(at.toISOString())) - Date.now()) + 1),
       metrics: { record: () => undefined },
     });
 

@@ -14,7 +14,8 @@ export interface RetryOptions {
   clock?: () => number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` of real time: the one timer the retry loop and the in-invocation waits use. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The product's one retry loop: runs `attempt` until it succeeds, the failure is not
@@ -22,16 +23,16 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * for the caller to name. Waits follow `backoff` (functions/domain/backoff.ts).
  */
 export async function retrying<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const { maxAttempts = Number.POSITIVE_INFINITY, budgetMs = Number.POSITIVE_INFINITY, random = Math.random, sleep = realSleep, clock = Date.now } = options;
+  const { maxAttempts = Number.POSITIVE_INFINITY, budgetMs = Number.POSITIVE_INFINITY, random = Math.random, sleep: wait = sleep, clock = Date.now } = options;
   const started = clock();
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
     } catch (error) {
       if (!options.retryable(error) || attemptNumber >= maxAttempts) throw error;
-      const wait = backoffDelay(attemptNumber, options.backoff, random());
-      if (clock() - started + wait > budgetMs) throw error;
-      await sleep(wait);
+      const delay = backoffDelay(attemptNumber, options.backoff, random());
+      if (clock() - started + delay > budgetMs) throw error;
+      await wait(delay);
     }
   }
 }
