@@ -10,7 +10,7 @@ import type { CaseStore, IdempotencyClaim, ListFilter, Page, StoredEvent, Writte
 import { IdempotencyKeyReusedError, VersionConflictError } from '../ports/errors';
 import { forEachConcurrently } from '../support/concurrently';
 import { EVENT_PREFIX, owedEmailAttributes, TABLE_DESIGN, caseKey, eventIndexAttributes, eventKey, idempotencyKey, idempotencyRefKey, metricFactKey, proposalKey, indexAttributes, outboxKey } from './table-design';
-import { escalationFromItem, storedEventFromItem } from './stored-items';
+import { escalationFromItem, idempotencyRecordFromItem, storedEventFromItem, type IdempotencyRecord } from './stored-items';
 import { TableStore, type TransactItem, expiryOf, refuseCursor, conditionFailed } from './table-store';
 
 // The case aggregate: the case item, its timeline, the emails a change owes (queued with it),
@@ -94,15 +94,6 @@ function outboxPuts(table: string, change: Change, owedEmailGraceMs: number) {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   }));
-}
-
-interface IdempotencyRecord {
-  caseId: string;
-  fingerprint: string;
-  /** Epoch seconds (the table's TTL attribute). */
-  expiresAt: number;
-  /** The case as the first request wrote it, gzipped JSON: a retry gets the same answer. */
-  answer: string;
 }
 
 const gzipAnswer = (escalation: Escalation) => gzipSync(JSON.stringify(escalation)).toString('base64');
@@ -253,7 +244,8 @@ export class DynamoDbCaseStore extends TableStore implements CaseStore {
   }
 
   async replayed(claim: IdempotencyClaim): Promise<Escalation | undefined> {
-    const record = (await this.item(idempotencyKey(claim.principal, claim.key), true)) as IdempotencyRecord | undefined;
+    const item = await this.item(idempotencyKey(claim.principal, claim.key), true);
+    const record = item && idempotencyRecordFromItem(item);
     // TTL deletes lazily: a record past its expiry no longer counts.
     if (!record || record.expiresAt < Math.floor(claim.now.getTime() / 1000)) return undefined;
     if (record.fingerprint !== claim.fingerprint) {

@@ -180,6 +180,21 @@ function storedProposal() {
   return z.object({ accountId: text, caseId: text, at: text, reasons: texts, outcome: z.enum(['resolved', 'closed']) });
 }
 
+/** The record of a request made with an Idempotency-Key (functions/adapters/dynamodb-cases.ts writes it). */
+export interface IdempotencyRecord {
+  caseId: string;
+  fingerprint: string;
+  /** Epoch seconds (the table's TTL attribute). */
+  expiresAt: number;
+  /** The case as the first request wrote it, gzipped JSON: a retry gets the same answer. */
+  answer: string;
+}
+
+function storedIdempotencyRecord() {
+  const { text } = leaves();
+  return z.object({ caseId: text, fingerprint: text, expiresAt: z.number().int(), answer: text });
+}
+
 /** A timeline entry; the case facts it carries for the stream's consumer (caseId, severity, caseStatus…) are not the event's. */
 function storedEvent() {
   const { text } = leaves();
@@ -296,6 +311,7 @@ const StoredSubscription = z.lazy(storedSubscription);
 const StoredWebhookDelivery = z.lazy(storedDelivery);
 const StoredClaimedEmail = z.lazy(claimedEmail);
 const StoredOwedEmail = z.lazy(owedEmail);
+const StoredIdempotencyRecord = z.lazy(storedIdempotencyRecord);
 
 // Each parse produces exactly the shape the code reads, both ways: a key added to a type and
 // not to its schema (or the reverse) fails the build here. The parts first, so a mismatch is
@@ -317,7 +333,8 @@ const parsesToTheDomainShapes: [
   SameShape<z.output<typeof StoredWebhookDelivery>, StoredDelivery>,
   SameShape<z.output<typeof StoredClaimedEmail>, ClaimedEmail>,
   SameShape<z.output<typeof StoredOwedEmail>, OwedEmail>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  SameShape<z.output<typeof StoredIdempotencyRecord>, IdempotencyRecord>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void parsesToTheDomainShapes;
 
 /**
@@ -349,6 +366,9 @@ export const incidentFromItem = (item: Record<string, unknown>): Incident => par
 export const knownContactFromItem = (item: Record<string, unknown>): KnownContact => parseItem(StoredKnownContact, item, 'a contact directory entry');
 
 export const proposalFromItem = (item: Record<string, unknown>): SponsorshipProposal => parseItem(StoredProposal, item, 'a sponsorship proposal');
+
+/** The record of an Idempotency-Key's first request (the case it wrote is in `answer`, parsed when replayed). */
+export const idempotencyRecordFromItem = (item: Record<string, unknown>): IdempotencyRecord => parseItem(StoredIdempotencyRecord, item, 'an idempotency record');
 
 /** A timeline entry, without the case facts written beside it for the stream's consumer. */
 export const storedEventFromItem = (item: Record<string, unknown>): StoredEvent => parseItem(StoredTimelineEvent, item, 'a timeline event');

@@ -6,6 +6,7 @@ import {
   claimedEmailFromItem,
   deliveryFromItem,
   escalationFromItem,
+  idempotencyRecordFromItem,
   incidentFromItem,
   knownContactFromItem,
   metricEventFromItem,
@@ -131,6 +132,13 @@ describe('a stored case reads back as the case that was written', () => {
   it('the copy an idempotency record keeps (JSON, no key) reads as the case', () => {
     const escalation = reviewedCase();
     expect(escalationFromItem(JSON.parse(JSON.stringify(escalation)) as Record<string, unknown>)).toEqual(escalation);
+  });
+
+  it('an idempotency record reads back without its key, and one missing its fingerprint is refused naming it', () => {
+    const record = { caseId: 'esc-1', fingerprint: 'f'.repeat(64), expiresAt: 1_800_000_000, answer: 'H4sI' };
+    expect(idempotencyRecordFromItem({ pk: 'IDEMPOTENCY#p#k', sk: 'IDEMPOTENCY', ...record })).toEqual(record);
+    const { fingerprint: _fingerprint, ...withoutFingerprint } = record;
+    expect(() => idempotencyRecordFromItem({ pk: 'IDEMPOTENCY#p#k', sk: 'IDEMPOTENCY', ...withoutFingerprint })).toThrow(/IDEMPOTENCY#p#k\/IDEMPOTENCY is not an idempotency record: fingerprint/);
   });
 });
 
