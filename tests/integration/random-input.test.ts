@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { ActionName } from '../../functions/domain/commands';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type Route } from '../../functions/http/routes';
 import { ActionRequests } from '../../functions/schemas/escalation';
@@ -49,8 +50,10 @@ function validBody(route: Route): Record<string, unknown> | undefined {
   if (route.method === 'POST' && route.path === '/webhooks') return { url: 'http://127.0.0.1:9/hook', events: ['escalation.closed'] };
   const action = route.path.split('/').pop() as keyof typeof ActionRequests;
   if (route.path.startsWith('/escalations/{id}/') && action in ActionRequests) {
-    const bodies: Record<string, Record<string, unknown>> = {
+    // One per action, checked by the type: an action without a valid body would only ever be a 400.
+    const bodies: { [A in ActionName]: Record<string, unknown> } = {
       acknowledge: { owner: 'owner@example.com', message: 'On it.' },
+      assign: { owner: 'kim@example.com', reason: 'knows this integration' },
       updates: { message: 'Working on it.' },
       escalate: { reason: 'needs more hands' },
       resolve: { rootCause: 'a bug', fix: 'fixed', prevention: 'a test' },
@@ -63,7 +66,7 @@ function validBody(route: Route): Record<string, unknown> | undefined {
       're-evaluate': { reason: 'new playbook' },
       review: { rootCause: 'a bug', wentWell: 'fast fix', communicationGaps: 'late update', processFixes: 'a test', items: [] },
     };
-    return bodies[action] ?? {};
+    return bodies[action];
   }
   return undefined;
 }
