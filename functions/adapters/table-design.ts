@@ -169,10 +169,7 @@ export const OWED_EMAIL_INDEX_ATTRIBUTES = ['byOwedEmailPK', 'byOwedEmailSK'] as
 /** What leaves an owed email or webhook delivery when it is settled: its claim, its retry time and its place in the owed index. */
 export const SETTLED_REMOVES = ['leaseUntil', 'claimId', 'nextAttemptAt', ...OWED_EMAIL_INDEX_ATTRIBUTES].join(', ');
 
-/**
- * The metrics index's attributes of a metric fact (functions/domain/metric-facts.ts). Timeline
- * events written before facts carry them themselves and stay in the index until they expire.
- */
+/** The metrics index's attributes of a metric fact (functions/domain/metric-facts.ts): its type and month, then its time and case. */
 export function eventIndexAttributes(caseId: string, event: { type: string; at: string }): Record<string, string> {
   return {
     byEventTypeAndMonthPK: eventTypeMonthPartition(event.type, event.at.slice(0, 7)),
