@@ -12,7 +12,7 @@ import { SEVERITIES, STATUSES, type Status } from '../../functions/domain/vocabu
 import { parsePlaybook } from '../../functions/playbook/load';
 import { ACTION_NAMES, ActionRequests, CreateEscalationRequest, PatchEscalationRequest } from '../../functions/schemas/escalation';
 import type { ActionName } from '../../functions/domain/commands';
-import { ACTOR, DAY, HOUR, MINUTE, NOW, ctxAt, input, later, open, playbook, validBody } from './fixtures';
+import { ACTION_BODIES, ACTOR, DAY, HOUR, MINUTE, NOW, actionInput, ctxAt, input, later, open, playbook, validBody } from './fixtures';
 import { missingVariables } from './template-variables';
 
 type Move = ActionName | 'edit';
@@ -42,32 +42,9 @@ const TABLE: Record<Move, { from: Status[]; to: Status | 'same' }> = {
 const MOVES = Object.keys(TABLE) as Move[];
 const expectedAllowed = (status: Status) => MOVES.filter((m) => TABLE[m].from.includes(status)).sort();
 
-/** Valid request bodies, parsed through the real request schemas. */
-const BODIES = {
-  acknowledge: {},
-  updates: { message: 'We reproduced it; next update within the hour.' },
-  escalate: { reason: 'acknowledgement deadline missed' },
-  assign: { owner: 'kim@example.com', reason: 'Kim knows this integration best' },
-  resolve: { rootCause: 'expired certificate', fix: 'renewed it', prevention: 'expiry alerts' },
-  'out-of-scope': { reason: 'third-party outage', guidance: 'contact the provider' },
-  pause: { reason: 'waiting for logs' },
-  resume: { note: 'logs received' },
-  reopen: { reason: 'it broke again' },
-  close: { outcome: 'retained' },
-  notes: { text: 'called the customer' },
-  're-evaluate': { reason: 'the playbook changed' },
-  review: {
-    rootCause: 'a certificate nobody watched',
-    wentWell: 'the workaround was out within the hour',
-    communicationGaps: 'the second update came late',
-    processFixes: 'certificates are inventoried',
-    items: [{ team: 'engineering', owner: 'sre@example.com', title: 'Alert 30 days before any certificate expires', due: '2026-06-30' }],
-  },
-} satisfies { [A in ActionName]: unknown };
-const body = (action: ActionName) => ActionRequests[action].parse(BODIES[action]);
 
 function act(action: ActionName, current: Escalation, ctx: Context, override?: unknown): Change {
-  const parsed = override === undefined ? body(action) : ActionRequests[action].parse(override);
+  const parsed = actionInput(action, override);
   return applyAction(action, current, parsed as never, ctx);
 }
 
@@ -576,7 +553,7 @@ describe('property: any sequence of actions follows the table', () => {
           const snapshot = structuredClone(e);
           const legal = TABLE[move].from.includes(before.status);
           const atTop = move === 'escalate' && before.tier >= playbook.ladder.length;
-          const ownsAlready = move === 'assign' && before.owner === BODIES.assign.owner;
+          const ownsAlready = move === 'assign' && before.owner === ACTION_BODIES.assign.owner;
           let change: Change;
           try {
             change =
@@ -604,7 +581,7 @@ describe('property: any sequence of actions follows the table', () => {
           expect(legal).toBe(true);
           expect(atTop || ownsAlready).toBe(false);
           if (move === 'review') expect(before.review).toBeUndefined();
-          if (move === 'assign') expect(change.next.owner).toBe(BODIES.assign.owner);
+          if (move === 'assign') expect(change.next.owner).toBe(ACTION_BODIES.assign.owner);
           // An edit to the same severity changes nothing; a note only appends to the timeline.
           const noop = (move === 'edit' && newSeverity === before.severity) || move === 'notes';
           if (!noop) applied++;

@@ -27,7 +27,7 @@ import {
   proposalKey,
   webhookKey,
 } from '../../functions/adapters/table-design';
-import type { ActionInputs, ActionName } from '../../functions/domain/commands';
+import type { ActionName } from '../../functions/domain/commands';
 import { performCheck, planNext } from '../../functions/domain/deadline-checks';
 import { AlreadyAnsweredError, RuleViolationError } from '../../functions/domain/errors';
 import { erasedCase, personalStrings } from '../../functions/domain/erasure';
@@ -43,7 +43,7 @@ import { nextRecovery } from '../../functions/domain/workflow-recovery';
 import type { ClaimedEmail, KnownContact } from '../../functions/ports/escalation-repository';
 import { UnreadableStoredItemError } from '../../functions/ports/errors';
 import type { StoredDelivery, WebhookSubscription } from '../../functions/ports/webhooks';
-import { DAY, HOUR, MINUTE, NOW, ctxAt, input, open, playbook } from './fixtures';
+import { ACTION_BODIES, DAY, HOUR, MINUTE, NOW, actionInput, ctxAt, input, open, playbook } from './fixtures';
 import { caseItem, claimedOutboxItem, closedCase, eventItem, legacyEventItem, outboxItem, reviewedCase, roundTrip } from './stored-item-fixtures';
 
 // Items read back from the table are parsed into exactly the domain's shapes: what the adapters
@@ -394,28 +394,6 @@ describe('every other kind of item that does not fit is refused, naming its key 
 });
 
 describe('property: every case, event and owed email of any lifecycle reads back as written', () => {
-  const inputs: { [A in ActionName]: ActionInputs[A] } = {
-    acknowledge: { owner: 'kim@example.com', message: 'on it' },
-    updates: { message: 'still working on it' },
-    escalate: { reason: 'needs engineering' },
-    assign: { owner: 'lee@example.com', reason: 'handover' },
-    resolve: { rootCause: 'a', fix: 'b', prevention: 'c' },
-    'out-of-scope': { reason: 'not ours', guidance: 'ask the vendor' },
-    pause: { reason: 'waiting for logs' },
-    resume: { note: 'logs in' },
-    reopen: { reason: 'broke again' },
-    close: { outcome: 'retained' },
-    notes: { text: 'called them' },
-    're-evaluate': { reason: 'new playbook' },
-    review: {
-      rootCause: 'r',
-      wentWell: 'w',
-      communicationGaps: 'c',
-      processFixes: 'p',
-      items: [{ team: 'qa', owner: 'qa@example.com', title: 'a regression test', due: '2027-12-31' }],
-    },
-  };
-
   it('holds', () => {
     // Each step is one of the moves the case allows at that point (an action, or the workflow
     // acting on what is due); out of scope, which ends a case's life, only now and then.
@@ -427,7 +405,7 @@ describe('property: every case, event and owed email of any lifecycle reads back
         for (const { pick, gap } of steps) {
           t += gap;
           const escalation = changes.at(-1)!.next;
-          const allowed = allowedActions(escalation.status).filter((name): name is ActionName => name in inputs);
+          const allowed = allowedActions(escalation.status).filter((name): name is ActionName => name in ACTION_BODIES);
           const moves = [...allowed.filter((name) => name !== 'out-of-scope'), 'workflow' as const];
           const move = allowed.includes('out-of-scope') && pick % 16 === 0 ? 'out-of-scope' : moves[pick % moves.length]!;
           try {
@@ -435,7 +413,7 @@ describe('property: every case, event and owed email of any lifecycle reads back
               const { due } = planNext(escalation, new Date(t), playbook);
               if (due) changes.push(performCheck(escalation, due, new Date(t), playbook));
             } else {
-              changes.push(applyAction(move, escalation, inputs[move] as never, ctxAt(t)));
+              changes.push(applyAction(move, escalation, actionInput(move) as never, ctxAt(t)));
             }
           } catch (error) {
             // Allowed from this status but not now (a second review, an assignment to the owner): nothing is written.
