@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import type { ListPlan } from './list-plans';
 import type { IncidentStore, Page } from '../ports/escalation-repository';
@@ -25,8 +25,8 @@ export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
   }
 
   async getIncident(id: string) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
-    return Item ? incidentFromItem(Item) : undefined;
+    const item = await this.item(incidentKey(id), true);
+    return item && incidentFromItem(item);
   }
 
   async saveIncident(incident: Incident, expectedVersion: number) {
