@@ -30,7 +30,7 @@ import { WebhookLog } from './webhook-log';
 import { HttpsWebhookSender } from '../functions/adapters/https-webhook-sender';
 import { followTableStream, type TableStream } from './table-stream';
 import { LocalWorkflowEngine, type TaskHandler } from './workflow-engine';
-import { sleep } from '../functions/support/retrying';
+import { sleepUntil } from '../functions/support/retrying';
 
 export interface LocalStackOptions {
   /** Signs satisfaction links; kept across restarts by `npm start` so links already sent keep working. */
@@ -226,8 +226,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rawMailEraser: iam.guardRawMailEraser(rawMail, need(names.INBOUND_BUCKET, 'INBOUND_BUCKET'), names.INBOUND_PREFIX ?? ''),
       survey,
       now: clock.now,
-      // On the case clock: the real instant it reads `at`, one millisecond over for the rounding.
-      waitUntil: (at) => sleep(Math.max(0, Date.parse(clock.toReal(at.toISOString())) - Date.now()) + 1),
+      // Until the case clock reads `at`.
+      waitUntil: (at) => sleepUntil(at, clock.now, clock.scale),
       metrics: { record: () => undefined },
     });
 

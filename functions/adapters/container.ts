@@ -17,7 +17,7 @@ import { DynamoDbWebhookStore } from './dynamodb-webhooks';
 import { targetRulesOf } from './https-webhook-sender';
 import { EmbeddedMetrics } from './emf-metrics';
 import { log } from './logger';
-import { sleep } from '../support/retrying';
+import { sleepUntil } from '../support/retrying';
 
 /**
  * The ports beyond the table a handler uses, each given as the factory of its adapter.
@@ -99,8 +99,7 @@ function baseDependencies(): Base {
     delivery: { claimLeaseMs: config.EMAIL_CLAIM_LEASE_SECONDS * 1000 },
     now: localOverrides.now ?? (() => new Date()),
     wallClock: () => new Date(),
-    // One millisecond over: a timer may fire a rounding early, and the caller expects `now` to read `at`.
-    waitUntil: localOverrides.waitUntil ?? ((at) => sleep(Math.max(0, at.getTime() - Date.now()) + 1)),
+    waitUntil: localOverrides.waitUntil ?? ((at) => sleepUntil(at, () => new Date())),
     newId: localOverrides.newId ?? (() => randomUUID()),
     random: localOverrides.random ?? Math.random,
     randomBytes: (count) => randomBytes(count),

@@ -18,6 +18,17 @@ export interface RetryOptions {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Resolves once `now()` reads `at` or later, on a clock running `scale` times real time (1 on
+ * AWS; the local case clock runs faster). One timer is not enough: Node fires it on the event
+ * loop's cached time, which can be milliseconds behind under load, and a scaled clock rounds; so
+ * what is left is slept again until the clock agrees. Callers act on `at` as come (a claim whose
+ * condition is `nextAttemptAt <= now`), so returning a millisecond early is returning too early.
+ */
+export async function sleepUntil(at: Date, now: () => Date, scale = 1): Promise<void> {
+  for (let left = at.getTime() - now().getTime(); left > 0; left = at.getTime() - now().getTime()) await sleep(Math.ceil(left / scale));
+}
+
+/**
  * The product's one retry loop: runs `attempt` until it succeeds, the failure is not
  * retryable, or the attempts or the time budget are spent; then the last failure is thrown
  * for the caller to name. Waits follow `backoff` (functions/domain/backoff.ts).

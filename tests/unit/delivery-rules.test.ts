@@ -6,7 +6,7 @@ import { afterFailedAttempt, EMAIL_RETRY_BACKOFF, EMAIL_RETRY_WINDOW_MS, isDue }
 import { nextRecovery, REARM_BACKOFF, REARM_MEMORY_MS } from '../../functions/domain/workflow-recovery';
 import { toProblem } from '../../functions/http/problem';
 import { DependencyUnavailableError, VersionConflictError } from '../../functions/ports/errors';
-import { retrying } from '../../functions/support/retrying';
+import { retrying, sleepUntil } from '../../functions/support/retrying';
 import { CaseBusyError, PreconditionFailedError } from '../../functions/usecases/errors';
 import { HOUR, MINUTE } from './fixtures';
 
@@ -140,6 +140,16 @@ describe('the retry loop', () => {
     ).rejects.toThrow('busy');
     // 200 ms each (half the ceiling): five fill the budget exactly, a sixth would cross it.
     expect(waited).toEqual([200, 200, 200, 200, 200]);
+  });
+});
+
+describe('waiting until an instant', () => {
+  it('returns only once the clock reads the instant, however early a timer fires for it', async () => {
+    const at = new Date(Date.now() + 40);
+    // Told the clock runs 4x real time while it runs at 1x: every timer ends at a quarter of what
+    // was left, as an early-firing timer would. One timer would return 30 ms before `at`.
+    await sleepUntil(at, () => new Date(), 4);
+    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
   });
 });
 
