@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Incident, IncidentStatus } from '../domain/incidents';
 import type { ListPlan } from './list-plans';
 import type { IncidentStore, Page } from '../ports/escalation-repository';
@@ -25,8 +25,8 @@ export class DynamoDbIncidentStore extends TableStore implements IncidentStore {
   }
 
   async getIncident(id: string) {
-    const item = await this.item(incidentKey(id), true);
-    return item && incidentFromItem(item);
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }));
+    return Item ? incidentFromItem(Item) : undefined;
   }
 
   async saveIncident(incident: Incident, expectedVersion: number) {

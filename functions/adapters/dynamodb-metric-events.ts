@@ -1,8 +1,8 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { METRIC_EVENT_TYPES } from '../domain/metric-facts';
 import type { MetricEventLog, MetricEvent } from '../ports/escalation-repository';
 import { TABLE_DESIGN, eventTypeMonthPartition } from './table-design';
 import { metricEventFromItem } from './stored-items';
-import { queryAll } from './table-reads';
 import { TableStore } from './table-store';
 
 // The metric facts of timeline events, read by type and month from their index: they outlive
@@ -26,20 +26,29 @@ export class DynamoDbMetricEvents extends TableStore implements MetricEventLog {
     await Promise.all(
       METRIC_EVENT_TYPES.flatMap((type) =>
         months.map(async (month) => {
-          const items = await queryAll(this.db, {
-            TableName: this.table,
-            IndexName: 'byEventTypeAndMonth',
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, ...(severity && { '#severity': 'severity' }) },
-            ExpressionAttributeValues: {
-              ':pk': eventTypeMonthPartition(type, month),
-              ':from': range.from.toISOString(),
-              ':to': `${range.to.toISOString()}~`,
-              ...(severity && { ':severity': severity }),
-            },
-            ...(severity && { FilterExpression: '#severity = :severity' }),
-          });
-          events.push(...items.map(metricEventFromItem));
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const result = await this.db.send(
+              new QueryCommand({
+                TableName: this.table,
+                IndexName: 'byEventTypeAndMonth',
+                KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+                ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, ...(severity && { '#severity': 'severity' }) },
+                ExpressionAttributeValues: {
+                  ':pk': eventTypeMonthPartition(type, month),
+                  ':from': range.from.toISOString(),
+                  ':to': `${range.to.toISOString()}~`,
+                  ...(severity && { ':severity': severity }),
+                },
+                ...(severity && { FilterExpression: '#severity = :severity' }),
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            for (const item of result.Items ?? []) {
+              events.push(metricEventFromItem(item));
+            }
+            startKey = result.LastEvaluatedKey;
+          } while (startKey);
         }),
       ),
     );

@@ -15,7 +15,7 @@ import {
   WEBHOOKS_PARTITION,
 } from './table-design';
 import { deliveryFromItem, subscriptionFromItem } from './stored-items';
-import { itemsByKey, owedEntries, queryAll } from './table-reads';
+import { itemsByKey, owedEntries } from './table-reads';
 import { conditionFailed } from './table-store';
 
 /** A settled delivery stays listable this long (GET /webhooks/{id}/deliveries), then the table's TTL removes it. */
@@ -39,12 +39,21 @@ export class DynamoDbWebhookStore implements WebhookStore {
   }
 
   async list() {
-    const items = await queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :webhook)',
-      ExpressionAttributeValues: { ':pk': WEBHOOKS_PARTITION, ':webhook': WEBHOOK_PREFIX },
-    });
-    return items.map(subscriptionFromItem);
+    const subscriptions: WebhookSubscription[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :webhook)',
+          ExpressionAttributeValues: { ':pk': WEBHOOKS_PARTITION, ':webhook': WEBHOOK_PREFIX },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      subscriptions.push(...(page.Items ?? []).map(subscriptionFromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return subscriptions;
   }
 
   async replaceSecrets(id: string, secrets: WebhookSubscription['secrets'], expectedCurrent: string) {

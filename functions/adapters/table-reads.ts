@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError } from '../ports/errors';
 import { retrying } from '../support/retrying';
 import { TABLE_DESIGN } from './table-design';
@@ -36,18 +36,6 @@ export async function itemsByKey(db: DynamoDBDocumentClient, table: string, keys
   });
 }
 
-/** Every item a query matches, page after page (DynamoDB ends a page at 1 MB read). */
-export async function queryAll(db: DynamoDBDocumentClient, query: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
 /**
  * What the owed-work index (`byOwedEmail`) holds in the given partitions: how many entries, the
  * oldest one's queue time, and the keys of those the sweep may take now. The index copies only
@@ -58,16 +46,23 @@ export async function owedEntries(db: DynamoDBDocumentClient, table: string, par
   const entries: (TableKey & { queuedAt: string; sweepFrom: string })[] = [];
   await Promise.all(
     partitions.map(async (partition) => {
-      const items = await queryAll(db, {
-        TableName: table,
-        IndexName: 'byOwedEmail',
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':pk': partition },
-      });
-      for (const item of items) {
-        entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
-      }
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: 'byOwedEmail',
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': index.partitionKey },
+            ExpressionAttributeValues: { ':pk': partition },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          entries.push({ pk: String(item.pk), sk: String(item.sk), queuedAt: String(item.queuedAt), sweepFrom: String(item[index.sortKey]).split('#')[0]! });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
     }),
   );
   const oldestQueuedAt = entries.reduce<string | undefined>((oldest, entry) => (oldest === undefined || entry.queuedAt < oldest ? entry.queuedAt : oldest), undefined);

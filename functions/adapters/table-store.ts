@@ -11,7 +11,7 @@ import type { ListPlan } from './list-plans';
 import { DependencyUnavailableError, InvalidCursorError } from '../ports/errors';
 import { retrying } from '../support/retrying';
 import { TABLE_DESIGN } from './table-design';
-import { itemsByKey, queryAll } from './table-reads';
+import { itemsByKey } from './table-reads';
 
 // What every DynamoDB store of the single table shares (functions/adapters/dynamodb-*.ts, one
 // per aggregate): the table and its client, reading an item or a partition, the transaction
@@ -184,12 +184,22 @@ export abstract class TableStore {
   }
 
   /** Every item of one partition, page by page (consistent reads). */
-  protected partitionItems(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
-    return queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk, ...(skPrefix && { ':prefix': skPrefix }) },
-      ConsistentRead: true,
-    });
+  protected async partitionItems(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix && { ':prefix': skPrefix }) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 }
