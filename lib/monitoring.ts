@@ -27,6 +27,13 @@ export const SES_COMPLAINT_RATE_THRESHOLD = 0.001;
 export const API_5XX_THRESHOLD = 5;
 /** Emails normally leave within seconds of the change that owes them; one owed this long means sending keeps failing. */
 export const OLDEST_OWED_EMAIL_THRESHOLD = Duration.minutes(15);
+/**
+ * Webhook deliveries retry for 24 h (WEBHOOK_RETRY_WINDOW_MS) and are then given up, which
+ * disables the webhook and raises WebhooksDisabled; a receiver being down is the customer's to
+ * fix and pages no one before that. One owed an hour past that window is one the sweep cannot
+ * work at all: an item it cannot read, or the sweep itself failing.
+ */
+export const OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD = Duration.hours(25);
 /** A stream consumer this far behind the table's writes is not keeping up (or keeps failing a batch). */
 export const STREAM_ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 
@@ -112,6 +119,11 @@ export class EscalationMonitoring extends Construct {
     });
 
     // Webhooks: a delivery given up after 24 h of retries disabled its webhook.
+    this.alarm('OldestOwedWebhookDelivery', {
+      description: `A webhook delivery has been owed for ${OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toHours()} hours, past the 24 h after which a failing one is given up: resend-owed-emails cannot work it (an item it cannot read, logged at ERROR each minute; or the sweep failing). See docs/operations.md, "Owed emails piling up".`,
+      metric: emfMetric('OldestOwedWebhookDeliveryAge', {}, { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
+      threshold: OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toSeconds(),
+    });
     this.alarm('WebhooksDisabled', {
       description: 'A webhook delivery failed for 24 h of retries (or its URL resolved to an address deliveries may not reach), so the webhook was disabled. GET /webhooks/{id} says why; fix the receiver, then POST /webhooks/{id}/enable (docs/operations.md, "Webhook disabled").',
       metric: emfMetric('WebhooksDisabled', {}, { period: ALARM_PERIOD }),

@@ -1,9 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Outbox, ClaimedEmail, OwedEmail } from '../ports/escalation-repository';
+import type { Outbox, ClaimedEmail, OwedEmails } from '../ports/escalation-repository';
 import { SETTLED_REMOVES, OWED_EMAIL_SHARDS, owedEmailAttributes, owedEmailPartition, caseKey, eventKey, outboxKey, sentMessageKey } from './table-design';
 import { owedEntries } from './table-reads';
-import { claimedEmailFromItem, owedEmailFromItem } from './stored-items';
+import { claimedEmailFromItem, owedEmailFromItem, readEach } from './stored-items';
 import { TableStore, type TransactItem, expiryOf, conditionFailed, firstConditionFailed } from './table-store';
 
 // The outbox: emails and chat messages a change queued, claimed with a lease, settled once
@@ -194,14 +194,15 @@ export class DynamoDbOutbox extends TableStore implements Outbox {
     }
   }
 
-  async owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }> {
+  async owedEmails(now: Date): Promise<OwedEmails> {
     const partitions = Array.from({ length: OWED_EMAIL_SHARDS }, (_, shard) => owedEmailPartition(shard));
     const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
-    const candidates = (await this.itemsByKey(due))
+    const { readable: candidates, unreadable } = readEach(
       // Settled (or erased) meanwhile: the index entry was stale, nothing is owed.
-      .filter((item) => item.status === 'pending' || item.status === 'sending')
-      .map(owedEmailFromItem);
-    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+      (await this.itemsByKey(due)).filter((item) => item.status === 'pending' || item.status === 'sending'),
+      owedEmailFromItem,
+    );
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates, unreadable };
   }
 
   async caseForSentMessage(sesMessageId: string) {

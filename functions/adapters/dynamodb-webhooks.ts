@@ -14,7 +14,7 @@ import {
   webhookKey,
   WEBHOOKS_PARTITION,
 } from './table-design';
-import { deliveryFromItem, subscriptionFromItem } from './stored-items';
+import { deliveryFromItem, readEach, subscriptionFromItem } from './stored-items';
 import { itemsByKey, owedEntries } from './table-reads';
 import { conditionFailed } from './table-store';
 
@@ -195,8 +195,8 @@ export class DynamoDbWebhookStore implements WebhookStore {
   async owedDeliveries(now: Date) {
     const partitions = Array.from({ length: OWED_DELIVERY_SHARDS }, (_, shard) => owedDeliveryPartition(shard));
     const { owed, oldestQueuedAt, due } = await owedEntries(this.db, this.table, partitions, now);
-    const candidates = (await this.itemsByKey(due))
-      .map(deliveryFromItem)
+    const { readable, unreadable } = readEach(await this.itemsByKey(due), deliveryFromItem);
+    const candidates = readable
       .filter((delivery) => delivery.status === 'pending' || delivery.status === 'sending')
       .map(({ webhookId, key, status, queuedAt, attempts, nextAttemptAt, leaseUntil }): DeliveryRef & DeliveryState => ({
         webhookId,
@@ -207,7 +207,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
         ...(nextAttemptAt && { nextAttemptAt }),
         ...(leaseUntil && { leaseUntil }),
       }));
-    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates };
+    return { owed, ...(oldestQueuedAt && { oldestQueuedAt }), candidates, unreadable };
   }
 
   async deliveries(webhookId: string, page: { limit: number; cursor?: string }) {

@@ -357,6 +357,25 @@ function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>, what:
   throw new UnreadableStoredItemError(`stored item ${itemName(item)} is not ${what}: ${path}: ${first!.message}${more}`, { cause: parsed.error });
 }
 
+/**
+ * Items a sweep works through, each parsed on its own: an unreadable one is named in
+ * `unreadable` (the error's message: its key, digested, and the failing path) and left where it
+ * is, so that one bad item stops only itself, never every email or delivery owed beside it.
+ */
+export function readEach<T>(items: Record<string, unknown>[], parse: (item: Record<string, unknown>) => T): { readable: T[]; unreadable: string[] } {
+  const readable: T[] = [];
+  const unreadable: string[] = [];
+  for (const item of items) {
+    try {
+      readable.push(parse(item));
+    } catch (error) {
+      if (!(error instanceof UnreadableStoredItemError)) throw error;
+      unreadable.push(error.message);
+    }
+  }
+  return { readable, unreadable };
+}
+
 /** A case item (a read, a stream image, an idempotency record's answer) as the rules read it. */
 export const escalationFromItem = (item: Record<string, unknown>): Escalation => parseItem(StoredEscalation, item, 'a case');
 

@@ -69,6 +69,15 @@ export interface OwedEmail extends OwedEmailState {
   id: string;
 }
 
+/** What the owed-email sweep reads (Outbox.owedEmails). */
+export interface OwedEmails {
+  owed: number;
+  oldestQueuedAt?: string;
+  candidates: OwedEmail[];
+  /** Outbox items that could not be read, each named by its error's message (no personal data). */
+  unreadable: string[];
+}
+
 /** What a write stored, or (a retried request) what the first one stored. */
 export interface Written {
   escalation: Escalation;
@@ -132,8 +141,10 @@ export interface Outbox {
    * What the owed-email index holds at `now`: how many emails are owed, when the oldest of them
    * was queued (undefined: none), and, read from the outbox, those the sweep may take by now
    * (one lease after they were queued, or their retry time); `isDue` decides among them.
+   * An outbox item this code cannot read is named in `unreadable` and left owed, so the age
+   * alarm still sees it; it never keeps the sweep from the others.
    */
-  owedEmails(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: OwedEmail[] }>;
+  owedEmails(now: Date): Promise<OwedEmails>;
   /** The case one of our sent emails belongs to, by SES message id. */
   caseForSentMessage(sesMessageId: string): Promise<string | undefined>;
 }

@@ -64,8 +64,11 @@ export interface WebhookStore {
   claimDelivery(ref: DeliveryRef, now: Date, leaseUntil: Date): Promise<ClaimedDelivery | undefined>;
   /** Records an attempt's outcome; false when the claim had run out and someone else holds the delivery. */
   settleDelivery(delivery: ClaimedDelivery, outcome: DeliveryOutcome, at: Date): Promise<boolean>;
-  /** The owed deliveries' count, the oldest one's queuedAt, and those the sweep may take by `now`. */
-  owedDeliveries(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: (DeliveryRef & DeliveryState)[] }>;
+  /**
+   * The owed deliveries' count, the oldest one's queuedAt, and those the sweep may take by `now`;
+   * a delivery this code cannot read is named in `unreadable` and left owed (see `owedEmails`).
+   */
+  owedDeliveries(now: Date): Promise<{ owed: number; oldestQueuedAt?: string; candidates: (DeliveryRef & DeliveryState)[]; unreadable: string[] }>;
   /** A webhook's deliveries, newest first. */
   deliveries(webhookId: string, page: { limit: number; cursor?: string }): Promise<{ items: StoredDelivery[]; nextCursor?: string }>;
 }

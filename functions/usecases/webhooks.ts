@@ -8,6 +8,7 @@ import { EVENT_SCHEMAS, type PublishedEvent } from '../schemas/events';
 import type { RegisterWebhookInput } from '../schemas/webhooks';
 import { forEachConcurrently } from '../support/concurrently';
 import { NotFoundError, WebhookTargetError } from './errors';
+import { reportUnreadable } from './outbox';
 import type { Dependencies } from '../ports/dependencies';
 
 // Domain events leave the product two ways, both from the table's stream (the outbox consumer,
@@ -274,7 +275,8 @@ async function settle(deps: Dependencies, delivery: ClaimedDelivery, outcome: De
 export async function resendOwedDeliveries(deps: Dependencies) {
   const now = deps.now();
   const lease = deps.delivery.claimLeaseMs;
-  const { owed, oldestQueuedAt, candidates } = await deps.webhooks.owedDeliveries(now);
+  const { owed, oldestQueuedAt, candidates, unreadable } = await deps.webhooks.owedDeliveries(now);
+  reportUnreadable(deps, 'owed webhook delivery', unreadable);
   const due = candidates.filter((delivery) => isDue(delivery, now, lease)).slice(0, MAX_DELIVERIES_PER_SWEEP);
   deps.metrics.record('OwedWebhookDeliveries', owed, 'Count');
   deps.metrics.record('OldestOwedWebhookDeliveryAge', oldestQueuedAt ? Math.round(Math.max(0, now.getTime() - Date.parse(oldestQueuedAt)) / 1000) : 0, 'Seconds');
@@ -287,5 +289,5 @@ export async function resendOwedDeliveries(deps: Dependencies) {
     if (!subscriptions.has(ref.webhookId)) subscriptions.set(ref.webhookId, deps.webhooks.get(ref.webhookId));
     outcomes[(await attempt(deps, claimed, { bus: false, subscription: await subscriptions.get(ref.webhookId) })).outcome]++;
   });
-  return { owed, tried: due.length, ...outcomes };
+  return { owed, tried: due.length, unreadable: unreadable.length, ...outcomes };
 }

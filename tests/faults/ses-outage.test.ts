@@ -1,10 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FaultSwitch } from '../../local/faults';
 import { escalationRequest, ROUND_THE_CLOCK_PLAYBOOK, startTestApi, type TestApi } from '../support/api';
 import { waitFor } from '../support/wait-for';
 import { deliveredEmails, expectEachDeadlineActedOnOnce, HOUR_REAL_MS, lagsOf, SCALE, waitForOutboxSettled } from './support';
 import { readCases } from '../support/stored-cases';
+import { deliveryKey, outboxKey, owedDeliveryAttributes, owedEmailAttributes } from '../../functions/adapters/table-design';
 
 // SES down (or throttling) for a stretch that covers several deadlines of every case: the
 // deadlines are acted on, on time, whatever email does; the emails wait and all go out,
@@ -68,4 +71,36 @@ describe.each(['unavailable', 'throttled'] as const)('SES %s for a stretch of de
     expect(owed).toBeGreaterThanOrEqual(CASES * 3); // the acknowledgement, the handoff and the breach alerts, at least
     console.info(`SES ${fault}: ${owed} owed emails, ${faults.counters.sesRefused - refusedBefore} sends refused during the outage; the last one delivered ${recoveryMs} ms after recovery; deadline lag p50 ${lags[Math.floor(lags.length / 2)]} ms, max ${lags.at(-1)} ms (case time)`);
   }, 120_000);
+});
+
+describe('an owed item the code cannot read', () => {
+  it('is named in the log and left owed, while the sweep sends every other owed email', async () => {
+    faults.set({ ses: 'unavailable' });
+    const title = `unreadable neighbour ${Date.now().toString(36)}`;
+    const { status, body } = await api.call('POST', '/escalations', escalationRequest({ title }));
+    expect(status).toBe(201);
+    // The acknowledgement's first send is refused: from here only the sweep can send it.
+    await waitFor(async () => (await readCases(client, api.tableName, [{ id: body.id, title }]))[0]!.outbox.some((email) => email.attempts >= 1), { what: 'a refused first send' });
+
+    // Beside it, in the owed index, an outbox item and a webhook delivery of a shape this code
+    // does not read (another version wrote them, or a hand edited them), due long ago.
+    const longAgo = '2020-01-01T00:00:00.000Z';
+    const brokenCase = randomUUID();
+    const brokenEmail = { ...outboxKey(brokenCase, 'hand-edited'), status: 'pending', queuedAt: longAgo, ...owedEmailAttributes(brokenCase, 'hand-edited', longAgo) };
+    const brokenDelivery = { ...deliveryKey('wh_hand-edited', `${longAgo}#evt`), status: 'pending', queuedAt: longAgo, ...owedDeliveryAttributes('wh_hand-edited', `${longAgo}#evt`, longAgo) };
+    for (const item of [brokenEmail, brokenDelivery]) await client.send(new PutItemCommand({ TableName: api.tableName, Item: marshall(item) }));
+    try {
+      faults.set({ ses: 'ok' });
+      const acknowledgment = await waitFor(async () => (await api.sentMail()).find((mail) => mail.subject.includes(title)), { timeoutMs: 30_000, what: 'the acknowledgement sent by the sweep' });
+      expect(acknowledgment.destination.to).toEqual(['cto@acme.test']);
+      const sweep = (await api.stack.resendOwedEmails()) as { unreadable: number; owed: number; webhooks: { unreadable: number; owed: number } };
+      expect(sweep.unreadable).toBe(1);
+      expect(sweep.webhooks.unreadable).toBe(1);
+      // Still owed, so the oldest-owed age alarm sees them.
+      expect(sweep.owed).toBeGreaterThanOrEqual(1);
+      expect(sweep.webhooks.owed).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const item of [brokenEmail, brokenDelivery]) await client.send(new DeleteItemCommand({ TableName: api.tableName, Key: marshall({ pk: item.pk, sk: item.sk }) }));
+    }
+  }, 60_000);
 });

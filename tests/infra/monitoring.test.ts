@@ -4,7 +4,8 @@ import { METRICS_NAMESPACE } from '../../functions/adapters/emf-metrics';
 import { SEVERITIES } from '../../functions/domain/vocabulary';
 import type { EscalationApiStack } from '../../lib/escalation-api-stack';
 import { DEADLINE_KINDS } from '../../lib/metrics-catalogue';
-import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from '../../lib/monitoring';
+import { WEBHOOK_RETRY_WINDOW_MS } from '../../functions/domain/webhook-delivery';
+import { API_5XX_THRESHOLD, DEADLINE_BREACH_THRESHOLDS, OLDEST_OWED_EMAIL_THRESHOLD, OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD, SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from '../../lib/monitoring';
 import { INBOUND_CONTEXT, logicalIdOf, resourcesOf, synthesize, unacknowledgedFindings, type Resource } from './synthesized';
 
 describe('alarms', () => {
@@ -127,6 +128,13 @@ describe('alarms', () => {
       const alarm = depth.find((candidate) => JSON.stringify(candidate.Properties.Dimensions).includes(logicalIdOf(fn.deadLetterQueue!)));
       expectAlarm(alarm, 1, 300, 'Maximum');
     }
+  });
+
+  it('alarms on an email owed 15 minutes, and on a webhook delivery owed past its 24 h retry window', () => {
+    expect(OLDEST_OWED_EMAIL_THRESHOLD.toMinutes()).toBe(15);
+    expect(OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toSeconds() * 1000).toBeGreaterThan(WEBHOOK_RETRY_WINDOW_MS);
+    expectAlarm(simple(METRICS_NAMESPACE, 'OldestOwedEmailAge')[0], OLDEST_OWED_EMAIL_THRESHOLD.toSeconds(), 300, 'Maximum');
+    expectAlarm(simple(METRICS_NAMESPACE, 'OldestOwedWebhookDeliveryAge')[0], OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toSeconds(), 300, 'Maximum');
   });
 
   it('alarms on the SES bounce rate (5 %) and complaint rate (0.1 %)', () => {
