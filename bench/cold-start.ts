@@ -279,15 +279,25 @@ async function main() {
   try {
     const targets = lambdas();
     say(`cold-start: bundling ${targets.length} functions and their floors with CDK's esbuild options…`);
-    const functions: (Built & { role: string; floor: Floor })[] = [];
-    const floors = new Map<string, Built & { floor: Floor }>();
     const failed: { name: string; role: string; error: string }[] = [];
-    for (const target of targets) {
-      const file = path.join(outDir, target.name, 'index.mjs');
-      try {
-        const result = await build({ ...cdk.options, entryPoints: [target.entry], outfile: file, absWorkingDir: ROOT });
-        const floor = floorOf(result.metafile!);
-        if (!floors.has(floor.name)) {
+    // Building is not measured: every bundle is built at once, then each distinct floor.
+    const built = await Promise.all(
+      targets.map(async (target) => {
+        const file = path.join(outDir, target.name, 'index.mjs');
+        try {
+          const result = await build({ ...cdk.options, entryPoints: [target.entry], outfile: file, absWorkingDir: ROOT });
+          return { name: target.name, role: target.role, file, bytes: readFileSync(file).length, metafile: result.metafile!, floor: floorOf(result.metafile!) };
+        } catch (error) {
+          failed.push({ name: target.name, role: target.role, error: String((error as Error).message).slice(0, 300) });
+          return undefined;
+        }
+      }),
+    );
+    const functions: (Built & { role: string; floor: Floor })[] = built.filter((fn) => fn !== undefined);
+    const distinctFloors = [...new Map(functions.map((fn) => [fn.floor.name, fn.floor])).values()];
+    const floors = new Map<string, Built & { floor: Floor }>(
+      await Promise.all(
+        distinctFloors.map(async (floor) => {
           const floorFile = path.join(outDir, `floor-${floor.name}`, 'index.mjs');
           const floorBuild = await build({
             ...cdk.options,
@@ -295,13 +305,10 @@ async function main() {
             outfile: floorFile,
             absWorkingDir: ROOT,
           });
-          floors.set(floor.name, { name: `floor ${floor.name}`, file: floorFile, bytes: readFileSync(floorFile).length, metafile: floorBuild.metafile!, floor });
-        }
-        functions.push({ name: target.name, role: target.role, file, bytes: readFileSync(file).length, metafile: result.metafile!, floor });
-      } catch (error) {
-        failed.push({ name: target.name, role: target.role, error: String((error as Error).message).slice(0, 300) });
-      }
-    }
+          return [floor.name, { name: `floor ${floor.name}`, file: floorFile, bytes: readFileSync(floorFile).length, metafile: floorBuild.metafile!, floor }] as const;
+        }),
+      ),
+    );
 
     const { list: nodes, missing } = runtimes();
     if (missing) say(`cold-start: WARNING no Node 24 to measure under: ${missing}`);

@@ -9,6 +9,8 @@
  *
  * deadline-lag runs three times (BENCH_LAG_REPEATS), each in a fresh process and stack with
  * its own load average; the run with the median p99 is the result, the others are kept beside it (repetitions).
+ * Before each bench it waits (up to 90 s, counted in the total) for the 1-minute load average
+ * to fall to the core count: the last bench's own work is still in that average.
  */
 import { execSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -58,6 +60,15 @@ function git() {
   }
 }
 
+/** Longest wait for the load average to settle before a bench; past it the bench runs and its load is recorded as it is. */
+const SETTLE_LIMIT_MS = 90_000;
+
+async function settle(load: () => number): Promise<{ seconds: number; load: number }> {
+  const started = performance.now();
+  while (load() > os.cpus().length && performance.now() - started < SETTLE_LIMIT_MS) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return { seconds: Math.round((performance.now() - started) / 1000), load: load() };
+}
+
 async function main() {
   const asked = process.argv.slice(2);
   const unknown = asked.filter((name) => !(BENCHES as readonly string[]).includes(name));
@@ -84,6 +95,10 @@ async function main() {
     for (let run = 1; run <= (repeat?.runs ?? 1); run++) {
       say(`\n━━ bench: ${name}${repeat ? ` (run ${run} of ${repeat.runs})` : ''} ━━`);
       // Other work on the machine moves the tails: the load average is kept with each result.
+      // The bench before this one leaves its own echo in the 1-minute average; let it decay
+      // first, so that a load above the core count still means other work (bench:check refuses those).
+      const settledIn = await settle(load);
+      if (settledIn.seconds > 0) say(`bench: waited ${settledIn.seconds} s for the 1-minute load average to fall to ${settledIn.load} (${os.cpus().length} cores)`);
       const loadBefore = load();
       const { result, seconds, code } = await runBench(name);
       const loadAfter = load();
