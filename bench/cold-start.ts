@@ -33,7 +33,7 @@ const PROBE = path.join(ROOT, 'bench', 'lib', 'init-probe.mjs');
 
 /**
  * The bundling options of lib/handler-function.ts (NodejsFunction → esbuild CLI flags
- * --bundle --platform=node --target=node24 --format=esm --minify --sourcemap
+ * --bundle --platform=node --target=node24 --format=esm --minify --sourcemap [--sources-content=false]
  * --main-fields=module,main --banner:js=…, nothing external), read from that file where
  * they are literal so the bench notices when the construct changes. The target is taken
  * from the file and must name the Node of its Lambda runtime (Runtime.NODEJS_<n>_X).
@@ -58,6 +58,8 @@ function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: 
   if (!banner) drift.push('ESM_REQUIRE_SHIM banner');
   const nodeOptions = /NODE_OPTIONS:\s*'([^']*)'/.exec(source)?.[1] ?? '';
   const memoryMB = Number(/memorySize:\s*(\d+)/.exec(source)?.[1] ?? 0);
+  // CDK's default keeps the sources' text in the map; the construct may turn that off.
+  const sourcesContent = !/sourcesContent:\s*false/.test(source);
   return {
     options: {
       bundle: true,
@@ -66,6 +68,7 @@ function cdkBundling(): { options: BuildOptions; nodeOptions: string; memoryMB: 
       format: 'esm',
       minify: true,
       sourcemap: true,
+      sourcesContent,
       mainFields: ['module', 'main'],
       banner: { js: banner ? (banner.startsWith('"') ? (JSON.parse(banner) as string) : banner.slice(1, -1)) : '' },
       external: [],

@@ -172,7 +172,7 @@ describe('the handler Lambdas', () => {
 
 describe('bundling', () => {
   it('uses the local esbuild (no Docker): minified ESM for node24, source maps, the AWS SDK inside', () => {
-    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node24', minify: true, sourceMap: true, externalModules: [], forceDockerBundling: false });
+    expect(BUNDLING).toMatchObject({ format: 'esm', target: 'node24', minify: true, sourceMap: true, sourcesContent: false, externalModules: [], forceDockerBundling: false });
   });
 
   it('targets the Node version of the Lambda runtime, which the artifact tier runs the bundles under', () => {
@@ -201,6 +201,10 @@ describe('bundling', () => {
       const lines = code.split('\n');
       expect(code.length / lines.length).toBeGreaterThan(300);
       expect(code).toContain('sourceMappingURL=index.mjs.map');
+      // The map names the TypeScript sources for stack traces, without carrying their text.
+      const map = JSON.parse(readFileSync(path.join(assembly.directory, assets[0]!, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+      expect(map.sources.some((source) => source.endsWith('functions/handlers/health.ts'))).toBe(true);
+      expect(map.sourcesContent).toBeUndefined();
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
