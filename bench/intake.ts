@@ -143,7 +143,8 @@ async function main() {
     say(`intake: ${KEYED_PAIRS} more with the SDK calls inside each request timed…`);
     const tableMeter = new SdkMeter({ consumedCapacity: false });
     tableMeter.attach(findSdkClient(container().webhooks) /* the one DynamoDB client every table store shares */);
-    const parts = { total: [] as number[], dynamoWrites: [] as number[], dynamoReads: [] as number[], rest: [] as number[] };
+    const parts = { total: [] as number[], dynamoWrites: [] as number[], requestReads: [] as number[], background: [] as number[], rest: [] as number[] };
+    const readsPerRequest: number[] = [];
     const writesPerRequest: number[] = [];
     // Items in the request's own TransactWriteItems, without and with an Idempotency-Key (every tenth request).
     const transactionItems = { plain: [] as number[], keyed: [] as number[] };
@@ -159,12 +160,16 @@ async function main() {
       // for earlier requests (case-workflows, queued-emails) and the workflows, running alongside.
       // Stream and workflow handlers are wrapped (their calls carry `from`); the API handler is not.
       const writes = table.filter((call) => call.kind === 'write' && call.from === undefined);
+      // The request's own reads: the account's profile (sponsor routing), and with a key the key's record.
+      const reads = table.filter((call) => call.kind === 'read' && call.from === undefined);
       const background = table.filter((call) => call.from !== undefined);
       const sum = (calls: SdkCall[]) => calls.reduce((total, call) => total + call.ms, 0);
       parts.total.push(answer.ms);
       parts.dynamoWrites.push(sum(writes));
-      parts.dynamoReads.push(sum(background));
-      parts.rest.push(answer.ms - sum(writes));
+      parts.background.push(sum(background));
+      parts.requestReads.push(sum(reads));
+      parts.rest.push(answer.ms - sum(writes) - sum(reads));
+      readsPerRequest.push(reads.length);
       writesPerRequest.push(writes.length);
       for (const call of writes) if (call.command === 'TransactWriteItems' && call.items !== undefined) transactionItems[keyed ? 'keyed' : 'plain'].push(call.items);
       await rawPut();
@@ -196,9 +201,11 @@ async function main() {
     const breakdown = {
       total: p50(parts.total),
       dynamoWrites: p50(parts.dynamoWrites),
+      dynamoReads: p50(parts.requestReads),
+      dynamoReadCallsPerRequest: summarize(readsPerRequest).p50,
       gatewayHandlerAndClient: p50(parts.rest),
       dynamoWriteCallsPerRequest: summarize(writesPerRequest).p50,
-      concurrentBackgroundCalls: p50(parts.dynamoReads),
+      concurrentBackgroundCalls: p50(parts.background),
     };
     printTable(
       'Where a POST /escalations spends its time (p50 of each part over the same requests, ms)',
@@ -206,6 +213,7 @@ async function main() {
       [
         ['whole request (client-side)', breakdown.total, null],
         ['DynamoDB writes (TransactWriteItems …)', breakdown.dynamoWrites, breakdown.dynamoWriteCallsPerRequest],
+        ["DynamoDB reads before it (the account's profile, for sponsor routing)", breakdown.dynamoReads, breakdown.dynamoReadCallsPerRequest],
         ['the rest: HTTP, gateway, middy, zod, the SLA calendar', breakdown.gatewayHandlerAndClient, null],
       ],
       `(the parts' p50s need not add up to the total's p50. Emails and the workflow start follow from the table's stream, off the request path; in this one process that work for earlier requests overlaps: p50 ${breakdown.concurrentBackgroundCalls} ms of its DynamoDB calls inside the request window)`,
