@@ -1,31 +1,36 @@
 import * as z from 'zod';
 import { EVENT_TYPE_NAMES } from './events';
 
-/** The event types a webhook may subscribe to, or "*" for all of them. */
-const EventSelection = z
-  .array(z.enum(['*', ...EVENT_TYPE_NAMES] as [string, ...string[]], { message: `expected "*" or one of ${EVENT_TYPE_NAMES.join(', ')}` }))
-  .min(1, 'name at least one event type, or "*" for every one')
-  .max(EVENT_TYPE_NAMES.length + 1)
-  .refine((types) => new Set(types).size === types.length, 'each event type once');
+// Each exported schema is a z.lazy, built on first use, as in functions/schemas/escalation.ts:
+// the webhooks function's cold start builds none, and the response shapes are built only for
+// the OpenAPI document.
 
-export const RegisterWebhookRequest = z.strictObject({
+/** The event types a webhook may subscribe to, or "*" for all of them. */
+const eventSelection = () =>
+  z
+    .array(z.enum(['*', ...EVENT_TYPE_NAMES] as [string, ...string[]], { message: `expected "*" or one of ${EVENT_TYPE_NAMES.join(', ')}` }))
+    .min(1, 'name at least one event type, or "*" for every one')
+    .max(EVENT_TYPE_NAMES.length + 1)
+    .refine((types) => new Set(types).size === types.length, 'each event type once');
+
+export const RegisterWebhookRequest = z.lazy(() => z.strictObject({
   url: z
     .url({ protocol: /^https?$/, message: 'expected an http(s) URL (only https on AWS)' })
     .max(2_000)
     .describe('Where deliveries are posted. On AWS: https, resolving to a public address (checked again at every delivery)'),
-  events: EventSelection.describe('The event types to receive (docs/events.md), or ["*"] for all'),
+  events: eventSelection().describe('The event types to receive (docs/events.md), or ["*"] for all'),
   description: z.string().trim().min(1).max(200).optional().describe('What it is for, for whoever reads the list later'),
-});
+}));
 export type RegisterWebhookInput = z.output<typeof RegisterWebhookRequest>;
 
-const Attempt = z.object({
+const attempt = () => z.object({
   at: z.string(),
   status: z.number().int().optional().describe("The receiver's HTTP status; absent when it did not answer"),
   durationMs: z.number().int(),
   outcome: z.string().describe('Why it failed, or the start of what the receiver answered'),
 });
 
-export const WebhookView = z.object({
+const webhookViewFields = () => ({
   id: z.uuid(),
   url: z.string(),
   events: z.array(z.string()),
@@ -38,22 +43,25 @@ export const WebhookView = z.object({
   previousSecretValidUntil: z.string().optional().describe('After a rotation: until when the previous secret signs too'),
 });
 
-export const RegisteredWebhook = WebhookView.extend({
-  secret: z.string().describe('The signing secret (whsec_…), shown this once: keep it where your receiver reads it'),
-});
+export const WebhookView = z.lazy(() => z.object(webhookViewFields()));
 
-export const RotatedSecret = z.object({
+export const RegisteredWebhook = z.lazy(() => z.object({
+  ...webhookViewFields(),
+  secret: z.string().describe('The signing secret (whsec_…), shown this once: keep it where your receiver reads it'),
+}));
+
+export const RotatedSecret = z.lazy(() => z.object({
   id: z.uuid(),
   secret: z.string().describe('The new signing secret, shown this once'),
   previousSecretValidUntil: z.string().describe('The previous secret signs beside the new one until then'),
-});
+}));
 
-export const DeliveriesQuery = z.object({
+export const DeliveriesQuery = z.lazy(() => z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(2_000).optional().describe('the nextCursor of the previous page'),
-});
+}));
 
-export const DeliveryList = z.object({
+export const DeliveryList = z.lazy(() => z.object({
   items: z.array(
     z.object({
       eventId: z.string(),
@@ -65,8 +73,8 @@ export const DeliveryList = z.object({
       deliveredAt: z.string().optional(),
       failedAt: z.string().optional(),
       lastError: z.string().optional(),
-      history: z.array(Attempt).describe('The first attempts and the latest ones'),
+      history: z.array(attempt()).describe('The first attempts and the latest ones'),
     }),
   ),
   nextCursor: z.string().optional(),
-});
+}));
