@@ -4,7 +4,7 @@
  * bench/results/latest.json (plus a timestamped copy) and prints the figures against
  * bench/budgets.json. Over-budget figures are reported here and fail `npm run bench:check`.
  *
- *   npm run bench                     all benches (under 15 minutes on 2 cores)
+ *   npm run bench                     all benches (about 16 minutes on 2 cores; the budget is 15)
  *   npm run bench -- intake cost      only these; their results replace those in latest.json
  *
  * deadline-lag runs three times (BENCH_LAG_REPEATS), each in a fresh process and stack with
