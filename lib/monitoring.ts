@@ -8,6 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { HandlerFunction } from './handler-function';
+import { WEBHOOK_RETRY_WINDOW_MS } from '../functions/domain/webhook-delivery';
 import { DEADLINE_KINDS, SEVERITIES, UNDELIVERABLE_KINDS, emfMetric, sumOver } from './metrics-catalogue';
 
 type Severity = (typeof SEVERITIES)[number];
@@ -33,7 +34,7 @@ export const OLDEST_OWED_EMAIL_THRESHOLD = Duration.minutes(15);
  * fix and pages no one before that. One owed an hour past that window is one the sweep cannot
  * work at all: an item it cannot read, or the sweep itself failing.
  */
-export const OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD = Duration.hours(25);
+export const OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD = Duration.millis(WEBHOOK_RETRY_WINDOW_MS).plus(Duration.hours(1));
 /** A stream consumer this far behind the table's writes is not keeping up (or keeps failing a batch). */
 export const STREAM_ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 
@@ -120,7 +121,7 @@ export class EscalationMonitoring extends Construct {
 
     // Webhooks: a delivery given up after 24 h of retries disabled its webhook.
     this.alarm('OldestOwedWebhookDelivery', {
-      description: `A webhook delivery has been owed for ${OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toHours()} hours, past the 24 h after which a failing one is given up: resend-owed-emails cannot work it (an item it cannot read, logged at ERROR each minute; or the sweep failing). See docs/operations.md, "Owed emails piling up".`,
+      description: `A webhook delivery has been owed for ${OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toHours()} hours, past the ${Duration.millis(WEBHOOK_RETRY_WINDOW_MS).toHours()} h after which a failing one is given up: resend-owed-emails cannot work it (an item it cannot read, logged at ERROR each minute; or the sweep failing). See docs/operations.md, "Owed emails piling up".`,
       metric: emfMetric('OldestOwedWebhookDeliveryAge', {}, { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
       threshold: OLDEST_OWED_WEBHOOK_DELIVERY_THRESHOLD.toSeconds(),
     });
